@@ -1,0 +1,277 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { readDotenvFile } from './dotenv';
+import { Secret } from './secret';
+
+export { Secret, scrubSecrets, scrubCredentialsInText } from './secret';
+export { parseDotenv } from './dotenv';
+
+/** A setting that is missing or malformed. The message always names the variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+export interface ClickHouseSettings {
+  /** Server URL (Docker, remote, cloud, the local endpoint). Unset: the embedded engine in-process. */
+  url: string | undefined;
+  user: string;
+  password: Secret;
+  database: string;
+  /** Embedded engine: data folder (absolute). */
+  dataPath: string;
+  /** Embedded engine: ClickHouse XML config file (absolute), if any. */
+  configFile: string | undefined;
+  /** Local endpoint (the HTTP interface over the embedded engine). */
+  httpHost: string;
+  httpPort: number;
+}
+
+export interface S3Settings {
+  endpoint: string;
+  region: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: Secret;
+  forcePathStyle: boolean;
+  /** Local Ceph RGW: port it listens on (taken from the endpoint). */
+  port: number;
+}
+
+export interface ModelSettings {
+  /** Active embedding model id, e.g. `BAAI/bge-base-en-v1.5`. */
+  active: string;
+  /** Folder holding `<org>/<name>/` model folders (absolute). */
+  dir: string;
+}
+
+export interface JupyterSettings {
+  host: string;
+  port: number;
+  token: Secret;
+}
+
+export interface KitConfig {
+  /** Project root (absolute). */
+  root: string;
+  /** Where every service keeps its data and logs (absolute). */
+  storageDir: string;
+  clickhouse: ClickHouseSettings;
+  s3: S3Settings;
+  models: ModelSettings;
+  jupyter: JupyterSettings;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+const PACKAGE_NAME = 'clickhouse-notebook-kit';
+
+/**
+ * The project root: `KIT_ROOT`, else the nearest folder above `from` whose package.json is
+ * this kit's, else `from`. Walking up (not `import.meta`) keeps this working inside the tslab
+ * kernel, which compiles lib to CommonJS.
+ */
+export function findProjectRoot(from: string = process.cwd(), env: Env = process.env): string {
+  if (env.KIT_ROOT) return resolve(env.KIT_ROOT);
+  let dir = resolve(from);
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === PACKAGE_NAME) return dir;
+      } catch {
+        /* not ours */
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) return resolve(from);
+    dir = up;
+  }
+}
+
+export interface LoadConfigOptions {
+  /** Variables to read instead of `process.env` (tests). */
+  env?: Env;
+  /** Project root; default: {@link findProjectRoot}. */
+  root?: string;
+  /** Read `<root>/.env` under the environment (default true). */
+  dotenv?: boolean;
+}
+
+/**
+ * Reads and validates every setting once. The environment wins over `.env`; invalid values
+ * throw {@link ConfigError} naming the variable. Secrets are {@link Secret}s, so printing the
+ * result never shows them.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): KitConfig {
+  const baseEnv = options.env ?? process.env;
+  const root = options.root ?? findProjectRoot(process.cwd(), baseEnv);
+  const fileEnv = options.dotenv === false ? {} : readDotenvFile(join(root, '.env'));
+  const env: Env = { ...fileEnv, ...definedOnly(baseEnv) };
+  const r = new Reader(env, root);
+
+  const storageDir = r.path('KIT_STORAGE_DIR', 'storage');
+  const url = r.optionalUrl('CLICKHOUSE_URL', ['http:', 'https:']);
+  const s3Endpoint = r.url('S3_ENDPOINT', 'http://127.0.0.1:7480', ['http:', 'https:']);
+
+  return {
+    root,
+    storageDir,
+    clickhouse: {
+      url,
+      user: r.name('CLICKHOUSE_USER', 'default'),
+      password: new Secret(r.string('CLICKHOUSE_PASSWORD', '')),
+      database: r.name('CLICKHOUSE_DATABASE', 'warehouse'),
+      dataPath: r.path('CLICKHOUSE_DATA_PATH', join(storageDir, 'clickhouse')),
+      configFile: r.optionalFile('CLICKHOUSE_CONFIG_FILE'),
+      httpHost: r.host('CLICKHOUSE_HTTP_HOST', '127.0.0.1'),
+      httpPort: r.port('CLICKHOUSE_HTTP_PORT', 8123),
+    },
+    s3: {
+      endpoint: s3Endpoint.replace(/\/+$/, ''),
+      region: r.string('S3_REGION', 'us-east-1'),
+      bucket: r.bucket('S3_BUCKET', 'warehouse'),
+      accessKeyId: r.string('S3_ACCESS_KEY_ID', ''),
+      secretAccessKey: new Secret(r.string('S3_SECRET_ACCESS_KEY', '')),
+      forcePathStyle: r.bool('S3_FORCE_PATH_STYLE', true),
+      port: portOf(s3Endpoint),
+    },
+    models: {
+      active: r.modelId('EMBEDDING_MODEL', 'BAAI/bge-base-en-v1.5'),
+      dir: r.path('MODELS_DIR', join(root, 'assets', 'models')),
+    },
+    jupyter: {
+      host: r.host('JUPYTER_HOST', '127.0.0.1'),
+      port: r.port('JUPYTER_PORT', 8888),
+      token: new Secret(r.string('JUPYTER_TOKEN', '')),
+    },
+  };
+}
+
+/** The settings' secrets as plain strings, for scrubbing texts that may have seen them. */
+export function secretsOf(config: KitConfig): string[] {
+  return [config.clickhouse.password, config.s3.secretAccessKey, config.jupyter.token]
+    .map((s) => s.reveal())
+    .filter((s) => s.length > 0);
+}
+
+function definedOnly(env: Env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+function portOf(u: string): number {
+  const url = new URL(u);
+  if (url.port) return Number(url.port);
+  return url.protocol === 'https:' ? 443 : 80;
+}
+
+class Reader {
+  constructor(
+    private readonly env: Env,
+    private readonly root: string,
+  ) {}
+
+  private raw(name: string): string | undefined {
+    const v = this.env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  name(name: string, fallback: string): string {
+    const v = this.string(name, fallback);
+    if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(v)) {
+      throw new ConfigError(name, `"${v}" is not a valid name: use letters, digits, "_", "." or "-", starting with a letter or "_".`);
+    }
+    return v;
+  }
+
+  path(name: string, fallback: string): string {
+    const v = this.string(name, fallback);
+    return isAbsolute(v) ? v : resolve(this.root, v);
+  }
+
+  optionalFile(name: string): string | undefined {
+    const v = this.raw(name);
+    if (v === undefined) return undefined;
+    const p = isAbsolute(v) ? v : resolve(this.root, v);
+    if (!existsSync(p)) throw new ConfigError(name, `file ${p} does not exist. Point it at a ClickHouse XML config file or leave it empty.`);
+    return p;
+  }
+
+  optionalUrl(name: string, protocols: string[]): string | undefined {
+    const v = this.raw(name);
+    return v === undefined ? undefined : this.checkUrl(name, v, protocols);
+  }
+
+  url(name: string, fallback: string, protocols: string[]): string {
+    return this.checkUrl(name, this.string(name, fallback), protocols);
+  }
+
+  private checkUrl(name: string, v: string, protocols: string[]): string {
+    let u: URL;
+    try {
+      u = new URL(v);
+    } catch {
+      throw new ConfigError(name, `"${redactUrl(v)}" is not a URL. Expected something like http://127.0.0.1:8123.`);
+    }
+    if (!protocols.includes(u.protocol)) {
+      throw new ConfigError(name, `protocol "${u.protocol}" is not supported; use ${protocols.map((p) => p.replace(':', '')).join(' or ')}.`);
+    }
+    if (u.username || u.password) {
+      throw new ConfigError(name, 'must not carry credentials; put them in CLICKHOUSE_USER / CLICKHOUSE_PASSWORD (or the S3_* keys) instead.');
+    }
+    return u.toString().replace(/\/$/, '');
+  }
+
+  host(name: string, fallback: string): string {
+    const v = this.string(name, fallback);
+    if (!/^[A-Za-z0-9.:[\]-]+$/.test(v)) throw new ConfigError(name, `"${v}" is not a host name or address.`);
+    return v;
+  }
+
+  port(name: string, fallback: number): number {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > 65535) throw new ConfigError(name, `"${v}" is not a TCP port (1-65535).`);
+    return n;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    if (/^(1|true|yes|on)$/i.test(v)) return true;
+    if (/^(0|false|no|off)$/i.test(v)) return false;
+    throw new ConfigError(name, `"${v}" is not a boolean; use true or false.`);
+  }
+
+  bucket(name: string, fallback: string): string {
+    const v = this.string(name, fallback);
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v)) {
+      throw new ConfigError(name, `"${v}" is not a valid S3 bucket name (3-63 lower-case letters, digits, "." and "-").`);
+    }
+    return v;
+  }
+
+  modelId(name: string, fallback: string): string {
+    const v = this.string(name, fallback);
+    if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(v) || v.includes('..')) {
+      throw new ConfigError(name, `"${v}" is not a model id of the form org/name (e.g. BAAI/bge-base-en-v1.5).`);
+    }
+    return v;
+  }
+}
+
+function redactUrl(v: string): string {
+  return v.replace(/\/\/[^/@]*@/, '//[REDACTED]@');
+}
