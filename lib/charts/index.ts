@@ -1,0 +1,15 @@
+export * from './spec';
+export * from './builders';
+export { toPlotValue, toNumericValue } from './values';
+export {
+  type Row,
+  type FrameLike,
+  type TabularInput,
+  TabularInputError,
+  isFrameLike,
+  rowCount,
+  columnNames,
+  columnTypes,
+  columnValues,
+  headRecords,
+} from './tabular';
