@@ -1,0 +1,96 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { loadConfig, secretsOf, type KitConfig } from '../config';
+import { EmbeddedConnection } from '../engine/connection';
+import { EmbeddedEngine } from '../engine/engine';
+import { engineEnvironment } from '../engine/engine-env';
+import { readDataFolderOwner } from '../engine/lock';
+
+export type ConnectionMode = 'embedded' | 'local-endpoint' | 'server';
+
+export interface ConnectionInfo {
+  mode: ConnectionMode;
+  /** Server URL (local endpoint or server modes). */
+  url: string | undefined;
+  /** Data folder (embedded mode). */
+  dataPath: string | undefined;
+  database: string;
+  user: string;
+}
+
+export interface ConnectOptions {
+  config?: KitConfig;
+  /** Database the client works in (default: CLICKHOUSE_DATABASE). */
+  database?: string;
+  /** Settings sent with every query of this client. */
+  clickhouse_settings?: ClickHouseSettings;
+  /** Force a mode: `embedded` never uses a running local endpoint. */
+  mode?: 'auto' | 'embedded';
+  request_timeout?: number;
+}
+
+/** Settings every kit client sends: 64-bit integers as strings so they never lose precision. */
+export const KIT_CLIENT_SETTINGS: ClickHouseSettings = { output_format_json_quote_64bit_integers: 1 };
+
+const infos = new WeakMap<ClickHouseClient, ConnectionInfo>();
+const secrets = new WeakMap<ClickHouseClient, string[]>();
+
+/**
+ * The kit's way to reach ClickHouse; returns the official client.
+ * - CLICKHOUSE_URL set: that server over HTTP(S) (Docker, remote, cloud, the local endpoint).
+ * - otherwise, when the local stack's endpoint owns the data folder: that endpoint;
+ * - otherwise: the embedded engine in this process (chDB), data in CLICKHOUSE_DATA_PATH.
+ */
+export function connect(options: ConnectOptions = {}): ClickHouseClient {
+  const config = options.config ?? loadConfig();
+  const ch = config.clickhouse;
+  const database = options.database ?? ch.database;
+  const clickhouse_settings = { ...KIT_CLIENT_SETTINGS, ...options.clickhouse_settings };
+
+  const owner = ch.url || options.mode === 'embedded' ? undefined : readDataFolderOwner(ch.dataPath);
+  const url = ch.url ?? (owner && owner.pid !== process.pid ? owner.url : undefined);
+  if (url) {
+    const client = createClient({
+      url,
+      username: ch.user,
+      password: ch.password.reveal(),
+      database,
+      clickhouse_settings,
+      application: 'clickhouse-notebook-kit',
+      request_timeout: options.request_timeout ?? 300_000,
+    });
+    infos.set(client, { mode: ch.url ? 'server' : 'local-endpoint', url, dataPath: undefined, database, user: ch.user });
+    secrets.set(client, secretsOf(config));
+    return client;
+  }
+
+  const engine = EmbeddedEngine.acquire({
+    dataPath: ch.dataPath,
+    configFile: ch.configFile ?? defaultEngineConfig(config),
+    database,
+    environment: engineEnvironment(config),
+    secrets: secretsOf(config),
+  });
+  const connection = new EmbeddedConnection(engine, { database, user: ch.user, onClose: () => engine.release() });
+  const client = createClient({ connection: connection as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'], clickhouse_settings });
+  infos.set(client, { mode: 'embedded', url: undefined, dataPath: ch.dataPath, database, user: ch.user });
+  secrets.set(client, secretsOf(config));
+  return client;
+}
+
+/** How a client returned by {@link connect} reaches ClickHouse. */
+export function connectionInfo(client: ClickHouseClient): ConnectionInfo | undefined {
+  return infos.get(client);
+}
+
+/** Secret values a client was configured with, to scrub from any text about it. */
+export function clientSecrets(client: ClickHouseClient): string[] {
+  return secrets.get(client) ?? [];
+}
+
+/** The engine config shared with the Docker stack (compose/config), when present. */
+export function defaultEngineConfig(config: KitConfig): string | undefined {
+  const file = join(config.root, 'compose', 'config', 'embedded.xml');
+  return existsSync(file) ? file : undefined;
+}

@@ -1,0 +1,576 @@
+import { randomUUID } from 'node:crypto';
+import { drainPending, Session } from 'chdb';
+import type { ChdbQueryStream } from 'chdb';
+import { scrubSecrets } from '../config/secret';
+import { parseClickHouseErrorText, WarehouseError, WarehouseLockedError } from '../clickhouse/errors';
+import { queryKind, quoteString, type QueryKind } from '../clickhouse/sql';
+import { claimDataFolder, readDataFolderOwner, releaseDataFolder } from './lock';
+import { KIT_DATABASE, microsTimestamp, QUERY_LOG_DDL, secondsTimestamp, type QueryLogEntry } from './query-log';
+import { checkSettingName, inlineLogComment, insertFromFile, paramStatements, settingLiteral, trailingFormat, trimStatement, useStatement, type SettingValue } from './statement';
+
+export interface EngineOptions {
+  /** Data folder (absolute). One process per folder. */
+  dataPath: string;
+  /** ClickHouse XML config file (absolute) loaded when the engine starts. */
+  configFile?: string | undefined;
+  /** Database created at start (the kit's warehouse database). */
+  database?: string | undefined;
+  /** Environment the engine's config needs (`from_env` variables); set before the engine starts. */
+  environment?: Readonly<Record<string, string>> | undefined;
+  /** Sessions that run sessionless queries side by side (default 4). */
+  poolSize?: number;
+  /** Values scrubbed from the query log (passwords, keys). */
+  secrets?: ReadonlyArray<string>;
+}
+
+export interface EngineRequest {
+  sql: string;
+  /** Query parameters in the text form of the HTTP interface (`param_x=...`). */
+  params?: Readonly<Record<string, string>>;
+  /** Settings for this query only (sessionless) or for the session from now on (named session). */
+  settings?: Readonly<Record<string, SettingValue>>;
+  database?: string | undefined;
+  queryId?: string | undefined;
+  user?: string | undefined;
+  /** Format used when the SQL has no FORMAT clause (HTTP `default_format`; default TabSeparated). */
+  defaultFormat?: string | undefined;
+  /** Named session (HTTP `session_id`): its own settings, temporary tables and current database. */
+  session?: EngineSession | undefined;
+  /** INSERT data spooled to a file: the statement then reads it with FROM INFILE. */
+  data?: { file: string; compression?: string | undefined } | undefined;
+  /** Stream SELECT results chunk by chunk instead of materialising them. */
+  stream?: boolean;
+  signal?: AbortSignal | undefined;
+  interface?: 'embedded' | 'http';
+  userAgent?: string | undefined;
+}
+
+export interface EngineSummary {
+  read_rows: number;
+  read_bytes: number;
+  written_rows: number;
+  written_bytes: number;
+  result_rows: number;
+  result_bytes: number;
+  elapsed_ns: number;
+}
+
+export interface EngineResult {
+  queryId: string;
+  kind: QueryKind;
+  /** Output format (explicit FORMAT clause, else the default format). */
+  format: string;
+  /** The result bytes; iterate once. Errors after the first chunk surface here. */
+  chunks: AsyncIterable<Uint8Array>;
+  /** Settles when the result has been consumed (or failed / was cancelled). */
+  done: Promise<EngineSummary>;
+}
+
+/** A failure inside the engine, with ClickHouse's code and name. */
+export class EngineError extends WarehouseError {
+  override readonly name = 'EngineError';
+}
+
+interface Handle {
+  id: number;
+  session: Session;
+  applied: Map<string, string>;
+  database: string | undefined;
+  busy: boolean;
+}
+
+/** A named session: one chDB Session used by one query at a time. */
+export class EngineSession {
+  lastUsed = Date.now();
+  constructor(
+    readonly id: string,
+    readonly timeoutSeconds: number,
+    /** @internal */ readonly handle: Handle,
+  ) {}
+  get busy(): boolean {
+    return this.handle.busy;
+  }
+}
+
+const STREAMABLE_KINDS = new Set<QueryKind>(['Select', 'Show', 'Describe', 'Exists', 'Explain']);
+const LOG_FLUSH_MS = 1000;
+
+/**
+ * The embedded ClickHouse engine of one data folder, shared by everything in this process:
+ * the in-process client connection and the local HTTP endpoint both run their queries here.
+ *
+ * - Sessionless queries run on a small pool of chDB Sessions (they run concurrently); a query's
+ *   settings are applied to the Session it gets and reverted before the next query, so they
+ *   never leak (chDB otherwise keeps every SET).
+ * - Parameters travel as `SET param_x = '...'`, the engine's own binding, with the HTTP text
+ *   form of values; nothing is interpolated into the statement.
+ * - Every query is written to `_kit.query_log` (see query-log.ts).
+ */
+export class EmbeddedEngine {
+  private static readonly open = new Map<string, { engine: EmbeddedEngine; refs: number }>();
+
+  /** The engine of a data folder, opened on first use and shared within the process. */
+  static acquire(options: EngineOptions): EmbeddedEngine {
+    const existing = EmbeddedEngine.open.get(options.dataPath);
+    if (existing) {
+      existing.refs++;
+      return existing.engine;
+    }
+    const engine = new EmbeddedEngine(options);
+    EmbeddedEngine.open.set(options.dataPath, { engine, refs: 1 });
+    return engine;
+  }
+
+  readonly dataPath: string;
+  private readonly anchor: Session;
+  private readonly pool: Handle[] = [];
+  private readonly waiters: Array<(h: Handle) => void> = [];
+  private readonly sessions = new Map<string, EngineSession>();
+  private readonly poolSize: number;
+  private readonly secrets: ReadonlyArray<string>;
+  private nextHandleId = 1;
+  private logBuffer: QueryLogEntry[] = [];
+  private logTimer: NodeJS.Timeout | undefined;
+  private logFlushing: Promise<void> = Promise.resolve();
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly running = new Set<Promise<unknown>>();
+
+  private constructor(options: EngineOptions) {
+    this.dataPath = options.dataPath;
+    this.poolSize = Math.max(1, options.poolSize ?? 4);
+    this.secrets = options.secrets ?? [];
+    claimDataFolder(this.dataPath);
+    for (const [k, v] of Object.entries(options.environment ?? {})) process.env[k] = v;
+    try {
+      // The first Session on a path starts the engine with its arguments; later ones share it.
+      const args = options.configFile ? [`--config-file=${options.configFile}`] : [];
+      this.anchor = new Session(this.dataPath, { connectionArgs: args });
+    } catch (e) {
+      releaseDataFolder(this.dataPath);
+      const msg = e instanceof Error ? e.message : String(e);
+      if (/Failed to create connection|lock|already/i.test(msg)) {
+        const owner = readDataFolderOwner(this.dataPath);
+        throw new WarehouseLockedError(this.dataPath, owner?.pid, owner?.url);
+      }
+      throw new EngineError(`Could not start the embedded ClickHouse engine on ${this.dataPath}: ${msg}`, { cause: e, type: 'ENGINE_START_FAILED' });
+    }
+    const setup = [`CREATE DATABASE IF NOT EXISTS ${KIT_DATABASE}`, QUERY_LOG_DDL];
+    if (options.database) setup.push(`CREATE DATABASE IF NOT EXISTS ${useStatement(options.database).slice(4)}`);
+    for (const sql of setup) this.anchor.query(sql, 'TSV');
+    this.sweepTimer = setInterval(() => this.expireSessions(), 5000);
+    this.sweepTimer.unref();
+  }
+
+  /** Releases this user's reference; the last one flushes the log and stops the engine. */
+  async release(): Promise<void> {
+    const entry = EmbeddedEngine.open.get(this.dataPath);
+    if (entry && entry.engine === this && --entry.refs > 0) return;
+    EmbeddedEngine.open.delete(this.dataPath);
+    await this.shutdown();
+  }
+
+  version(): string {
+    return this.anchor.query('SELECT version()', 'TSV').trim();
+  }
+
+  /** Opens (or finds) a named session. `create: false` returns undefined for an unknown id. */
+  session(id: string, options: { create: boolean; timeoutSeconds?: number }): EngineSession | undefined {
+    const found = this.sessions.get(id);
+    if (found) {
+      found.lastUsed = Date.now();
+      return found;
+    }
+    if (!options.create) return undefined;
+    const s = new EngineSession(id, options.timeoutSeconds ?? 60, this.newHandle());
+    this.sessions.set(id, s);
+    return s;
+  }
+
+  closeSession(id: string): void {
+    const s = this.sessions.get(id);
+    if (!s) return;
+    this.sessions.delete(id);
+    if (!s.busy) s.handle.session.close();
+  }
+
+  /**
+   * Runs one statement. Resolves once the statement has started (for streamed results, once the
+   * first chunk is there), so errors before any output reject here, as clickhouse-server answers
+   * them with an error status.
+   */
+  async execute(request: EngineRequest): Promise<EngineResult> {
+    if (this.closed) throw new EngineError('The embedded engine is closed.', { type: 'ENGINE_CLOSED' });
+    const queryId = request.queryId || randomUUID();
+    const started = Date.now();
+    const sql = trimStatement(request.sql);
+    const kind = queryKind(sql);
+    const format = trailingFormat(sql) ?? request.defaultFormat ?? 'TabSeparated';
+    const logBase = { request, queryId, started, kind, sql };
+
+    if (/^\s*SYSTEM\s+FLUSH\s+LOGS\b/i.test(sql)) await this.flushLog();
+
+    const handle = request.session ? this.lockSession(request.session) : await this.takeHandle();
+    let finished = false;
+    const finish = (ok: boolean, summary: EngineSummary, error?: EngineError): void => {
+      if (finished) return;
+      finished = true;
+      this.recordQuery(logBase, summary, error);
+      if (request.session) {
+        handle.busy = false;
+        request.session.lastUsed = Date.now();
+        if (!this.sessions.has(request.session.id)) handle.session.close();
+      } else this.giveBack(handle, ok);
+    };
+
+    let statement: string;
+    let prefix: string[];
+    try {
+      statement = request.data ? insertFromFile(sql, request.data.file, request.data.compression) : sql;
+      prefix = this.prefixFor(handle, request);
+    } catch (e) {
+      const err = new EngineError(e instanceof Error ? e.message : String(e), { code: 62, type: 'SYNTAX_ERROR', queryId, sql, cause: e });
+      finish(true, emptySummary(), err);
+      throw err;
+    }
+
+    const stream = request.stream === true && STREAMABLE_KINDS.has(kind);
+    try {
+      if (stream) return await this.runStreamed(handle, prefix, statement, format, queryId, kind, request, started, finish);
+      return await this.runMaterialised(handle, prefix, statement, format, queryId, kind, request, started, finish);
+    } catch (e) {
+      const err = this.toEngineError(e, queryId, sql);
+      finish(false, { ...emptySummary(), elapsed_ns: (Date.now() - started) * 1e6 }, err);
+      throw err;
+    }
+  }
+
+  /** Writes buffered query-log entries now (also done every second and on SYSTEM FLUSH LOGS). */
+  async flushLog(): Promise<void> {
+    const next = this.logFlushing.then(() => this.writeLog());
+    this.logFlushing = next.catch(() => undefined);
+    return next;
+  }
+
+  private async runMaterialised(
+    handle: Handle,
+    prefix: string[],
+    statement: string,
+    format: string,
+    queryId: string,
+    kind: QueryKind,
+    request: EngineRequest,
+    started: number,
+    finish: (ok: boolean, s: EngineSummary, e?: EngineError) => void,
+  ): Promise<EngineResult> {
+    const text = [...prefix, statement].join(';\n');
+    const onAbort = (): void => void this.killByText(statement);
+    request.signal?.addEventListener('abort', onAbort, { once: true });
+    let result;
+    try {
+      const run = handle.session.queryAsync(text, { format });
+      this.track(run);
+      result = await run;
+    } finally {
+      request.signal?.removeEventListener('abort', onAbort);
+    }
+    this.afterSuccess(handle, request);
+    const bytes = result.bytes();
+    const isWrite = kind === 'Insert';
+    const summary: EngineSummary = {
+      read_rows: result.rowsRead,
+      read_bytes: result.bytesRead,
+      written_rows: isWrite ? result.rowsRead : 0,
+      written_bytes: isWrite ? result.bytesRead : 0,
+      result_rows: STREAMABLE_KINDS.has(kind) ? countRows(format, bytes) : 0,
+      result_bytes: bytes.byteLength,
+      elapsed_ns: Math.round((result.elapsed || (Date.now() - started) / 1000) * 1e9),
+    };
+    finish(true, summary);
+    const done = Promise.resolve(summary);
+    return {
+      queryId,
+      kind,
+      format,
+      chunks: (async function* () {
+        if (bytes.byteLength > 0) yield bytes;
+      })(),
+      done,
+    };
+  }
+
+  private async runStreamed(
+    handle: Handle,
+    prefix: string[],
+    statement: string,
+    format: string,
+    queryId: string,
+    kind: QueryKind,
+    request: EngineRequest,
+    started: number,
+    finish: (ok: boolean, s: EngineSummary, e?: EngineError) => void,
+  ): Promise<EngineResult> {
+    if (prefix.length > 0) {
+      const run = handle.session.queryAsync(prefix.join(';\n'), { format: 'TSV' });
+      this.track(run);
+      await run;
+    }
+    const qs: ChdbQueryStream = handle.session.queryStream(statement, { format });
+    const onAbort = (): void => qs.cancel();
+    request.signal?.addEventListener('abort', onAbort, { once: true });
+    const iterator = qs[Symbol.asyncIterator]();
+    let first: IteratorResult<{ numRows: number; raw(): Uint8Array }>;
+    try {
+      first = await iterator.next();
+    } catch (e) {
+      request.signal?.removeEventListener('abort', onAbort);
+      throw e;
+    }
+    this.afterSuccess(handle, request);
+    let resolveDone!: (s: EngineSummary) => void;
+    let rejectDone!: (e: unknown) => void;
+    const done = new Promise<EngineSummary>((res, rej) => {
+      resolveDone = res;
+      rejectDone = rej;
+    });
+    done.catch(() => undefined);
+    const summary = emptySummary();
+    const self = this;
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      let completed = false;
+      try {
+        let step = first;
+        while (!step.done) {
+          const raw = step.value.raw();
+          summary.result_rows += step.value.numRows;
+          summary.result_bytes += raw.byteLength;
+          if (raw.byteLength > 0) yield raw;
+          step = await iterator.next();
+        }
+        completed = true;
+      } catch (e) {
+        const err = self.toEngineError(e, queryId, statement);
+        summary.elapsed_ns = (Date.now() - started) * 1e6;
+        finish(false, summary, err);
+        rejectDone(err);
+        throw err;
+      } finally {
+        request.signal?.removeEventListener('abort', onAbort);
+        if (!completed) {
+          qs.cancel();
+          // The consumer stopped early (client went away): log it as cancelled.
+          const err = new EngineError('Query was cancelled: the client stopped reading the result.', { code: 394, type: 'QUERY_WAS_CANCELLED', queryId, sql: statement });
+          summary.elapsed_ns = (Date.now() - started) * 1e6;
+          finish(true, summary, err);
+          rejectDone(err);
+        }
+      }
+      summary.elapsed_ns = (Date.now() - started) * 1e6;
+      finish(true, summary);
+      resolveDone(summary);
+    }
+    return { queryId, kind, format, chunks: chunks(), done };
+  }
+
+  private prefixFor(handle: Handle, request: EngineRequest): string[] {
+    const out: string[] = [];
+    if (request.database && handle.database !== request.database) out.push(useStatement(request.database));
+    const wanted = new Map<string, string>();
+    for (const [k, v] of Object.entries(request.settings ?? {})) {
+      if (v === undefined) continue;
+      wanted.set(checkSettingName(k), settingLiteral(v));
+    }
+    for (const [k, lit] of wanted) if (handle.applied.get(k) !== lit) out.push(`SET ${k} = ${lit}`);
+    // Sessionless queries must not inherit the previous query's settings.
+    if (!request.session) for (const k of handle.applied.keys()) if (!wanted.has(k)) out.push(`SET ${k} = DEFAULT`);
+    if (request.params) out.push(...paramStatements(request.params));
+    return out;
+  }
+
+  private afterSuccess(handle: Handle, request: EngineRequest): void {
+    if (request.database) handle.database = request.database;
+    const wanted = new Map<string, string>();
+    for (const [k, v] of Object.entries(request.settings ?? {})) if (v !== undefined) wanted.set(k, settingLiteral(v));
+    if (request.session) for (const [k, lit] of wanted) handle.applied.set(k, lit);
+    else handle.applied = wanted;
+  }
+
+  private lockSession(s: EngineSession): Handle {
+    if (s.handle.busy) {
+      throw new EngineError(`Session ${s.id} is locked by a concurrent client: one query at a time per session_id.`, { code: 373, type: 'SESSION_IS_LOCKED' });
+    }
+    s.handle.busy = true;
+    s.lastUsed = Date.now();
+    return s.handle;
+  }
+
+  private newHandle(): Handle {
+    return { id: this.nextHandleId++, session: new Session(this.dataPath), applied: new Map(), database: undefined, busy: false };
+  }
+
+  private async takeHandle(): Promise<Handle> {
+    const free = this.pool.find((h) => !h.busy);
+    if (free) {
+      free.busy = true;
+      return free;
+    }
+    if (this.pool.length < this.poolSize) {
+      const h = this.newHandle();
+      h.busy = true;
+      this.pool.push(h);
+      return h;
+    }
+    return new Promise<Handle>((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Returns a pooled handle; one whose state is uncertain after a failure is replaced. */
+  private giveBack(handle: Handle, ok: boolean): void {
+    let h = handle;
+    if (!ok) {
+      const i = this.pool.indexOf(handle);
+      try {
+        handle.session.close();
+      } catch {
+        /* already gone */
+      }
+      h = this.newHandle();
+      if (i >= 0) this.pool[i] = h;
+    }
+    const waiter = this.waiters.shift();
+    if (waiter) {
+      h.busy = true;
+      waiter(h);
+    } else h.busy = false;
+  }
+
+  private async killByText(statement: string): Promise<void> {
+    try {
+      const text = `SET param_kit_q = ${quoteString(statement)};\nKILL QUERY WHERE query = {kit_q:String} ASYNC`;
+      await this.anchorQuery(text);
+    } catch {
+      /* best effort: the query may have finished */
+    }
+  }
+
+  private anchorQuery(sql: string): Promise<unknown> {
+    const run = this.anchor.queryAsync(sql, { format: 'TSV' });
+    this.track(run);
+    return run;
+  }
+
+  private track(p: Promise<unknown>): void {
+    this.running.add(p);
+    const drop = (): void => void this.running.delete(p);
+    p.then(drop, drop);
+  }
+
+  private toEngineError(e: unknown, queryId: string, sql: string): EngineError {
+    if (e instanceof EngineError) return e;
+    const message = e instanceof Error ? e.message : String(e);
+    const parsed = parseClickHouseErrorText(message);
+    if (parsed) {
+      return new EngineError(`Code: ${parsed.code}. DB::Exception: ${parsed.message} (${parsed.type})`, { code: parsed.code, type: parsed.type, queryId, sql, cause: e, secrets: this.secrets });
+    }
+    if (/abort|cancel/i.test(message)) return new EngineError(`Query was cancelled. (QUERY_WAS_CANCELLED)`, { code: 394, type: 'QUERY_WAS_CANCELLED', queryId, sql, cause: e });
+    return new EngineError(message, { code: 1001, type: 'STD_EXCEPTION', queryId, sql, cause: e, secrets: this.secrets });
+  }
+
+  private recordQuery(
+    base: { request: EngineRequest; queryId: string; started: number; kind: QueryKind; sql: string },
+    summary: EngineSummary,
+    error: EngineError | undefined,
+  ): void {
+    if (this.closed) return;
+    const now = Date.now();
+    const { request } = base;
+    const settingComment = request.settings?.log_comment;
+    this.logBuffer.push({
+      event_time: secondsTimestamp(now),
+      event_time_microseconds: microsTimestamp(now),
+      query_start_time: secondsTimestamp(base.started),
+      query_start_time_microseconds: microsTimestamp(base.started),
+      query_duration_ms: now - base.started,
+      type: error ? (summary.result_bytes > 0 ? 'ExceptionWhileProcessing' : 'ExceptionBeforeStart') : 'QueryFinish',
+      query_kind: base.kind === 'Other' ? '' : base.kind,
+      query_id: base.queryId,
+      query: scrubSecrets(base.sql, this.secrets).slice(0, 100_000),
+      current_database: request.database ?? request.session?.handle.database ?? 'default',
+      user: request.user ?? 'default',
+      read_rows: summary.read_rows,
+      read_bytes: summary.read_bytes,
+      written_rows: summary.written_rows,
+      written_bytes: summary.written_bytes,
+      result_rows: summary.result_rows,
+      result_bytes: summary.result_bytes,
+      exception_code: error?.code ?? 0,
+      exception: error ? scrubSecrets(error.message, this.secrets) : '',
+      log_comment: settingComment !== undefined ? String(settingComment) : (inlineLogComment(base.sql) ?? ''),
+      http_user_agent: request.userAgent ?? '',
+      interface: request.interface ?? 'embedded',
+    });
+    if (!this.logTimer) {
+      this.logTimer = setTimeout(() => {
+        this.logTimer = undefined;
+        void this.flushLog().catch(() => undefined);
+      }, LOG_FLUSH_MS);
+      this.logTimer.unref();
+    }
+  }
+
+  private async writeLog(): Promise<void> {
+    if (this.logBuffer.length === 0) return;
+    const rows = this.logBuffer;
+    this.logBuffer = [];
+    const body = rows.map((r) => JSON.stringify(r)).join('\n');
+    const run = this.anchor.queryAsync(`INSERT INTO ${KIT_DATABASE}.query_log FORMAT JSONEachRow\n${body}`, { format: 'TSV' });
+    this.track(run);
+    await run;
+  }
+
+  private expireSessions(): void {
+    const now = Date.now();
+    for (const [id, s] of this.sessions) {
+      if (!s.busy && now - s.lastUsed > s.timeoutSeconds * 1000) this.closeSession(id);
+    }
+  }
+
+  private async shutdown(): Promise<void> {
+    if (this.closed) return;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    if (this.logTimer) clearTimeout(this.logTimer);
+    await Promise.allSettled([...this.running]);
+    await this.flushLog().catch(() => undefined);
+    this.closed = true;
+    await drainPending().catch(() => undefined);
+    for (const s of this.sessions.values()) s.handle.session.close();
+    this.sessions.clear();
+    for (const h of this.pool) h.session.close();
+    this.pool.length = 0;
+    this.anchor.close();
+    releaseDataFolder(this.dataPath);
+  }
+}
+
+function emptySummary(): EngineSummary {
+  return { read_rows: 0, read_bytes: 0, written_rows: 0, written_bytes: 0, result_rows: 0, result_bytes: 0, elapsed_ns: 0 };
+}
+
+const HEADER_LINES: Record<string, number> = { WithNames: 1, WithNamesAndTypes: 2 };
+
+/** Rows in a materialised result, for the log: line formats count lines, JSON reads its `rows`. */
+export function countRows(format: string, bytes: Uint8Array): number {
+  if (bytes.byteLength === 0) return 0;
+  const f = format.toLowerCase();
+  if (f === 'json' || f === 'jsoncompact' || f === 'jsonstrings' || f === 'jsoncompactstrings') {
+    const tail = Buffer.from(bytes.subarray(Math.max(0, bytes.byteLength - 512))).toString('utf8');
+    const m = /"rows":\s*(\d+)/.exec(tail);
+    return m ? Number(m[1]) : 0;
+  }
+  if (/^(tabseparated|tsv|csv|jsoneachrow|jsoncompacteachrow|jsonstringseachrow|jsoncompactstringseachrow|tskv|lineasstring|customseparated|ndjson|jsonlines)/.test(f)) {
+    let lines = 0;
+    for (let i = 0; i < bytes.byteLength; i++) if (bytes[i] === 10) lines++;
+    const suffix = Object.keys(HEADER_LINES).find((s) => format.endsWith(s));
+    return Math.max(0, lines - (suffix ? HEADER_LINES[suffix]! : 0));
+  }
+  return 0;
+}
