@@ -1,0 +1,24 @@
+export { Embedder, loadEmbedder, disposeEmbedders, type EmbedOptions, type InputKind, type LoadEmbedderOptions } from './embedder';
+export {
+  EmbeddingError,
+  UnsupportedModelError,
+  ModelNotInstalledError,
+  ModelMismatchError,
+  EmptyEmbeddingError,
+  ModelFetchError,
+  NoOnnxFilesError,
+} from './errors';
+export {
+  TEST_MODEL_ID,
+  supportedModels,
+  supportedModelIds,
+  modelSpec,
+  howToGet,
+  formatInput,
+  type EmbeddingModelSpec,
+  type ModelDtype,
+  type Pooling,
+  type InputFormat,
+} from './registry';
+export { modelDirOf, onnxFileFor, missingModelFiles, installedDtypes, assertModelInstalled } from './model-files';
+export { cosineSimilarity } from './similarity';
