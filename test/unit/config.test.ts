@@ -1,0 +1,81 @@
+import { inspect } from 'node:util';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseDotenv, scrubSecrets, Secret } from '../../lib/config';
+
+function rootWith(dotenv?: string): string {
+  const root = mkdtempSync(join(tmpdir(), 'kit-config-'));
+  if (dotenv !== undefined) writeFileSync(join(root, '.env'), dotenv);
+  return root;
+}
+
+describe('loadConfig', () => {
+  it('reads defaults and resolves paths against the project root', () => {
+    const root = rootWith();
+    const c = loadConfig({ env: {}, root });
+    expect(c.clickhouse.url).toBeUndefined();
+    expect(c.clickhouse.dataPath).toBe(join(root, 'storage', 'clickhouse'));
+    expect(c.clickhouse.database).toBe('warehouse');
+    expect(c.s3.endpoint).toBe('http://127.0.0.1:7480');
+    expect(c.s3.port).toBe(7480);
+    expect(c.jupyter.port).toBe(8888);
+  });
+
+  it('lets the environment win over .env', () => {
+    const root = rootWith('CLICKHOUSE_DATABASE=from_file\nS3_BUCKET=file-bucket\n');
+    const c = loadConfig({ env: { CLICKHOUSE_DATABASE: 'from_env' }, root });
+    expect(c.clickhouse.database).toBe('from_env');
+    expect(c.s3.bucket).toBe('file-bucket');
+  });
+
+  it.each([
+    ['CLICKHOUSE_URL', 'not a url'],
+    ['CLICKHOUSE_URL', 'ftp://host:21'],
+    ['CLICKHOUSE_URL', 'http://user:pw@host:8123'],
+    ['CLICKHOUSE_HTTP_PORT', '70000'],
+    ['JUPYTER_PORT', 'abc'],
+    ['S3_BUCKET', 'Bad_Bucket'],
+    ['S3_FORCE_PATH_STYLE', 'maybe'],
+    ['CLICKHOUSE_DATABASE', 'x; DROP'],
+    ['EMBEDDING_MODEL', '../../etc/passwd'],
+    ['CLICKHOUSE_CONFIG_FILE', '/does/not/exist.xml'],
+  ])('fails fast naming %s for %j', (variable, value) => {
+    let error: unknown;
+    try {
+      loadConfig({ env: { [variable]: value }, root: rootWith() });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe(variable);
+    expect((error as Error).message).toContain(variable);
+    // a bad URL with credentials must not echo them
+    expect((error as Error).message).not.toContain(':pw@');
+  });
+
+  it('never shows secrets when printed, logged or serialised', () => {
+    const c = loadConfig({ env: { CLICKHOUSE_PASSWORD: 'pw-very-secret-1', S3_SECRET_ACCESS_KEY: 'sk-very-secret-2', JUPYTER_TOKEN: 'tok-very-secret-3' }, root: rootWith() });
+    const outputs = [inspect(c, { depth: 10 }), JSON.stringify(c), String(c.clickhouse.password), `${c.s3.secretAccessKey}`];
+    for (const text of outputs) {
+      expect(text).not.toContain('very-secret');
+    }
+    expect(JSON.stringify(c)).toContain('[REDACTED]');
+    expect(c.clickhouse.password.reveal()).toBe('pw-very-secret-1');
+  });
+});
+
+describe('parseDotenv', () => {
+  it('handles quotes, comments and export', () => {
+    const env = parseDotenv(`# comment\nA=1\nexport B="two words"\nC='single # not comment'\nD=plain # trailing\nE=\n`);
+    expect(env).toEqual({ A: '1', B: 'two words', C: 'single # not comment', D: 'plain', E: '' });
+  });
+});
+
+describe('secrets', () => {
+  it('scrubs secret values and their URL-encoded forms', () => {
+    expect(scrubSecrets('pw=p@ss/word! and p%40ss%2Fword!', ['p@ss/word!'])).toBe('pw=[REDACTED] and [REDACTED]');
+    expect(new Secret('x').toJSON()).toBe('[REDACTED]');
+  });
+});
