@@ -89,8 +89,11 @@ export function clientSecrets(client: ClickHouseClient): string[] {
   return secrets.get(client) ?? [];
 }
 
-/** The engine config shared with the Docker stack (compose/config), when present. */
+/**
+ * The engine config shared with the Docker stack, when present: compose/config/config.xml is the
+ * entry file whose config.d/ (storage policies, S3 disk, named collection `lake`) both stacks load.
+ */
 export function defaultEngineConfig(config: KitConfig): string | undefined {
-  const file = join(config.root, 'compose', 'config', 'embedded.xml');
+  const file = join(config.root, 'compose', 'config', 'config.xml');
   return existsSync(file) ? file : undefined;
 }

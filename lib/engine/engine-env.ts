@@ -10,6 +10,9 @@ export function engineEnvironment(config: KitConfig): Record<string, string> {
     KIT_S3_ENDPOINT: s3.endpoint,
     KIT_S3_BUCKET_URL: `${s3.endpoint}/${s3.bucket}/`,
     KIT_S3_REGION: s3.region,
+    // compose/config/config.d/storage.xml: the `s3` disk's endpoint and region.
+    KIT_S3_DISK_URL: `${s3.endpoint}/${s3.bucket}/clickhouse/disks/s3/`,
+    S3_REGION: s3.region,
     S3_ACCESS_KEY_ID: s3.accessKeyId,
     S3_SECRET_ACCESS_KEY: s3.secretAccessKey.reveal(),
   };
