@@ -18,11 +18,12 @@ export interface KernelSpec {
  * The tslab kernelspec for this checkout. Its argv first changes to the project root: tslab
  * type-checks with the kernel's working directory as rootDir, so `import ... from './lib/...'`
  * only works when the kernel runs there (whatever folder the notebook is in). It runs the
- * project's own tslab with the node that installed it, so `require('tslab')` inside lib/ is
- * the running kernel's instance.
+ * project's own tslab (through tslab-kernel.cjs, which makes folder imports like './lib/config'
+ * work) with the node that installed it, so `require('tslab')` inside lib/ is the running
+ * kernel's instance.
  */
 export function tslabKernelSpec(config: KitConfig, nodeBinary: string = process.execPath): KernelSpec {
-  const tslabBin = join(config.root, 'node_modules', 'tslab', 'bin', 'tslab');
+  const launcher = join(config.root, 'scripts', 'stack', 'tslab-kernel.cjs');
   return {
     argv: [
       '/bin/sh',
@@ -31,7 +32,7 @@ export function tslabKernelSpec(config: KitConfig, nodeBinary: string = process.
       'tslab-kernel',
       config.root,
       nodeBinary,
-      tslabBin,
+      launcher,
       '{connection_file}',
     ],
     display_name: 'TypeScript (tslab)',
