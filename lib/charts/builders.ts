@@ -1,6 +1,6 @@
 import { ChartSpecError, type PlotlyLayout, type PlotlySpec, type PlotlyTrace } from './spec';
 import { columnValues, type TabularInput } from './tabular';
-import { seriesKey, toNumericValue, toPlotValue } from './values';
+import { plotlyText, seriesKey, toNumericValue, toPlotValue } from './values';
 
 export interface CommonChartOptions {
   title?: string;
@@ -75,7 +75,7 @@ export function histogram(input: TabularInput, options: HistogramOptions): Plotl
   const base: PlotlyTrace = { type: 'histogram', ...(options.bins ? { nbinsx: options.bins } : {}) };
   const traces =
     options.series === undefined
-      ? [{ ...base, name: options.x, x: xs }]
+      ? [{ ...base, name: plotlyText(options.x), x: xs }]
       : splitBySeries(columnValues(input, options.series)).map(([name, idx]) => ({
           ...base,
           name,
@@ -108,7 +108,7 @@ function xyTraces(
   const withText = (t: PlotlyTrace, idx?: number[]): PlotlyTrace =>
     text === undefined ? t : { ...t, text: idx ? idx.map((i) => text[i] ?? null) : text };
   if (options.series === undefined) {
-    return ys.map((y) => withText({ ...base, name: y, x: xs, y: columnValues(input, y).map(toNumericValue) }));
+    return ys.map((y) => withText({ ...base, name: plotlyText(y), x: xs, y: columnValues(input, y).map(toNumericValue) }));
   }
   const values = columnValues(input, ys[0]!).map(toNumericValue);
   return splitBySeries(columnValues(input, options.series)).map(([name, idx]) =>
@@ -134,8 +134,9 @@ function baseLayout(options: CommonChartOptions & { x: string }, yTitle: string)
   }
   return {
     ...(options.title ? { title: { text: options.title } } : {}),
-    xaxis: { title: { text: options.xTitle ?? options.x } },
-    yaxis: { title: { text: options.yTitle ?? yTitle } },
+    // Titles given in options may use plotly's markup; ones taken from column names are text.
+    xaxis: { title: { text: options.xTitle ?? plotlyText(options.x) } },
+    yaxis: { title: { text: options.yTitle ?? plotlyText(yTitle) } },
     height: options.height ?? DEFAULT_HEIGHT,
     margin: { t: options.title ? 50 : 20, r: 20, b: 50, l: 60 },
   };

@@ -1,6 +1,6 @@
 export * from './spec';
 export * from './builders';
-export { toPlotValue, toNumericValue } from './values';
+export { toPlotValue, toNumericValue, plotlyText } from './values';
 export {
   type Row,
   type FrameLike,

@@ -53,6 +53,7 @@ export function progress(label: string, total?: number, options: ProgressOptions
   const finish = (final: 'done' | 'failed', note: string | undefined): void => {
     if (finished) return;
     finished = true;
+    if (final === 'done' && state.known) state.current = Math.max(state.current, state.total!);
     if (note !== undefined) state.note = note;
     draw(true, final);
   };

@@ -100,6 +100,7 @@ export async function installJupyter(config: KitConfig): Promise<JupyterInstallR
   }
 
   ensureCommonJsBoundary(p.venvDir);
+  ensureLabSettingsOverrides(p.venvDir);
   result.kernelSpecWritten = ensureKernelSpec(config);
   result.seconds = (Date.now() - started) / 1000;
   return result;
@@ -114,6 +115,19 @@ function ensureCommonJsBoundary(venvDir: string): void {
   const file = join(venvDir, 'package.json');
   const wanted = '{ "private": true, "type": "commonjs" }\n';
   if (!existsSync(file) || readFileSync(file, 'utf8') !== wanted) writeFileSync(file, wanted);
+}
+
+/**
+ * JupyterLab defaults for an offline, local kit: no news feed or update check (they call out
+ * to the internet and show a pop-up on first start).
+ */
+function ensureLabSettingsOverrides(venvDir: string): void {
+  const dir = join(venvDir, 'share', 'jupyter', 'lab', 'settings');
+  const file = join(dir, 'overrides.json');
+  const wanted = `${JSON.stringify({ '@jupyterlab/apputils-extension:notification': { fetchNews: 'false', checkForUpdates: false } }, null, 2)}\n`;
+  if (existsSync(file) && readFileSync(file, 'utf8') === wanted) return;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(file, wanted);
 }
 
 /** True when the venv is set up for the current requirements and the kernelspec is present. */

@@ -49,6 +49,15 @@ describe('chart spec builders', () => {
     expect(spec.data[0]).toMatchObject({ x: ['2024-05-01T00:00:00.000Z'], y: [null] });
   });
 
+  it('data and column names are text to plotly, not markup; titles from options stay markup', () => {
+    const spec = barChart([{ '<i>k</i>': '<b>x</b> & y', v: 1 }], { x: '<i>k</i>', y: 'v', title: '<b>Title</b>' });
+    expect(spec.data[0]!.x).toEqual(['&lt;b&gt;x&lt;/b&gt; &amp; y']);
+    expect(spec.layout.xaxis?.title?.text).toBe('&lt;i&gt;k&lt;/i&gt;');
+    expect(spec.layout.title?.text).toBe('<b>Title</b>');
+    const bySeries = lineChart([{ x: 1, y: 2, s: '<a href="javascript:alert(1)">s</a>' }], { x: 'x', y: 'y', series: 's' });
+    expect(bySeries.data[0]!.name).toBe('&lt;a href="javascript:alert(1)"&gt;s&lt;/a&gt;');
+  });
+
   it('bad input names the problem', () => {
     expect(() => barChart(rows, { x: 'regoin', y: 'sales' })).toThrow(/column "regoin" not found; available columns: day, region, sales, cost/);
     expect(() => barChart(rows, { x: 'region', y: ['sales', 'cost'], series: 'day' })).toThrow(ChartSpecError);
