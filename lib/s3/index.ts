@@ -1,0 +1,13 @@
+export { createS3Client } from './client';
+export type { CreateS3ClientOptions, KitS3 } from './client';
+export { S3Error, toS3Error, objectUrl } from './errors';
+export type { S3ErrorReason } from './errors';
+export { bucketExists, ensureBucket } from './bucket';
+export { deleteObject, getObject, getObjectText, headObject, objectExists, putObject } from './objects';
+export type { ObjectInfo, ObjectOptions, PutOptions } from './objects';
+export { abortMultipartUploads, deleteByPrefix, listAllObjects, listMultipartUploads, listObjects } from './listing';
+export type { DeletePrefixOptions, ListOptions, MultipartUploadInfo } from './listing';
+export { downloadFile, downloadStream, uploadFile, uploadStream } from './transfer';
+export type { DownloadOptions, TransferProgress, UploadOptions, UploadResult } from './transfer';
+export { downloadFrame, uploadFrame } from './frames';
+export type { ParquetCompression } from './frames';
