@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { loadConfig, secretsOf, type KitConfig } from '../config';
 import { EmbeddedConnection } from '../engine/connection';
-import { EmbeddedEngine } from '../engine/engine';
+import { EmbeddedEngine, type EngineOptions } from '../engine/engine';
 import { engineEnvironment } from '../engine/engine-env';
 import { readDataFolderOwner } from '../engine/lock';
 
@@ -65,18 +65,26 @@ export function connect(options: ConnectOptions = {}): ClickHouseClient {
     return client;
   }
 
-  const engine = EmbeddedEngine.acquire({
-    dataPath: ch.dataPath,
-    configFile: ch.configFile ?? defaultEngineConfig(config),
-    database,
-    environment: engineEnvironment(config),
-    secrets: secretsOf(config),
-  });
+  const engine = EmbeddedEngine.acquire(engineOptionsFor(config, database));
   const connection = new EmbeddedConnection(engine, { database, user: ch.user, onClose: () => engine.release() });
   const client = createClient({ connection: connection as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'], clickhouse_settings });
   infos.set(client, { mode: 'embedded', url: undefined, dataPath: ch.dataPath, database, user: ch.user });
   secrets.set(client, secretsOf(config));
   return client;
+}
+
+/**
+ * How the embedded engine of this kit is opened (data folder, config file, the environment its
+ * config reads, secrets to scrub): the one definition shared by connect() and the local endpoint.
+ */
+export function engineOptionsFor(config: KitConfig, database: string = config.clickhouse.database): EngineOptions {
+  return {
+    dataPath: config.clickhouse.dataPath,
+    configFile: config.clickhouse.configFile ?? defaultEngineConfig(config),
+    database,
+    environment: engineEnvironment(config),
+    secrets: secretsOf(config),
+  };
 }
 
 /** How a client returned by {@link connect} reaches ClickHouse. */

@@ -1,4 +1,4 @@
-export { connect, connectionInfo, defaultEngineConfig, KIT_CLIENT_SETTINGS } from './connect';
+export { connect, connectionInfo, defaultEngineConfig, engineOptionsFor, KIT_CLIENT_SETTINGS } from './connect';
 export type { ConnectionInfo, ConnectionMode, ConnectOptions } from './connect';
 export { command, ensureDatabase, insertRows, queryFrame, queryOne, queryRows, serverVersion, tableSql } from './query';
 export type { QueryOptions, QueryParamValues, TableRef } from './query';

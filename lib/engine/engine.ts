@@ -74,9 +74,14 @@ export class EngineError extends WarehouseError {
 interface Handle {
   id: number;
   session: Session;
+  /** Settings this engine set on the Session for the current query (name -> SQL literal). */
   applied: Map<string, string>;
+  /** Named sessions: values their own `SET` statements left (name -> SQL literal); others are DEFAULT. */
+  baseline: Map<string, string>;
   database: string | undefined;
   busy: boolean;
+  /** A named session's settings being put back after a failure; its next query waits for it. */
+  settling: Promise<void> | undefined;
 }
 
 /** A named session: one chDB Session used by one query at a time. */
@@ -135,6 +140,7 @@ export class EmbeddedEngine {
   private sweepTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly running = new Set<Promise<unknown>>();
+  private versionText: string | undefined;
 
   private constructor(options: EngineOptions) {
     this.dataPath = options.dataPath;
@@ -171,7 +177,8 @@ export class EmbeddedEngine {
   }
 
   version(): string {
-    return this.anchor.query('SELECT version()', 'TSV').trim();
+    this.versionText ??= this.anchor.query('SELECT version()', 'TSV').trim();
+    return this.versionText;
   }
 
   /** Opens (or finds) a named session. `create: false` returns undefined for an unknown id. */
@@ -210,24 +217,46 @@ export class EmbeddedEngine {
 
     if (/^\s*SYSTEM\s+FLUSH\s+LOGS\b/i.test(sql)) await this.flushLog();
 
-    const handle = request.session ? this.lockSession(request.session) : await this.takeHandle();
+    const handle = request.session ? await this.lockSession(request.session) : await this.takeHandle();
+    // A sessionless SET or USE changes the pooled Session for good: it is replaced afterwards.
+    const changesState = kind === 'Set' || kind === 'Use';
+    const touched = new Set([...handle.applied.keys(), ...Object.keys(request.settings ?? {})]);
     let finished = false;
     const finish = (ok: boolean, summary: EngineSummary, error?: EngineError): void => {
       if (finished) return;
       finished = true;
       this.recordQuery(logBase, summary, error);
-      if (request.session) {
-        handle.busy = false;
-        request.session.lastUsed = Date.now();
-        if (!this.sessions.has(request.session.id)) handle.session.close();
-      } else this.giveBack(handle, ok);
+      const session = request.session;
+      if (session) {
+        const release = (): void => {
+          handle.busy = false;
+          session.lastUsed = Date.now();
+          if (!this.sessions.has(session.id)) handle.session.close();
+        };
+        // After a failure the per-query settings may be half applied: put the session back as its own SETs left it.
+        if (ok) release();
+        else {
+          handle.settling = this.resetSessionState(handle, touched).finally(() => {
+            handle.settling = undefined;
+            release();
+          });
+        }
+      } else this.giveBack(handle, ok && !changesState);
     };
+
+    if (request.signal?.aborted) {
+      const err = new EngineError('Query was cancelled before it started: the client went away.', { code: 394, type: 'QUERY_WAS_CANCELLED', queryId, sql });
+      finish(true, emptySummary(), err);
+      throw err;
+    }
 
     let statement: string;
     let prefix: string[];
+    // A unique leading comment names this run in system.processes, so a cancel kills exactly it.
+    const marker = `/* kit-q:${randomUUID()} */`;
     try {
-      statement = request.data ? insertFromFile(sql, request.data.file, request.data.compression) : sql;
-      prefix = this.prefixFor(handle, request);
+      statement = `${marker} ${request.data ? insertFromFile(sql, request.data.file, request.data.compression) : sql}`;
+      prefix = this.prefixFor(handle, request, kind);
     } catch (e) {
       const err = new EngineError(e instanceof Error ? e.message : String(e), { code: 62, type: 'SYNTAX_ERROR', queryId, sql, cause: e });
       finish(true, emptySummary(), err);
@@ -236,8 +265,8 @@ export class EmbeddedEngine {
 
     const stream = request.stream === true && STREAMABLE_KINDS.has(kind);
     try {
-      if (stream) return await this.runStreamed(handle, prefix, statement, format, queryId, kind, request, started, finish);
-      return await this.runMaterialised(handle, prefix, statement, format, queryId, kind, request, started, finish);
+      if (stream) return await this.runStreamed(handle, prefix, statement, marker, format, queryId, kind, request, started, finish);
+      return await this.runMaterialised(handle, prefix, statement, marker, format, queryId, kind, request, started, finish);
     } catch (e) {
       const err = this.toEngineError(e, queryId, sql);
       finish(false, { ...emptySummary(), elapsed_ns: (Date.now() - started) * 1e6 }, err);
@@ -256,6 +285,7 @@ export class EmbeddedEngine {
     handle: Handle,
     prefix: string[],
     statement: string,
+    marker: string,
     format: string,
     queryId: string,
     kind: QueryKind,
@@ -264,7 +294,7 @@ export class EmbeddedEngine {
     finish: (ok: boolean, s: EngineSummary, e?: EngineError) => void,
   ): Promise<EngineResult> {
     const text = [...prefix, statement].join(';\n');
-    const onAbort = (): void => void this.killByText(statement);
+    const onAbort = (): void => void this.killByMarker(marker);
     request.signal?.addEventListener('abort', onAbort, { once: true });
     let result;
     try {
@@ -274,7 +304,8 @@ export class EmbeddedEngine {
     } finally {
       request.signal?.removeEventListener('abort', onAbort);
     }
-    this.afterSuccess(handle, request);
+    this.afterSuccess(handle, request, kind);
+    if (request.session && kind === 'Set') handle.baseline = await this.changedSettings(handle);
     const bytes = result.bytes();
     const isWrite = kind === 'Insert';
     const summary: EngineSummary = {
@@ -303,6 +334,7 @@ export class EmbeddedEngine {
     handle: Handle,
     prefix: string[],
     statement: string,
+    marker: string,
     format: string,
     queryId: string,
     kind: QueryKind,
@@ -316,7 +348,11 @@ export class EmbeddedEngine {
       await run;
     }
     const qs: ChdbQueryStream = handle.session.queryStream(statement, { format });
-    const onAbort = (): void => qs.cancel();
+    // Cancelling the stream alone waits for the block being computed (a whole aggregation); KILL stops it.
+    const onAbort = (): void => {
+      qs.cancel();
+      void this.killByMarker(marker);
+    };
     request.signal?.addEventListener('abort', onAbort, { once: true });
     const iterator = qs[Symbol.asyncIterator]();
     let first: IteratorResult<{ numRows: number; raw(): Uint8Array }>;
@@ -326,7 +362,7 @@ export class EmbeddedEngine {
       request.signal?.removeEventListener('abort', onAbort);
       throw e;
     }
-    this.afterSuccess(handle, request);
+    this.afterSuccess(handle, request, kind);
     let resolveDone!: (s: EngineSummary) => void;
     let rejectDone!: (e: unknown) => void;
     const done = new Promise<EngineSummary>((res, rej) => {
@@ -349,7 +385,7 @@ export class EmbeddedEngine {
         }
         completed = true;
       } catch (e) {
-        const err = self.toEngineError(e, queryId, statement);
+        const err = self.toEngineError(e, queryId, request.sql);
         summary.elapsed_ns = (Date.now() - started) * 1e6;
         finish(false, summary, err);
         rejectDone(err);
@@ -358,10 +394,11 @@ export class EmbeddedEngine {
         request.signal?.removeEventListener('abort', onAbort);
         if (!completed) {
           qs.cancel();
-          // The consumer stopped early (client went away): log it as cancelled.
-          const err = new EngineError('Query was cancelled: the client stopped reading the result.', { code: 394, type: 'QUERY_WAS_CANCELLED', queryId, sql: statement });
+          // The consumer stopped early (client went away): log it as cancelled. The Session is
+          // replaced: chDB lists a cancelled stream in system.processes until its Session runs again.
+          const err = new EngineError('Query was cancelled: the client stopped reading the result.', { code: 394, type: 'QUERY_WAS_CANCELLED', queryId, sql: request.sql });
           summary.elapsed_ns = (Date.now() - started) * 1e6;
-          finish(true, summary, err);
+          finish(false, summary, err);
           rejectDone(err);
         }
       }
@@ -372,30 +409,61 @@ export class EmbeddedEngine {
     return { queryId, kind, format, chunks: chunks(), done };
   }
 
-  private prefixFor(handle: Handle, request: EngineRequest): string[] {
+  /**
+   * Statements run before the query on its Session: the database, this query's settings, and
+   * the settings of the previous query reverted (to DEFAULT, or in a named session to what its
+   * own SET statements left), so per-query settings never leak, as on clickhouse-server.
+   */
+  private prefixFor(handle: Handle, request: EngineRequest, kind: QueryKind): string[] {
     const out: string[] = [];
     if (request.database && handle.database !== request.database) out.push(useStatement(request.database));
-    const wanted = new Map<string, string>();
-    for (const [k, v] of Object.entries(request.settings ?? {})) {
-      if (v === undefined) continue;
-      wanted.set(checkSettingName(k), settingLiteral(v));
-    }
+    // A session's own SET runs on its clean state, so what it sets becomes the new baseline.
+    const wanted = request.session && kind === 'Set' ? new Map<string, string>() : wantedSettings(request);
     for (const [k, lit] of wanted) if (handle.applied.get(k) !== lit) out.push(`SET ${k} = ${lit}`);
-    // Sessionless queries must not inherit the previous query's settings.
-    if (!request.session) for (const k of handle.applied.keys()) if (!wanted.has(k)) out.push(`SET ${k} = DEFAULT`);
+    for (const k of handle.applied.keys()) if (!wanted.has(k)) out.push(`SET ${k} = ${handle.baseline.get(k) ?? 'DEFAULT'}`);
     if (request.params) out.push(...paramStatements(request.params));
     return out;
   }
 
-  private afterSuccess(handle: Handle, request: EngineRequest): void {
+  private afterSuccess(handle: Handle, request: EngineRequest, kind: QueryKind): void {
     if (request.database) handle.database = request.database;
-    const wanted = new Map<string, string>();
-    for (const [k, v] of Object.entries(request.settings ?? {})) if (v !== undefined) wanted.set(k, settingLiteral(v));
-    if (request.session) for (const [k, lit] of wanted) handle.applied.set(k, lit);
-    else handle.applied = wanted;
+    // After `USE x` the Session's database is no longer the one recorded.
+    if (kind === 'Use') handle.database = undefined;
+    handle.applied = request.session && kind === 'Set' ? new Map() : wantedSettings(request);
   }
 
-  private lockSession(s: EngineSession): Handle {
+  /** The settings a Session has changed (its own SETs, the engine profile), as SQL literals. */
+  private async changedSettings(handle: Handle): Promise<Map<string, string>> {
+    const run = handle.session.queryAsync('SELECT name, value FROM system.settings WHERE changed', { format: 'JSONEachRow' });
+    this.track(run);
+    const text = (await run).text();
+    const out = new Map<string, string>();
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      const row = JSON.parse(line) as { name: string; value: string };
+      out.set(row.name, quoteString(row.value));
+    }
+    return out;
+  }
+
+  /** Puts a named session's settings back to its baseline after a failed query, one by one. */
+  private async resetSessionState(handle: Handle, names: ReadonlySet<string>): Promise<void> {
+    for (const k of names) {
+      try {
+        checkSettingName(k);
+        const run = handle.session.queryAsync(`SET ${k} = ${handle.baseline.get(k) ?? 'DEFAULT'}`, { format: 'TSV' });
+        this.track(run);
+        await run;
+      } catch {
+        /* an unknown setting name never got set */
+      }
+    }
+    handle.applied = new Map();
+    handle.database = undefined;
+  }
+
+  private async lockSession(s: EngineSession): Promise<Handle> {
+    while (s.handle.settling) await s.handle.settling;
     if (s.handle.busy) {
       throw new EngineError(`Session ${s.id} is locked by a concurrent client: one query at a time per session_id.`, { code: 373, type: 'SESSION_IS_LOCKED' });
     }
@@ -405,7 +473,7 @@ export class EmbeddedEngine {
   }
 
   private newHandle(): Handle {
-    return { id: this.nextHandleId++, session: new Session(this.dataPath), applied: new Map(), database: undefined, busy: false };
+    return { id: this.nextHandleId++, session: new Session(this.dataPath), applied: new Map(), baseline: new Map(), database: undefined, busy: false, settling: undefined };
   }
 
   private async takeHandle(): Promise<Handle> {
@@ -443,9 +511,9 @@ export class EmbeddedEngine {
     } else h.busy = false;
   }
 
-  private async killByText(statement: string): Promise<void> {
+  private async killByMarker(marker: string): Promise<void> {
     try {
-      const text = `SET param_kit_q = ${quoteString(statement)};\nKILL QUERY WHERE query = {kit_q:String} ASYNC`;
+      const text = `SET param_kit_q = ${quoteString(marker)};\nKILL QUERY WHERE startsWith(query, {kit_q:String}) ASYNC`;
       await this.anchorQuery(text);
     } catch {
       /* best effort: the query may have finished */
@@ -549,6 +617,15 @@ export class EmbeddedEngine {
     this.anchor.close();
     releaseDataFolder(this.dataPath);
   }
+}
+
+function wantedSettings(request: EngineRequest): Map<string, string> {
+  const wanted = new Map<string, string>();
+  for (const [k, v] of Object.entries(request.settings ?? {})) {
+    if (v === undefined) continue;
+    wanted.set(checkSettingName(k), settingLiteral(v));
+  }
+  return wanted;
 }
 
 function emptySummary(): EngineSummary {

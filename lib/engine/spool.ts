@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -14,10 +14,12 @@ export interface SpooledData {
 /**
  * Writes request data (an INSERT body) to a private temporary file, chunk by chunk, so the engine
  * can read it with `FROM INFILE`: memory stays flat whatever the size, and binary formats
- * (Parquet, Native) pass byte for byte.
+ * (Parquet, Native) pass byte for byte. `parentDir` (default the OS temp folder) should be on a
+ * disk with room for the largest body: a RAM-backed /tmp would hold it in memory.
  */
-export async function spool(data: string | Uint8Array | NodeJS.ReadableStream | AsyncIterable<unknown>, suffix = ''): Promise<SpooledData> {
-  const dir = await mkdtemp(join(tmpdir(), 'kit-ingest-'));
+export async function spool(data: string | Uint8Array | NodeJS.ReadableStream | AsyncIterable<unknown>, suffix = '', parentDir: string = tmpdir()): Promise<SpooledData> {
+  await mkdir(parentDir, { recursive: true });
+  const dir = await mkdtemp(join(parentDir, 'kit-ingest-'));
   const file = join(dir, `data${suffix}`);
   let bytes = 0;
   const source = typeof data === 'string' || data instanceof Uint8Array ? Readable.from([Buffer.from(data)]) : Readable.from(data as AsyncIterable<unknown>);
