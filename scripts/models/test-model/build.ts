@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import type { KitConfig } from '../../../lib/config';
 import { TEST_MODEL_ID, modelSpec } from '../../../lib/embeddings/registry';
 import { modelDirOf } from '../../../lib/embeddings/model-files';
-import { glovePackageVersion, readGloveVectors, type GloveVectors } from './glove-source';
+import { glovePackageVersion, readGloveVectors, type GloveVectors } from '../../../lib/embeddings/glove-source';
 import { buildStaticEmbeddingGraph } from './onnx-graph';
 import { commonComponent, sifWeightsFromRanks } from './sif';
 import { MAX_LENGTH, SPECIAL_TOKENS, isReachableWord, specialTokensMapJson, tokenizerConfigJson, tokenizerJson } from './tokenizer-files';
