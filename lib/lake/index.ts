@@ -1,0 +1,10 @@
+export { LAKE_COLLECTION, ensureLakeCollection } from './collection';
+export { LakeError } from './errors';
+export { LAKE_FORMATS, lakeSource, structureText } from './source';
+export type { ColumnTypes, LakeFormat, LakeSource, LakeSourceOptions } from './source';
+export { countLake, describeLake, lakeFiles } from './inspect';
+export type { LakeColumn, LakeFile } from './inspect';
+export { exportTable, writeToLake } from './write';
+export type { ExportResult, ExportTableOptions, WriteToLakeOptions } from './write';
+export { createS3Table, ingestIntoMergeTree, validateTypes } from './tables';
+export type { CreateS3TableOptions, IngestOptions } from './tables';
