@@ -71,7 +71,7 @@ async function main(): Promise<number> {
   let report: HealthReport;
   try {
     client = connect({ config, request_timeout: 15_000 });
-    report = await healthReport(client, { ...args.thresholds, config });
+    report = await healthReport(client, args.thresholds);
   } catch (e) {
     const where = (client && connectionInfo(client)?.url) ?? config.clickhouse.url ?? config.clickhouse.dataPath;
     const message = oneLine(e);

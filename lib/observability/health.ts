@@ -1,7 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import pl from 'nodejs-polars';
 import { queryOne, queryRows } from '../clickhouse';
-import type { KitConfig } from '../config';
 import { ObservabilityError } from './errors';
 import { queryErrors } from './query-log';
 import { serverOverview } from './server';
@@ -33,7 +32,6 @@ export interface HealthThresholds {
   stuckMutationSeconds?: number;
   /** Free fraction of a local disk below which the check fails (default 0.1); below twice that it warns. */
   minFreeDiskFraction?: number;
-  config?: KitConfig;
 }
 
 const worst = (a: CheckStatus, b: CheckStatus): CheckStatus => (a === 'fail' || b === 'fail' ? 'fail' : a === 'warn' || b === 'warn' ? 'warn' : 'ok');
@@ -73,14 +71,12 @@ export async function healthReport(client: ClickHouseClient, thresholds: HealthT
   const checks: HealthCheck[] = [];
 
   // Reachability first: this is the call that throws when the server is down.
-  const overview = (await serverOverview(client, thresholds.config ? { config: thresholds.config } : {})).toRecords()[0] ?? {};
+  const overview = (await serverOverview(client)).toRecords()[0] ?? {};
   checks.push({ check: 'reachable', status: 'ok', detail: `${String(overview.mode)} · ClickHouse ${String(overview.version)} on ${String(overview.host)}` });
-  const uptime = overview.uptime_seconds;
-  checks.push({
-    check: 'uptime',
-    status: 'ok',
-    detail: uptime === null || uptime === undefined ? `unknown (${String(overview.note)})` : `${formatDuration(Number(uptime))} (${String(overview.uptime_source)})`,
-  });
+  const started: unknown = overview.started_at;
+  const since = started instanceof Date ? started.toISOString().replace('.000Z', 'Z') : String(started);
+  checks.push({ check: 'uptime', status: 'ok', detail: `${formatDuration(Number(overview.uptime_seconds))} (since ${since})` });
+  if (overview.query_log === 'none') checks.push({ check: 'query log', status: 'warn', detail: String(overview.note) });
 
   checks.push(await failedQueriesCheck(client, t.windowMinutes, t.maxFailedQueries));
   checks.push(await partsCheck(client, t.warnParts));

@@ -1,4 +1,4 @@
-export { serverOverview, type ServerOverviewOptions } from './server';
+export { serverOverview } from './server';
 export { keyMetrics, currentMetrics, eventCounters, asynchronousMetrics, ASYNC_METRICS_NOTE, type NameFilter } from './metrics';
 export {
   recentQueries,

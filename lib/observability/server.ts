@@ -1,43 +1,31 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { DataFrame } from 'nodejs-polars';
-import { connectionInfo, queryFrame } from '../clickhouse';
-import { loadConfig, type KitConfig } from '../config';
-import { readDataFolderOwner } from '../engine/lock';
+import { queryFrame } from '../clickhouse';
 import { ObservabilityError } from './errors';
-import { modeOf, queryLogSource } from './source';
+import { ASYNC_METRICS_NOTE } from './metrics';
+import { hasSystemTable, modeOf, queryLogSource } from './source';
 import { observabilityTag } from './tags';
 
-export interface ServerOverviewOptions {
-  /** Settings used to find the local endpoint's data folder (default: loadConfig()). */
-  config?: KitConfig;
-}
-
 /**
- * Who answers and since when: one row with mode, version, host, time zone, user, database,
- * uptime and which query log the helpers read.
- *
- * `uptime()` is 0 on the embedded engine (clickhouse-local has no server start); there the
- * engine's start comes from the data folder's owner file, which the process holding the folder
- * writes when it opens the engine (this process, or the local endpoint's). `note` says so.
+ * Who answers and since when: one row with mode (embedded, local-endpoint, server), version,
+ * host, time zone, user, database, server time, uptime and start time, which query log the
+ * helpers read, and `note`: what this engine does not offer (on the embedded engine: no
+ * system.query_log, no system.asynchronous_metrics; its uptime counts from the engine's start
+ * in the process that holds the data folder).
  */
-export async function serverOverview(client: ClickHouseClient, options: ServerOverviewOptions = {}): Promise<DataFrame> {
+export async function serverOverview(client: ClickHouseClient): Promise<DataFrame> {
   const mode = modeOf(client);
-  const engineStart = mode === 'server' ? undefined : embeddedEngineStart(client, options.config);
   let queryLog = 'none';
+  const notes: string[] = [];
   try {
     queryLog = (await queryLogSource(client)).table;
   } catch (e) {
     if (!(e instanceof ObservabilityError)) throw e;
+    notes.push(e.message);
   }
-  const notes: string[] = [];
-  if (mode !== 'server') {
-    notes.push(
-      engineStart
-        ? 'embedded engine: uptime() is always 0 in clickhouse-local; uptime counts from the engine start recorded in the data folder'
-        : 'embedded engine: uptime() is always 0 in clickhouse-local and no engine start was recorded: uptime unknown',
-    );
-  }
-  if (queryLog === 'none') notes.push('no query log available');
+  if (queryLog === '_kit.query_log') notes.push('no system.query_log here (chDB starts no system logs): the kit writes _kit.query_log with the same columns');
+  if (!(await hasSystemTable(client, 'asynchronous_metrics'))) notes.push(ASYNC_METRICS_NOTE);
+  if (mode !== 'server') notes.push('uptime counts from the start of the embedded engine in the process that holds the data folder');
   return queryFrame(
     client,
     `SELECT
@@ -48,34 +36,11 @@ export async function serverOverview(client: ClickHouseClient, options: ServerOv
        currentUser() AS user,
        currentDatabase() AS database,
        now() AS server_time,
-       uptime() AS server_uptime,
-       parseDateTime64BestEffortOrNull({started:String}, 3) AS engine_started,
-       toNullable(toUInt64(multiIf(server_uptime > 0, server_uptime,
-                                   engine_started IS NOT NULL, greatest(0, dateDiff('second', engine_started, now64(3))),
-                                   NULL))) AS uptime_seconds,
-       if(server_uptime > 0, now() - server_uptime, toDateTime(engine_started)) AS started_at,
-       multiIf(server_uptime > 0, 'uptime()', engine_started IS NOT NULL, 'engine start (data folder owner file)', 'unavailable') AS uptime_source,
+       uptime() AS uptime_seconds,
+       server_time - uptime_seconds AS started_at,
        {query_log:String} AS query_log,
        {note:String} AS note`,
-    { mode, started: engineStart ?? '', query_log: queryLog, note: notes.join('; ') },
+    { mode, query_log: queryLog, note: notes.join('; ') },
     { logComment: observabilityTag('server-overview') },
-  ).then((df) => df.drop(['server_uptime', 'engine_started']));
-}
-
-/** When the process holding the embedded engine's data folder started it (ISO time), if known. */
-function embeddedEngineStart(client: ClickHouseClient, config: KitConfig | undefined): string | undefined {
-  const info = connectionInfo(client);
-  if (!info) return undefined;
-  if (info.mode === 'embedded' && info.dataPath) return readDataFolderOwner(info.dataPath)?.startedAt;
-  if (info.mode === 'local-endpoint') {
-    let dataPath: string;
-    try {
-      dataPath = (config ?? loadConfig()).clickhouse.dataPath;
-    } catch {
-      return undefined;
-    }
-    const owner = readDataFolderOwner(dataPath);
-    return owner && owner.url === info.url ? owner.startedAt : undefined;
-  }
-  return undefined;
+  );
 }
