@@ -1,4 +1,4 @@
-import { barChart, lineChart, type PlotlySpec, type TabularInput } from '../charts';
+import { barChart, headRecords, lineChart, rowCount, type PlotlySpec, type Row, type TabularInput } from '../charts';
 
 /**
  * Chart specs for the observability frames (pure: they only read the frames). Each takes the
@@ -24,10 +24,15 @@ export function bytesReadByKindChart(frame: TabularInput, options: { title?: str
   return barChart(frame, { x: 'kind', y: 'read_bytes', title: options.title ?? 'Bytes read per query kind', xTitle: 'query kind', yTitle: 'bytes read' });
 }
 
+/** Rows with `label` = `database.table`, so equal table names in two databases stay apart. */
+function withTableLabels(frame: TabularInput): Row[] {
+  return headRecords(frame, rowCount(frame)).map((r) => ({ ...r, label: `${String(r.database)}.${String(r.table)}` }));
+}
+
 /** Bytes on disk per table, stacked by storage (local vs S3), from {@link tableSizesByDisk}. */
 export function tableSizesByDiskChart(frame: TabularInput, options: { title?: string } = {}): PlotlySpec {
-  return barChart(frame, {
-    x: 'table',
+  return barChart(withTableLabels(frame), {
+    x: 'label',
     y: 'bytes_on_disk',
     series: 'storage',
     barmode: 'stack',
@@ -39,8 +44,8 @@ export function tableSizesByDiskChart(frame: TabularInput, options: { title?: st
 
 /** Active parts per table, from {@link partsPerTable}. */
 export function partsPerTableChart(frame: TabularInput, options: { title?: string } = {}): PlotlySpec {
-  return barChart(frame, {
-    x: 'table',
+  return barChart(withTableLabels(frame), {
+    x: 'label',
     y: ['active_parts', 'max_parts_in_partition'],
     orientation: 'h',
     title: options.title ?? 'Parts per table',

@@ -7,6 +7,7 @@ export {
   queryErrors,
   errorsByCode,
   kitActivity,
+  kitActivitySummary,
   bucketFor,
   type QueryLogFilter,
   type ListOptions,

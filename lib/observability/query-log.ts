@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { DataFrame } from 'nodejs-polars';
-import { queryFrame, type QueryParamValues } from '../clickhouse';
+import { queryFrame, queryOne, type QueryParamValues } from '../clickhouse';
 import { ObservabilityInputError } from './errors';
 import { flushLogs, queryLogSource } from './source';
 import { KIT_TAG_PREFIX, OBSERVABILITY_TAG_PREFIX, observabilityTag } from './tags';
@@ -35,7 +35,7 @@ export interface ListOptions {
 }
 
 export interface LatencyOptions {
-  /** Width of a time bucket in seconds (default: chosen for about 60-120 buckets over the range). */
+  /** Width of a time bucket in seconds (default: at most ~120 buckets over the span of the matching queries). */
   bucketSeconds?: number;
 }
 
@@ -184,10 +184,24 @@ export function bucketFor(rangeMs: number): number {
   return BUCKETS.find((b) => rangeMs / 1000 / b <= 120) ?? 86_400;
 }
 
-/** Latency over time: per time bucket and kind, the number of queries and p50 / p95 / max (ms). */
+/** Time between the first and the last matching query (at least a minute). */
+async function spanMs(client: ClickHouseClient, p: Prepared): Promise<number> {
+  const row = await queryOne<{ span: string }>(
+    client,
+    `SELECT dateDiff('millisecond', min(event_time_microseconds), max(event_time_microseconds)) AS span FROM ${p.from} WHERE ${p.where}`,
+    p.params,
+    { logComment: observabilityTag('latency-span') },
+  );
+  return Math.max(60_000, Number(row?.span ?? 0));
+}
+
+/**
+ * Latency over time: per time bucket and kind, the number of queries and p50 / p95 / max (ms).
+ * Buckets default to a width giving at most ~120 of them over the span the matching queries cover.
+ */
 export async function latencyOverTime(client: ClickHouseClient, filter: QueryLogFilter = {}, options: LatencyOptions = {}): Promise<DataFrame> {
   const p = await prepare(client, filter);
-  const bucket = options.bucketSeconds ?? bucketFor((p.untilMs || Date.now()) - p.sinceMs);
+  const bucket = options.bucketSeconds ?? bucketFor(await spanMs(client, p));
   if (!Number.isInteger(bucket) || bucket < 1) throw new ObservabilityInputError(`bucketSeconds must be a whole number >= 1, got ${String(options.bucketSeconds)}.`);
   return queryFrame(
     client,
@@ -298,5 +312,37 @@ export async function kitActivity(client: ClickHouseClient, options: KitActivity
      LIMIT {limit:UInt32}`,
     { ...p.params, limit },
     { logComment: observabilityTag('kit-activity') },
+  ).then((df) => df.drop('tag_parts'));
+}
+
+/**
+ * The kit's activity per area and operation: how many queries, how many failed, rows written
+ * and returned, total time, last run. Same window and options as {@link kitActivity}.
+ */
+export async function kitActivitySummary(client: ClickHouseClient, options: Omit<KitActivityOptions, 'limit'> = {}): Promise<DataFrame> {
+  const filter: QueryLogFilter = { logCommentPrefix: KIT_TAG_PREFIX };
+  if (options.since !== undefined) filter.since = options.since;
+  if (options.until !== undefined) filter.until = options.until;
+  if (options.includeObservability !== undefined) filter.includeObservability = options.includeObservability;
+  if (options.flush !== undefined) filter.flush = options.flush;
+  const p = await prepare(client, filter);
+  return queryFrame(
+    client,
+    `SELECT
+       splitByChar(':', log_comment) AS tag_parts,
+       tag_parts[2] AS area,
+       arrayStringConcat(arraySlice(tag_parts, 3), ':') AS operation,
+       count() AS queries,
+       countIf(${FAILED}) AS errors,
+       sum(written_rows) AS written_rows,
+       sum(result_rows) AS result_rows,
+       sum(query_duration_ms) AS total_ms,
+       max(event_time_microseconds) AS last_run
+     FROM ${p.from}
+     WHERE ${p.where}
+     GROUP BY tag_parts
+     ORDER BY area, operation`,
+    p.params,
+    { logComment: observabilityTag('kit-activity-summary') },
   ).then((df) => df.drop('tag_parts'));
 }

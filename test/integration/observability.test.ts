@@ -15,6 +15,7 @@ import {
   healthReport,
   keyMetrics,
   kitActivity,
+  kitActivitySummary,
   latencyChart,
   latencyOverTime,
   mutations,
@@ -151,6 +152,12 @@ describe('observability on the embedded engine', () => {
       ['create:table', 'Create', 'ok'],
       ['probe', 'Select', 'ok'],
     ]);
+    const summary = (await kitActivitySummary(client, { since: startedAt })).toRecords().filter((r) => r.area === area);
+    expect(summary.map((r) => [r.operation, num(r.queries), num(r.errors)])).toEqual([
+      ['create:table', 1, 0],
+      ['probe', 1, 0],
+    ]);
+    expect(num(summary.find((r) => r.operation === 'probe')!.result_rows)).toBe(1);
     const all = (await kitActivity(client, { since: startedAt })).toRecords();
     expect(all.some((r) => r.area === 'observability')).toBe(false);
     const withOwn = (await kitActivity(client, { since: startedAt, includeObservability: true })).toRecords();
