@@ -97,7 +97,9 @@ export class EngineSession {
   }
 }
 
-const STREAMABLE_KINDS = new Set<QueryKind>(['Select', 'Show', 'Describe', 'Exists', 'Explain']);
+const RESULT_KINDS = new Set<QueryKind>(['Select', 'Show', 'Describe', 'Exists', 'Explain']);
+// chDB streams SELECTs only ("Streaming query is not supported" for SHOW, DESCRIBE, EXPLAIN, EXISTS).
+const STREAMABLE_KINDS = new Set<QueryKind>(['Select']);
 const LOG_FLUSH_MS = 1000;
 
 /**
@@ -218,8 +220,9 @@ export class EmbeddedEngine {
     if (/^\s*SYSTEM\s+FLUSH\s+LOGS\b/i.test(sql)) await this.flushLog();
 
     const handle = request.session ? await this.lockSession(request.session) : await this.takeHandle();
-    // A sessionless SET or USE changes the pooled Session for good: it is replaced afterwards.
-    const changesState = kind === 'Set' || kind === 'Use';
+    // A sessionless SET or USE changes the pooled Session for good, and bound parameters cannot be
+    // unset (a later query would silently see them): such a Session is replaced afterwards.
+    const changesState = kind === 'Set' || kind === 'Use' || Object.keys(request.params ?? {}).length > 0;
     const touched = new Set([...handle.applied.keys(), ...Object.keys(request.settings ?? {})]);
     let finished = false;
     const finish = (ok: boolean, summary: EngineSummary, error?: EngineError): void => {
@@ -313,7 +316,7 @@ export class EmbeddedEngine {
       read_bytes: result.bytesRead,
       written_rows: isWrite ? result.rowsRead : 0,
       written_bytes: isWrite ? result.bytesRead : 0,
-      result_rows: STREAMABLE_KINDS.has(kind) ? countRows(format, bytes) : 0,
+      result_rows: RESULT_KINDS.has(kind) ? countRows(format, bytes) : 0,
       result_bytes: bytes.byteLength,
       elapsed_ns: Math.round((result.elapsed || (Date.now() - started) / 1000) * 1e9),
     };

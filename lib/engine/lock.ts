@@ -50,6 +50,14 @@ export function advertiseDataFolderUrl(dataPath: string, url: string): void {
   writeFileSync(ownerFilePath(dataPath), JSON.stringify({ ...owner, url }));
 }
 
+/** Removes the advertised URL (the endpoint stopped serving; the process may still hold the folder). */
+export function withdrawDataFolderUrl(dataPath: string): void {
+  const owner = readDataFolderOwner(dataPath);
+  if (!owner || owner.pid !== process.pid || owner.url === undefined) return;
+  const { url: _url, ...rest } = owner;
+  writeFileSync(ownerFilePath(dataPath), JSON.stringify(rest));
+}
+
 export function releaseDataFolder(dataPath: string): void {
   const owner = readDataFolderOwner(dataPath);
   if (owner && owner.pid === process.pid) rmSync(ownerFilePath(dataPath), { force: true });
