@@ -1,0 +1,17 @@
+export { bootstrapRetail, isTransientFailure } from './bootstrap';
+export type { BootstrapOptions, BootstrapReport, BootstrapTableResult, ProgressFactory } from './bootstrap';
+export { insertFrame, insertParquet } from './bulk';
+export type { BulkInsertOptions, BulkInsertResult } from './bulk';
+export { createTableSql, dropTableSql, targetSql } from './ddl';
+export { BootstrapMismatchError, TabularError, TabularInputError, UnsupportedOperationError } from './errors';
+export { conformFrame, frameFromRows, frameToParquet, frameTypeOf, looksLikeParquet, parquetToFrame } from './frames';
+export type { FrameType } from './frames';
+export { DEFAULT_CHUNK_ROWS, DEFAULT_EVENTS, EVENT_TYPES, GENERATOR_VERSION, planDataset, RetailGenerator } from './generate';
+export type { DatasetPlan, DatasetSpec } from './generate';
+export { columnOf, CUSTOMERS, EVENTS, ORDERS, PRODUCTS, RETAIL_TABLES, retailTable } from './schema';
+export type { ColumnDef, RetailTableName, TableDef } from './schema';
+export { chunkObjectKey, pruneObjects, stageObject } from './stage';
+export { CHECKSUM_SQL, countRows, tableStats } from './stats';
+export type { TableStats } from './stats';
+export { DEDUPLICATION_WINDOW, retailTargets, S3_STORAGE_POLICY, STORAGE_MODE_INFO, STORAGE_MODES, tableTarget } from './storage';
+export type { StorageMode, StorageModeInfo, TableTarget, TableTargetOptions } from './storage';
