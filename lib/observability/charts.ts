@@ -8,7 +8,7 @@ import { barChart, headRecords, lineChart, rowCount, type PlotlySpec, type Row, 
 /** p95 latency per query kind over time, from {@link latencyOverTime}. */
 export function latencyChart(frame: TabularInput, options: { percentile?: 'p50_ms' | 'p95_ms' | 'max_ms'; title?: string } = {}): PlotlySpec {
   const y = options.percentile ?? 'p95_ms';
-  return lineChart(frame, {
+  const spec = lineChart(frame, {
     x: 'bucket',
     y,
     series: 'kind',
@@ -17,22 +17,35 @@ export function latencyChart(frame: TabularInput, options: { percentile?: 'p50_m
     xTitle: 'time',
     yTitle: `${y.replace('_ms', '')} latency (ms)`,
   });
+  return noteWhenEmpty(spec, frame);
 }
 
 /** Bytes read per query kind, from {@link queryStatsByKind}. */
 export function bytesReadByKindChart(frame: TabularInput, options: { title?: string } = {}): PlotlySpec {
-  return barChart(frame, { x: 'kind', y: 'read_bytes', title: options.title ?? 'Bytes read per query kind', xTitle: 'query kind', yTitle: 'bytes read' });
+  return noteWhenEmpty(barChart(frame, { x: 'kind', y: 'read_bytes', title: options.title ?? 'Bytes read per query kind', xTitle: 'query kind', yTitle: 'bytes read' }), frame);
 }
 
-/** Rows with `label` = `database.table`, so equal table names in two databases stay apart. */
-function withTableLabels(frame: TabularInput): Row[] {
-  return headRecords(frame, rowCount(frame)).map((r) => ({ ...r, label: `${String(r.database)}.${String(r.table)}` }));
+/**
+ * The input with a `label` column = `database.table`, so equal table names in two databases
+ * stay apart. An empty input is passed through (a frame keeps its columns; rows have none).
+ */
+function labelled(frame: TabularInput): { input: TabularInput; x: string } {
+  if (rowCount(frame) === 0) return { input: frame, x: 'table' };
+  const rows: Row[] = headRecords(frame, rowCount(frame)).map((r) => ({ ...r, label: `${String(r.database)}.${String(r.table)}` }));
+  return { input: rows, x: 'label' };
+}
+
+/** Says "no data yet" on a chart drawn from no rows, instead of an empty grid. */
+function noteWhenEmpty(spec: PlotlySpec, input: TabularInput): PlotlySpec {
+  if (rowCount(input) > 0) return spec;
+  return { ...spec, layout: { ...spec.layout, annotations: [{ text: 'no data yet', showarrow: false, xref: 'paper', yref: 'paper', x: 0.5, y: 0.5, font: { size: 16 } }] } };
 }
 
 /** Bytes on disk per table, stacked by storage (local vs S3), from {@link tableSizesByDisk}. */
 export function tableSizesByDiskChart(frame: TabularInput, options: { title?: string } = {}): PlotlySpec {
-  return barChart(withTableLabels(frame), {
-    x: 'label',
+  const { input, x } = labelled(frame);
+  const spec = barChart(input, {
+    x,
     y: 'bytes_on_disk',
     series: 'storage',
     barmode: 'stack',
@@ -40,16 +53,19 @@ export function tableSizesByDiskChart(frame: TabularInput, options: { title?: st
     xTitle: 'table',
     yTitle: 'bytes on disk',
   });
+  return noteWhenEmpty(spec, frame);
 }
 
 /** Active parts per table, from {@link partsPerTable}. */
 export function partsPerTableChart(frame: TabularInput, options: { title?: string } = {}): PlotlySpec {
-  return barChart(withTableLabels(frame), {
-    x: 'label',
+  const { input, x } = labelled(frame);
+  const spec = barChart(input, {
+    x,
     y: ['active_parts', 'max_parts_in_partition'],
     orientation: 'h',
     title: options.title ?? 'Parts per table',
     xTitle: 'parts',
     yTitle: 'table',
   });
+  return noteWhenEmpty(spec, frame);
 }
