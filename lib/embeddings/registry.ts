@@ -41,6 +41,8 @@ export interface EmbeddingModelSpec {
   hubRepo: string | null;
   /** Rough download size, to set expectations. */
   approxDownload: string;
+  /** What else to know before fetching (e.g. the hub repository has no ONNX export). */
+  fetchNote?: string;
   /** True for the kit's offline stand-in model: never used unless asked for by name. */
   standIn: boolean;
   description: string;
@@ -79,6 +81,9 @@ const SPECS: readonly EmbeddingModelSpec[] = [
     document: PLAIN,
     hubRepo: 'Alibaba-NLP/gte-Qwen2-1.5B-instruct',
     approxDownload: '7 GB (fp32 ONNX with external data)',
+    fetchNote:
+      'Its hub repository publishes PyTorch weights only: add `--from <org>/<repo>` naming a transformers.js ONNX export of it, ' +
+      'or export one with `optimum-cli export onnx --task feature-extraction` (models:fetch explains both).',
     standIn: false,
     description: 'GTE Qwen2 1.5B instruct: decoder LLM embedder, last-token pooling, normalized; queries are instruction-formatted.',
   },
@@ -120,6 +125,7 @@ export function howToGet(spec: EmbeddingModelSpec): string {
   if (spec.id === TEST_MODEL_ID) return 'Build it with `npm run models:build-test` (offline, about half a minute).';
   return (
     `Fetch it with \`npm run models:fetch -- ${spec.id}\` (downloads about ${spec.approxDownload} from the Hugging Face hub). ` +
+    (spec.fetchNote ? `${spec.fetchNote} ` : '') +
     `Without hub access, EMBEDDING_MODEL=${TEST_MODEL_ID} selects the offline stand-in test model (\`npm run models:build-test\`).`
   );
 }

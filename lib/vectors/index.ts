@@ -25,3 +25,5 @@ export {
 } from './dataset';
 export type { VectorItem, VectorDatasetInfo, GenerateOptions } from './dataset';
 export { SeededRandom } from './random';
+export { gloveAnnDataset, benchTableSpec, loadAnnBase, buildIndexedCopy, runAnnQueries, recallAtK, percentile } from './benchmark';
+export type { AnnDataset, QueryRun } from './benchmark';
