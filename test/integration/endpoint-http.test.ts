@@ -3,7 +3,7 @@
  * authentication, read-only GET, query in the URL and/or the body, inline and streamed INSERT
  * data, compression both ways, error texts, codes and statuses, headers.
  */
-import { connect as tcpConnect } from 'node:net';
+import { connect as tcpConnect, type Socket } from 'node:net';
 import { deflateSync, gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { q, raw, startTestEndpoint, type TestEndpoint } from './endpoint-fixture';
@@ -279,7 +279,7 @@ async function rawBytes(pathAndQuery: string, headers: Record<string, string>): 
 function rawSocket(request: string): Promise<string> {
   const url = new URL(ep.url);
   return new Promise((resolve, reject) => {
-    const socket = tcpConnect(Number(url.port), url.hostname, () => socket.end(request));
+    const socket: Socket = tcpConnect(Number(url.port), url.hostname, () => socket.end(request));
     const chunks: Buffer[] = [];
     socket.on('data', (c: Buffer) => chunks.push(c));
     socket.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
