@@ -22,7 +22,8 @@ export function latencyChart(frame: TabularInput, options: { percentile?: 'p50_m
 
 /** Bytes read per query kind, from {@link queryStatsByKind}. */
 export function bytesReadByKindChart(frame: TabularInput, options: { title?: string } = {}): PlotlySpec {
-  return noteWhenEmpty(barChart(frame, { x: 'kind', y: 'read_bytes', title: options.title ?? 'Bytes read per query kind', xTitle: 'query kind', yTitle: 'bytes read' }), frame);
+  const spec = barChart(frame, { x: 'kind', y: 'read_bytes', title: options.title ?? 'Bytes read per query kind', xTitle: 'query kind', yTitle: 'bytes read' });
+  return noteWhenEmpty(bytesAxis(spec, 'yaxis'), frame);
 }
 
 /**
@@ -33,6 +34,11 @@ function labelled(frame: TabularInput): { input: TabularInput; x: string } {
   if (rowCount(frame) === 0) return { input: frame, x: 'table' };
   const rows: Row[] = headRecords(frame, rowCount(frame)).map((r) => ({ ...r, label: `${String(r.database)}.${String(r.table)}` }));
   return { input: rows, x: 'label' };
+}
+
+/** A value axis in bytes: SI-style ticks (4.5kB, 12MB). */
+function bytesAxis(spec: PlotlySpec, axis: 'xaxis' | 'yaxis'): PlotlySpec {
+  return { ...spec, layout: { ...spec.layout, [axis]: { ...spec.layout[axis], tickformat: '.3~s', ticksuffix: 'B' } } };
 }
 
 /** Says "no data yet" on a chart drawn from no rows, instead of an empty grid. */
@@ -53,7 +59,8 @@ export function tableSizesByDiskChart(frame: TabularInput, options: { title?: st
     xTitle: 'table',
     yTitle: 'bytes on disk',
   });
-  return noteWhenEmpty(spec, frame);
+  // The legend names the storage even when there is only one kind of it.
+  return noteWhenEmpty(bytesAxis({ ...spec, layout: { ...spec.layout, showlegend: true } }, 'yaxis'), frame);
 }
 
 /** Active parts per table, from {@link partsPerTable}. */
@@ -64,8 +71,10 @@ export function partsPerTableChart(frame: TabularInput, options: { title?: strin
     y: ['active_parts', 'max_parts_in_partition'],
     orientation: 'h',
     title: options.title ?? 'Parts per table',
-    xTitle: 'parts',
-    yTitle: 'table',
+    // Builder terms: x is the category (drawn vertically here), y the value.
+    xTitle: 'table',
+    yTitle: 'parts',
   });
-  return noteWhenEmpty(spec, frame);
+  // Room on the left for `database.table` labels.
+  return noteWhenEmpty({ ...spec, layout: { ...spec.layout, yaxis: { ...spec.layout.yaxis, automargin: true } } }, frame);
 }
