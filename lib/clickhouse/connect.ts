@@ -56,7 +56,8 @@ export function connect(options: ConnectOptions = {}): ClickHouseClient {
       username: ch.user,
       password: ch.password.reveal(),
       database,
-      clickhouse_settings,
+      // Progress headers keep long queries (bulk loads, merges) alive through idle-timeout proxies.
+      clickhouse_settings: { send_progress_in_http_headers: 1, http_headers_progress_interval_ms: '20000', ...clickhouse_settings },
       application: 'clickhouse-notebook-kit',
       request_timeout: options.request_timeout ?? 300_000,
     });
