@@ -4,18 +4,19 @@ import { ensureLakeCollection } from './collection';
 import { lakeSource } from './source';
 import type { LakeSource, LakeSourceOptions } from './source';
 
-export interface LakeColumn {
+/** Type aliases (not interfaces), so lists of them go straight into showTable. */
+export type LakeColumn = {
   name: string;
   type: string;
-}
+};
 
-export interface LakeFile {
+export type LakeFile = {
   /** `bucket/key` as ClickHouse's `_path` virtual column gives it. */
   path: string;
   /** File name (`_file`). */
   file: string;
   rows: number;
-}
+};
 
 function sourceOf(source: LakeSource | LakeSourceOptions): LakeSource {
   return 'sql' in source ? source : lakeSource(source);

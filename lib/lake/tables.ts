@@ -102,9 +102,17 @@ export async function ingestIntoMergeTree(client: ClickHouseClient, options: Ing
   const target = tableSql(options.table);
   const exists = await queryOne<{ result: number }>(client, `EXISTS TABLE ${target}`).then((r) => Number(r?.result ?? 0) === 1);
   if (!exists) {
+    // Sorting keys cannot be Nullable: key columns are created with the plain type (a NULL
+    // read from the objects is stored as the type's default).
+    const tableColumns = { ...columns };
+    for (const key of options.orderBy ?? []) {
+      const type = tableColumns[key];
+      if (type === undefined) throw new LakeError(`orderBy names "${key}", which the objects do not have (they have ${Object.keys(columns).join(', ')}).`);
+      tableColumns[key] = /^Nullable\((.*)\)$/.exec(type)?.[1] ?? type;
+    }
     const keys = (options.orderBy ?? []).map(quoteIdentifier);
     const order = keys.length === 0 ? 'tuple()' : keys.length === 1 ? keys[0]! : `(${keys.join(', ')})`;
-    await command(client, `CREATE TABLE IF NOT EXISTS ${target} (\n  ${columnsDdl(columns)}\n) ENGINE = MergeTree ORDER BY ${order}`, undefined, { logComment: 'kit:lake' });
+    await command(client, `CREATE TABLE IF NOT EXISTS ${target} (\n  ${columnsDdl(tableColumns)}\n) ENGINE = MergeTree ORDER BY ${order}`, undefined, { logComment: 'kit:lake' });
   }
   const names = Object.keys(columns).map(quoteIdentifier).join(', ');
   const count = async () => Number((await queryOne<{ n: string }>(client, `SELECT count() AS n FROM ${target}`))?.n ?? 0);

@@ -74,11 +74,11 @@ export async function deleteByPrefix(s3: KitS3, prefix: string, options: DeleteP
   }
 }
 
-export interface MultipartUploadInfo {
+export type MultipartUploadInfo = {
   key: string;
   uploadId: string;
   initiated: Date | undefined;
-}
+};
 
 /** Multipart uploads started under a prefix and neither completed nor aborted. */
 export async function listMultipartUploads(s3: KitS3, prefix: string, options: ListOptions = {}): Promise<MultipartUploadInfo[]> {

@@ -15,13 +15,13 @@ export interface PutOptions extends ObjectOptions {
   ifAbsent?: boolean;
 }
 
-export interface ObjectInfo {
+export type ObjectInfo = {
   key: string;
   size: number;
   lastModified: Date | undefined;
   etag: string | undefined;
   contentType?: string | undefined;
-}
+};
 
 /** Runs one SDK call, turning its failure into an S3Error naming the operation, bucket and key. */
 export async function s3Call<T>(s3: KitS3, operation: string, bucket: string, key: string | undefined, call: () => Promise<T>): Promise<T> {

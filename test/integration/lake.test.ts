@@ -112,6 +112,22 @@ describe('querying lake objects in place', () => {
     expect(byDay.at(-1)).toEqual({ day: '2024-01-04', n: '250' });
   });
 
+  it('ingests objects written by polars (Nullable columns) into MergeTree ordered by one of them', async () => {
+    const src = lakeSource({ path: `${prefix}trips/*/*.parquet` });
+    expect((await describeLake(client, src)).find((c) => c.name === 'trip_id')!.type).toBe('Nullable(Int64)');
+    await command(client, 'DROP TABLE IF EXISTS trips_from_lake');
+    const r = await ingestIntoMergeTree(client, { source: src, table: 'trips_from_lake', orderBy: ['day', 'trip_id'] });
+    expect(r).toEqual({ rows: await countLake(client, src), created: true });
+    const cols = await queryRows<{ name: string; type: string }>(client, "SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = 'trips_from_lake' ORDER BY position");
+    expect(cols).toEqual([
+      { name: 'trip_id', type: 'Int64' },
+      { name: 'day', type: 'String' },
+      { name: 'km', type: 'Nullable(Float64)' },
+      { name: 'zone', type: 'Nullable(String)' },
+    ]);
+    await expect(ingestIntoMergeTree(client, { source: src, table: 'trips_bad_key', orderBy: ['nope'] })).rejects.toThrow(/orderBy names "nope"/);
+  });
+
   it('an S3 engine table with explicit columns over a single object accepts inserts', async () => {
     const { columns } = await createS3Table(client, {
       table: 'lake_notes',
