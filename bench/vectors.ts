@@ -99,34 +99,40 @@ async function main(): Promise<void> {
     loadBar.done();
     stores.push(base);
 
-    // Exact search: the same indexed table with the index switched off; ground truth for recall.
-    let exact: { p50: number; p95: number; ids: string[][] } | undefined;
-    const cases: Array<{ name: string; build: Omit<HnswSettings, 'granularity'>; ef: number; recall: number; p50: number; p95: number; buildSeconds: number }> = [];
+    // Exact search: the same indexed table with the index switched off. The first build's answers are
+    // the ground truth; its latency is measured again next to every build, because a shared machine's
+    // load drifts during the run and each speedup should compare like with like.
+    let truth: string[][] | undefined;
+    const exactP50s: number[] = [];
+    const cases: Array<{ name: string; recall: number; p50: number; p95: number; exactP50: number }> = [];
     for (const build of builds) {
       const spec = benchTableSpec(prefix, data.dims, { ...build, granularity: 100_000_000 });
-      log(`building HNSW ${build.quantization} M=${build.m} ef_construction=${build.efConstruction} ...`);
+      const label = `${build.quantization} M=${build.m} ef_construction=${build.efConstruction}`;
+      log(`building HNSW ${label} ...`);
       const { store, buildSeconds, parts } = await buildIndexedCopy(client, base, spec);
       stores.push(store);
       log(`  built in ${buildSeconds.toFixed(1)} s (${parts} part${parts === 1 ? '' : 's'})`);
-      results.push({ case: `index build ${build.quantization} M=${build.m} ef_construction=${build.efConstruction}`, metric: 'build_seconds', value: round(buildSeconds, 2), unit: 's', runs: 1, median_of: 1, parts });
-      if (!exact) {
-        const run = await runAnnQueries(store, data.queries, K, { exact: true });
-        exact = { p50: percentile(run.latenciesMs, 50), p95: percentile(run.latenciesMs, 95), ids: run.ids };
-        log(`  exact search: p50 ${exact.p50.toFixed(2)} ms, p95 ${exact.p95.toFixed(2)} ms`);
-        results.push({ case: 'exact search (index off)', metric: 'latency_p50_ms', value: round(exact.p50), unit: 'ms', runs: args.queries, median_of: args.queries });
-        results.push({ case: 'exact search (index off)', metric: 'latency_p95_ms', value: round(exact.p95), unit: 'ms', runs: args.queries, median_of: args.queries });
-      }
+      results.push({ case: `index build ${label}`, metric: 'build_seconds', value: round(buildSeconds, 2), unit: 's', runs: 1, median_of: 1, parts });
+      const exactRun = await runAnnQueries(store, data.queries, K, { exact: true });
+      truth ??= exactRun.ids;
+      const exactP50 = percentile(exactRun.latenciesMs, 50);
+      const exactP95 = percentile(exactRun.latenciesMs, 95);
+      exactP50s.push(exactP50);
+      log(`  exact search (index off): p50 ${exactP50.toFixed(2)} ms, p95 ${exactP95.toFixed(2)} ms`);
+      results.push({ case: `exact search (index off), next to ${label}`, metric: 'latency_p50_ms', value: round(exactP50), unit: 'ms', runs: args.queries, median_of: args.queries });
+      results.push({ case: `exact search (index off), next to ${label}`, metric: 'latency_p95_ms', value: round(exactP95), unit: 'ms', runs: args.queries, median_of: args.queries });
       for (const ef of efs) {
         const run = await runAnnQueries(store, data.queries, K, { efSearch: ef });
-        const recall = recallAtK(run.ids, exact.ids, K);
+        const recall = recallAtK(run.ids, truth, K);
         const p50 = percentile(run.latenciesMs, 50);
         const p95 = percentile(run.latenciesMs, 95);
-        const name = `hnsw ${build.quantization} M=${build.m} ef_construction=${build.efConstruction} ef_search=${ef}`;
-        cases.push({ name, build, ef, recall, p50, p95, buildSeconds });
-        log(`  ef_search=${String(ef).padStart(3)}: recall@${K} ${recall.toFixed(3)}, p50 ${p50.toFixed(2)} ms, p95 ${p95.toFixed(2)} ms (${(exact.p50 / p50).toFixed(1)}x faster than exact)`);
+        const name = `hnsw ${label} ef_search=${ef}`;
+        cases.push({ name, recall, p50, p95, exactP50 });
+        log(`  ef_search=${String(ef).padStart(3)}: recall@${K} ${recall.toFixed(3)}, p50 ${p50.toFixed(2)} ms, p95 ${p95.toFixed(2)} ms (${(exactP50 / p50).toFixed(1)}x faster than exact)`);
         results.push({ case: name, metric: 'recall_at_10', value: round(recall), unit: 'fraction', runs: args.queries, median_of: 1 });
         results.push({ case: name, metric: 'latency_p50_ms', value: round(p50), unit: 'ms', runs: args.queries, median_of: args.queries });
         results.push({ case: name, metric: 'latency_p95_ms', value: round(p95), unit: 'ms', runs: args.queries, median_of: args.queries });
+        results.push({ case: name, metric: 'speedup_p50_vs_exact', value: round(exactP50 / p50, 2), unit: 'x', runs: args.queries, median_of: args.queries });
       }
       // Keep memory and disk bounded: only the base table has to outlive its build.
       await store.drop();
@@ -136,15 +142,15 @@ async function main(): Promise<void> {
     const throughput = await generatorThroughput(config, log);
     results.push(throughput);
 
-    const exactP50 = (exact as { p50: number }).p50;
-    const qualifying = cases.filter((c) => c.recall >= RECALL_GOAL).sort((a, b) => a.p50 - b.p50);
+    const exactP50 = percentile(exactP50s, 50);
+    const qualifying = cases.filter((c) => c.recall >= RECALL_GOAL).sort((a, b) => b.exactP50 / b.p50 - a.exactP50 / a.p50);
     const best = qualifying[0];
-    const bestSpeedup = best ? exactP50 / best.p50 : 0;
+    const bestSpeedup = best ? best.exactP50 / best.p50 : 0;
     const goals = [
       {
         name: `recall@10 >= ${RECALL_GOAL} at >= ${SPEEDUP_GOAL}x lower p50 latency than exact search`,
         value: round(bestSpeedup, 2),
-        target: `>= ${SPEEDUP_GOAL} (p50 speedup of the fastest case with recall@10 >= ${RECALL_GOAL})`,
+        target: `>= ${SPEEDUP_GOAL} (best p50 speedup over exact search among cases with recall@10 >= ${RECALL_GOAL})`,
         met: best !== undefined && bestSpeedup >= SPEEDUP_GOAL,
         case: best?.name ?? 'no case reached the recall goal',
         recall_at_10: best ? round(best.recall) : undefined,
@@ -170,8 +176,8 @@ async function main(): Promise<void> {
     writeFileSync(join(dir, 'vectors.json'), `${JSON.stringify(out, null, 2)}\n`);
 
     console.log('');
-    console.table(cases.map((c) => ({ case: c.name, 'recall@10': round(c.recall), 'p50 ms': round(c.p50, 2), 'p95 ms': round(c.p95, 2), 'x exact': round(exactP50 / c.p50, 1) })));
-    console.log(`exact search: p50 ${exactP50.toFixed(2)} ms · generator: ${throughput.value} texts/s (${TEST_MODEL_ID})`);
+    console.table(cases.map((c) => ({ case: c.name, 'recall@10': round(c.recall), 'p50 ms': round(c.p50, 2), 'p95 ms': round(c.p95, 2), 'x exact': round(c.exactP50 / c.p50, 1) })));
+    console.log(`exact search: p50 ${exactP50.toFixed(2)} ms (median over the builds) · generator: ${throughput.value} texts/s (${TEST_MODEL_ID})`);
     for (const g of goals) console.log(`goal ${g.met ? 'MET' : 'NOT MET'}: ${g.name}: ${g.value} (target ${g.target})`);
     console.log(`wrote ${join(dir, 'vectors.json')}`);
   } finally {
