@@ -1,34 +1,7 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { ConfigError, type KitConfig } from '../config';
-
-/**
- * The ClickHouse XML config shared by the local stack and the Docker server lives in compose/config/.
- * The embedded engine starts from `config.xml` there: ClickHouse merges the `<name>.d/` folder next to
- * a config file, so that entry pulls in `config.d/`, the folder the Docker server mounts as its own
- * config.d/. (An entry with another name would merge `<name>.d/` instead and miss the shared files.)
- */
-export const SHARED_CONFIG_ENTRY = ['compose', 'config', 'config.xml'] as const;
-
-/** Storage policies of compose/config/config.d/storage.xml. */
-export const STORAGE_POLICIES = {
-  /** Parts in S3 (the `s3` disk) behind a local file cache. */
-  objectStore: 's3_cached',
-  /** The local default disk, named; vector tables belong here (HNSW indexes read locally). */
-  local: 'local',
-} as const;
-
-/** Named collection of compose/config/config.d/named-collections.xml: the kit's bucket with its credentials. */
-export const LAKE_COLLECTION = 'lake';
 
 /** Key prefix, inside the kit's bucket, of the objects the `s3` disk writes. */
 export const S3_DISK_PREFIX = 'clickhouse/disks/s3/';
-
-/** The shared engine config file under the project root, when the checkout has it. */
-export function sharedEngineConfigFile(root: string): string | undefined {
-  const file = join(root, ...SHARED_CONFIG_ENTRY);
-  return existsSync(file) ? file : undefined;
-}
 
 /** URL of the kit's bucket with a trailing slash, in the addressing style the settings ask for. */
 export function bucketUrl(config: KitConfig): string {
@@ -40,9 +13,9 @@ export function bucketUrl(config: KitConfig): string {
 
 /**
  * The environment variables compose/config/config.d/*.xml read with `from_env`, derived from the kit's
- * settings. The engine's process must have them before the engine starts (the first chDB Session on
- * a data folder reads the config once); the Docker server gets the same names from
- * compose/docker-compose.yml. Secrets travel only this way, never through a file.
+ * settings (the embedded engine loads compose/config/config.xml: defaultEngineConfig in lib/clickhouse).
+ * The engine's process must have them before the engine starts (the first chDB Session on a data
+ * folder reads the config once); the Docker server gets the same names from compose/docker-compose.yml. Secrets travel only this way, never through a file.
  *
  * | variable             | used by                         | example                                               |
  * |----------------------|---------------------------------|-------------------------------------------------------|
