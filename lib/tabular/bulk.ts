@@ -87,3 +87,43 @@ export async function insertParquet(
 function tokenKey(token: string): string {
   return createHash('sha256').update(token).digest('hex').slice(0, 24);
 }
+
+export interface LoadFrameOptions extends BulkInsertOptions {
+  /** Rows per INSERT (default 250 000). */
+  batchRows?: number;
+  /** Batches in flight at once (default 2: one being encoded while one is inserted). */
+  concurrency?: number;
+  onBatch?: (info: { batch: number; batches: number; rows: number }) => void;
+}
+
+/**
+ * Loads a large frame in Parquet batches: while ClickHouse inserts one batch (off the JavaScript
+ * thread), the next is encoded. With a token, batch i gets `<token>:<i>`, so a repeated load
+ * adds nothing.
+ */
+export async function loadFrame(client: ClickHouseClient, target: TableTarget, frame: pl.DataFrame, options: LoadFrameOptions = {}): Promise<{ rows: number; bytes: number; batches: number }> {
+  const batchRows = options.batchRows ?? 250_000;
+  if (!Number.isInteger(batchRows) || batchRows < 1) throw new TabularInputError(`batchRows must be a whole number >= 1, got ${String(options.batchRows)}.`);
+  const conformed = conformFrame(target.def, frame);
+  const batches = Math.max(1, Math.ceil(conformed.height / batchRows));
+  const concurrency = Math.max(1, options.concurrency ?? 2);
+  const running = new Set<Promise<unknown>>();
+  let bytes = 0;
+  let failure: unknown;
+  for (let i = 0; i < batches && failure === undefined; i++) {
+    const slice = conformed.slice(i * batchRows, batchRows);
+    const parquet = frameToParquet(slice);
+    bytes += parquet.byteLength;
+    const token = options.token === undefined ? undefined : `${options.token}:${i}`;
+    const p = insertParquet(client, target, parquet, { ...options, token, rows: slice.height }).then(
+      () => options.onBatch?.({ batch: i, batches, rows: slice.height }),
+      (e: unknown) => void (failure ??= e),
+    );
+    running.add(p);
+    void p.finally(() => running.delete(p));
+    if (running.size >= concurrency) await Promise.race(running);
+  }
+  await Promise.all(running);
+  if (failure !== undefined) throw failure;
+  return { rows: conformed.height, bytes, batches };
+}

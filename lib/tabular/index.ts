@@ -1,7 +1,7 @@
 export { bootstrapRetail, isTransientFailure } from './bootstrap';
 export type { BootstrapOptions, BootstrapReport, BootstrapTableResult, ProgressFactory } from './bootstrap';
-export { insertFrame, insertParquet } from './bulk';
-export type { BulkInsertOptions, BulkInsertResult } from './bulk';
+export { insertFrame, insertParquet, loadFrame } from './bulk';
+export type { BulkInsertOptions, BulkInsertResult, LoadFrameOptions } from './bulk';
 export { createTableSql, dropTableSql, targetSql } from './ddl';
 export { BootstrapMismatchError, TabularError, TabularInputError, UnsupportedOperationError } from './errors';
 export { conformFrame, frameFromRows, frameToParquet, frameTypeOf, looksLikeParquet, parquetToFrame } from './frames';

@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { command, connect, queryOne, quoteIdentifier, WarehouseError } from '../../lib/clickhouse';
+import { loadConfig, type KitConfig } from '../../lib/config';
+import { createS3Client, deleteByPrefix, listAllObjects, type KitS3 } from '../../lib/s3';
+import {
+  bootstrapRetail,
+  BootstrapMismatchError,
+  insertParquet,
+  RETAIL_TABLES,
+  STORAGE_MODES,
+  tableStats,
+  tableTarget,
+  TabularInputError,
+  type BootstrapReport,
+  type DatasetSpec,
+} from '../../lib/tabular';
+import { startS3Server } from '../../scripts/stack/s3-server';
+
+const SPEC: DatasetSpec = { seed: 'bootstrap-test', events: 20_000, chunkRows: 5_000 };
+const run = randomUUID().slice(0, 8);
+const dbA = `tab_a_${run}`;
+const dbB = `tab_b_${run}`;
+let config: KitConfig;
+let client: ClickHouseClient;
+let s3: KitS3;
+
+/** The summary a re-run must reproduce: rows and checksum of every table in every mode. */
+const summary = (r: BootstrapReport): string[] => r.tables.map((t) => `${t.table}/${t.mode}: ${t.rows} ${t.checksum}`).sort();
+
+/**
+ * The real client, except that chosen INSERTs fail *after* ClickHouse has stored them, as when a
+ * connection drops before the answer arrives: the caller cannot know the batch is in.
+ */
+function dropAnswerOf(real: ClickHouseClient, shouldDrop: (query: string) => boolean): ClickHouseClient {
+  return new Proxy(real, {
+    get(target, prop) {
+      if (prop === 'exec') {
+        return async (params: Parameters<ClickHouseClient['exec']>[0]) => {
+          const r = await target.exec(params);
+          if (!shouldDrop(params.query)) return r;
+          for await (const _ of r.stream) void _;
+          throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+        };
+      }
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+beforeAll(async () => {
+  await startS3Server(loadConfig());
+  config = loadConfig({ env: { ...process.env, CLICKHOUSE_URL: '', CLICKHOUSE_DATA_PATH: mkdtempSync(join(tmpdir(), 'kit-tabular-')) } });
+  client = connect({ config, mode: 'embedded' });
+  s3 = createS3Client(config);
+});
+
+afterAll(async () => {
+  for (const db of [dbA, dbB]) {
+    await command(client, `DROP DATABASE IF EXISTS ${quoteIdentifier(db)} SYNC`).catch(() => undefined);
+    await deleteByPrefix(s3, `lake/${db}/`).catch(() => undefined);
+  }
+  s3?.client.destroy();
+  await client?.close();
+});
+
+describe('bootstrap', () => {
+  let first: BootstrapReport;
+
+  it('loads every table in every storage mode with the same rows and checksums', async () => {
+    first = await bootstrapRetail(client, { database: dbA, spec: SPEC, s3, progress: false });
+    expect(first.tables).toHaveLength(RETAIL_TABLES.length * STORAGE_MODES.length);
+    for (const t of first.tables) expect(t.rows, t.name).toBe(t.expectedRows);
+    expect(first.generated.events).toBe(20_000);
+    expect(first.generated.orders).toBeGreaterThan(0);
+    for (const def of RETAIL_TABLES) {
+      const sums = new Set(first.tables.filter((t) => t.table === def.name).map((t) => t.checksum));
+      expect(sums.size, def.name).toBe(1);
+    }
+    // The S3 disk table's parts really are on the S3 disk; the lake table reads the staged objects.
+    const disk = await queryOne<{ disks: string[] }>(client, 'SELECT groupUniqArray(disk_name) AS disks FROM system.parts WHERE database = {db:String} AND table = {t:String} AND active', {
+      db: dbA,
+      t: 'events_s3',
+    });
+    expect(disk?.disks).toEqual(['s3_cache']);
+    const objects = await listAllObjects(s3, `lake/${dbA}/events_lake/`);
+    expect(objects.map((o) => o.key).sort()).toEqual([0, 1, 2, 3].map((k) => `lake/${dbA}/events_lake/part-0000${k}.parquet`));
+  });
+
+  it('gives identical counts and sum(cityHash64(tuple(*))) when run again, uploading nothing', async () => {
+    const second = await bootstrapRetail(client, { database: dbA, spec: SPEC, s3, progress: false });
+    expect(summary(second)).toEqual(summary(first));
+    expect(second.objects.uploaded).toBe(0);
+    expect(second.objects.unchanged).toBe(first.objects.uploaded);
+    // Checked directly too, not only through the report.
+    const events = await tableStats(client, tableTarget(dbA, RETAIL_TABLES[3]!, 'local'));
+    expect(`events/local: ${events.rows} ${events.checksum}`).toBe(summary(first).find((s) => s.startsWith('events/local'))!);
+  });
+
+  it('finishes a load that stopped half-way, and a batch retried after a lost answer is not duplicated', async () => {
+    // 1. The load stops after the second events chunk (as if the process died).
+    await expect(
+      bootstrapRetail(client, {
+        database: dbB,
+        spec: SPEC,
+        s3,
+        progress: false,
+        afterChunk: ({ group, chunk }) => {
+          if (group === 'events + orders' && chunk === 1) throw new Error('simulated crash');
+        },
+      }),
+    ).rejects.toThrow('simulated crash');
+    const partial = await tableStats(client, tableTarget(dbB, RETAIL_TABLES[3]!, 'local'));
+    expect(partial.rows).toBe(10_000);
+
+    // 2. Re-run through a connection that loses the answer of the first INSERT of chunk 2 into
+    //    `events`: the batch is stored, the client sees an error and resends it with the same token.
+    let dropped = 0;
+    const flaky = dropAnswerOf(client, (q) => {
+      if (dropped > 0 || !q.startsWith(`INSERT INTO \`${dbB}\`.\`events\``)) return false;
+      dropped++;
+      return true;
+    });
+    const lines: string[] = [];
+    const resumed = await bootstrapRetail(flaky, { database: dbB, spec: SPEC, s3, progress: false, log: (l) => lines.push(l) });
+    expect(dropped).toBe(1);
+    expect(lines.some((l) => /retrying with the same deduplication token/.test(l))).toBe(true);
+    // Same rows and checksums as the clean load of the same dataset in the other database.
+    expect(summary(resumed)).toEqual(summary(first));
+  });
+
+  it('refuses a dataset that does not fit the tables instead of mixing them', async () => {
+    await expect(bootstrapRetail(client, { database: dbA, spec: { ...SPEC, events: 8_000 }, s3, progress: false })).rejects.toThrow(BootstrapMismatchError);
+    // Nothing was changed.
+    const events = await tableStats(client, tableTarget(dbA, RETAIL_TABLES[3]!, 'local'));
+    expect(`events/local: ${events.rows} ${events.checksum}`).toBe(summary(first).find((s) => s.startsWith('events/local'))!);
+  });
+
+  it('refuses data that is not Parquet, and broken Parquet, leaving the tables unchanged', async () => {
+    const targets = STORAGE_MODES.map((m) => tableTarget(dbA, RETAIL_TABLES[3]!, m));
+    const before = await Promise.all(targets.map((t) => tableStats(client, t)));
+    for (const t of targets) {
+      await expect(insertParquet(client, t, Buffer.from('event_id,event_time\n1,2025-01-01\n'))).rejects.toThrow(TabularInputError);
+      await expect(insertParquet(client, t, Buffer.from('event_id,event_time\n1,2025-01-01\n'))).rejects.toThrow(/not Parquet/);
+      // Right magic number, garbage inside: ClickHouse itself refuses it.
+      const broken = Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(64, 7), Buffer.from('PAR1')]);
+      await expect(insertParquet(client, t, broken)).rejects.toThrow(WarehouseError);
+    }
+    expect(await Promise.all(targets.map((t) => tableStats(client, t)))).toEqual(before);
+  });
+});
