@@ -98,6 +98,7 @@ export function observabilitySuite(label: string, open: () => Promise<Observabil
       expect(rows).toHaveLength(5);
       expect(byId.get(ids.create)).toMatchObject({ kind: 'Create', status: 'ok', log_comment: tag });
       expect(byId.get(ids.insert)).toMatchObject({ kind: 'Insert', status: 'ok' });
+      expect(num(byId.get(ids.insert)!.written_rows)).toBe(5);
       expect(byId.get(ids.select3)).toMatchObject({ kind: 'Select', status: 'ok' });
       expect(num(byId.get(ids.select3)!.result_rows)).toBe(3);
       expect(num(byId.get(ids.count)!.result_rows)).toBe(1);
