@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { loadConfig, secretsOf, type KitConfig } from '../config';
 import { EmbeddedConnection } from '../engine/connection';
 import { EmbeddedEngine, type EngineOptions } from '../engine/engine';
@@ -28,6 +28,8 @@ export interface ConnectOptions {
   /** Force a mode: `embedded` never uses a running local endpoint. */
   mode?: 'auto' | 'embedded';
   request_timeout?: number;
+  /** The client's own logging (default OFF: the kit raises typed errors instead of printing them). */
+  logLevel?: ClickHouseLogLevel;
 }
 
 /** Settings every kit client sends: 64-bit integers as strings so they never lose precision. */
@@ -59,6 +61,7 @@ export function connect(options: ConnectOptions = {}): ClickHouseClient {
       // Progress headers keep long queries (bulk loads, merges) alive through idle-timeout proxies.
       clickhouse_settings: { send_progress_in_http_headers: 1, http_headers_progress_interval_ms: '20000', ...clickhouse_settings },
       application: 'clickhouse-notebook-kit',
+      log: { level: options.logLevel ?? ClickHouseLogLevel.OFF },
       request_timeout: options.request_timeout ?? 300_000,
     });
     infos.set(client, { mode: ch.url ? 'server' : 'local-endpoint', url, dataPath: undefined, database, user: ch.user });
@@ -68,7 +71,11 @@ export function connect(options: ConnectOptions = {}): ClickHouseClient {
 
   const engine = EmbeddedEngine.acquire(engineOptionsFor(config, database));
   const connection = new EmbeddedConnection(engine, { database, user: ch.user, onClose: () => engine.release() });
-  const client = createClient({ connection: connection as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'], clickhouse_settings });
+  const client = createClient({
+    connection: connection as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'],
+    clickhouse_settings,
+    log: { level: options.logLevel ?? ClickHouseLogLevel.OFF },
+  });
   infos.set(client, { mode: 'embedded', url: undefined, dataPath: ch.dataPath, database, user: ch.user });
   secrets.set(client, secretsOf(config));
   return client;
