@@ -28,6 +28,7 @@ interface Service {
   entrypoint?: string[];
   command?: string[];
   working_dir?: string;
+  platform?: string;
   user?: string;
   networks?: string[];
 }
@@ -224,6 +225,8 @@ describe('compose/docker-compose.yml', () => {
     const mounts = bindMounts(jupyter);
     expect(mounts).toEqual([{ source: root, target: '/home/jovyan/kit', readOnly: false }]);
     expect(jupyter.working_dir).toBe('/home/jovyan/kit');
+    // npm chdb has no linux/arm64 engine package: the kit image is amd64 everywhere.
+    expect(jupyter.platform).toBe('linux/amd64');
     expect(jupyter.tmpfs).toEqual(['/home/jovyan/kit/node_modules']);
     expect(jupyter.environment?.CLICKHOUSE_URL).toBe('http://clickhouse-server:8123');
     expect(jupyter.environment?.S3_ENDPOINT).toBe('http://seaweedfs:8333');
