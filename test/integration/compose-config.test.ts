@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command, type _Object } from '@aws-sdk/client-s3';
@@ -41,6 +41,7 @@ afterAll(async () => {
   await deleteByPrefix(s3, lakePrefix).catch(() => undefined);
   s3.client.destroy();
   await client?.close();
+  rmSync(config.clickhouse.dataPath, { recursive: true, force: true });
 });
 
 async function listAll(prefix: string): Promise<_Object[]> {
@@ -192,11 +193,16 @@ describe('server-only files of compose/config', () => {
       const s = new Session(process.env.PROBE_DATA, { connectionArgs: ['--config-file=' + process.env.PROBE_CONFIG] });
       process.stdout.write(s.query("SELECT name, host_ip, host_names, auth_type FROM system.users WHERE name = 'kit'", 'JSONEachRow'));
     `;
-    const out = execFileSync(process.execPath, ['-e', probe], {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, PROBE_DATA: join(dir, 'data'), PROBE_CONFIG: join(dir, 'config.xml'), KIT_CLICKHOUSE_PASSWORD: 'probe-password-123', KIT_COMPOSE_SUBNET: '172.30.240.0/24' },
-    });
+    let out: string;
+    try {
+      out = execFileSync(process.execPath, ['-e', probe], {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, PROBE_DATA: join(dir, 'data'), PROBE_CONFIG: join(dir, 'config.xml'), KIT_CLICKHOUSE_PASSWORD: 'probe-password-123', KIT_COMPOSE_SUBNET: '172.30.240.0/24' },
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     expect(JSON.parse(out.trim())).toEqual({ name: 'kit', host_ip: ['172.30.240.0/24'], host_names: ['localhost'], auth_type: ['plaintext_password'] });
   });
 });
