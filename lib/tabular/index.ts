@@ -19,3 +19,4 @@ export { countWhere, decimalsAsFloat, deleteRows, insertRows, selectFrame, updat
 export type { ChangeKind, ChangeOptions, ChangeResult, CompareCondition, Condition, ListCondition, NullCondition, Scalar, SelectOptions, Where } from './crud';
 export { crudTarget, resetCrudTable, runCrudFlow, runCrudFlows } from './crud-flow';
 export type { CrudFlowOptions, CrudStep } from './crud-flow';
+export { SAMPLE_SPEC, sampleCsv, sampleFrames, sampleParquet } from './samples';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -19,6 +19,7 @@ import {
   type BootstrapReport,
   type DatasetSpec,
 } from '../../lib/tabular';
+import { sampleCsv, sampleFrames, sampleParquet } from '../../lib/tabular/samples';
 import { startS3Server } from '../../scripts/stack/s3-server';
 
 const SPEC: DatasetSpec = { seed: 'bootstrap-test', events: 20_000, chunkRows: 5_000 };
@@ -152,5 +153,27 @@ describe('bootstrap', () => {
       await expect(insertParquet(client, t, broken)).rejects.toThrow(WarehouseError);
     }
     expect(await Promise.all(targets.map((t) => tableStats(client, t)))).toEqual(before);
+  });
+});
+
+describe('committed samples', () => {
+  it('are what the generator makes, and ClickHouse reads the same rows from the CSV and the Parquet files', async () => {
+    const dir = join(config.root, 'assets', 'data', 'retail');
+    for (const [table, frame] of Object.entries(sampleFrames())) {
+      const parquet = readFileSync(join(dir, `${table}.parquet`));
+      expect(parquet.equals(sampleParquet(frame)), `${table}.parquet is stale: run npm run data:samples`).toBe(true);
+      expect(readFileSync(join(dir, `${table}.csv`), 'utf8')).toBe(sampleCsv(frame));
+      const def = RETAIL_TABLES.find((d) => d.name === table)!;
+      const structure = def.columns.map((c) => `${c.name} ${c.type}`).join(', ');
+      const read = async (file: string, format: string) =>
+        queryOne<{ n: string; h: string }>(client, `SELECT count() AS n, toString(sum(cityHash64(tuple(*)))) AS h FROM file({f:String}, {fmt:String}, {s:String})`, {
+          f: join(dir, file),
+          fmt: format,
+          s: structure,
+        });
+      const fromParquet = await read(`${table}.parquet`, 'Parquet');
+      expect(Number(fromParquet?.n)).toBe(frame.height);
+      expect(await read(`${table}.csv`, 'CSVWithNames')).toEqual(fromParquet);
+    }
   });
 });
