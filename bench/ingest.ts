@@ -126,7 +126,7 @@ async function main(): Promise<void> {
       samples: samples[key].map((v) => Math.round(v)),
     });
     const results = [
-      result('(a) lib bulk path: polars frame -> Parquet (lz4, 250k-row batches, 2 in flight) -> INSERT FORMAT Parquet', 'bulk'),
+      result('(a) lib bulk path: polars frame -> Parquet (lz4, 500k-row batches, 2 in flight) -> INSERT FORMAT Parquet', 'bulk'),
       result('(b) JSONEachRow via client.insert (row objects from the same frame, 100k per insert)', 'json'),
       result('(c) engine INSERT ... SELECT from numbers() (upper bound)', 'engine'),
     ];

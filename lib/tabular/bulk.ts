@@ -89,7 +89,7 @@ function tokenKey(token: string): string {
 }
 
 export interface LoadFrameOptions extends BulkInsertOptions {
-  /** Rows per INSERT (default 250 000). */
+  /** Rows per INSERT (default 500 000). */
   batchRows?: number;
   /** Batches in flight at once (default 2: one being encoded while one is inserted). */
   concurrency?: number;
@@ -102,7 +102,7 @@ export interface LoadFrameOptions extends BulkInsertOptions {
  * adds nothing.
  */
 export async function loadFrame(client: ClickHouseClient, target: TableTarget, frame: pl.DataFrame, options: LoadFrameOptions = {}): Promise<{ rows: number; bytes: number; batches: number }> {
-  const batchRows = options.batchRows ?? 250_000;
+  const batchRows = options.batchRows ?? 500_000;
   if (!Number.isInteger(batchRows) || batchRows < 1) throw new TabularInputError(`batchRows must be a whole number >= 1, got ${String(options.batchRows)}.`);
   const conformed = conformFrame(target.def, frame);
   const batches = Math.max(1, Math.ceil(conformed.height / batchRows));
