@@ -14,6 +14,11 @@ export interface QueryOptions {
   signal?: AbortSignal;
 }
 
+export interface FrameOptions extends QueryOptions {
+  /** Keep Decimal columns as polars Decimal (default: Float64, since nodejs-polars cannot hand Decimal values to JavaScript). */
+  keepDecimals?: boolean;
+}
+
 /** A table reference: a name in the client's database, or an explicit database and table. */
 export type TableRef = string | { database: string; table: string };
 
@@ -58,7 +63,7 @@ export async function queryOne<T = Record<string, unknown>>(client: ClickHouseCl
  * Runs a SELECT and returns a nodejs-polars DataFrame. The result travels as Parquet, so column
  * types survive (Int64 stays Int64, dates stay dates) instead of going through JSON.
  */
-export async function queryFrame(client: ClickHouseClient, sql: string, params?: QueryParamValues, options: QueryOptions = {}): Promise<pl.DataFrame> {
+export async function queryFrame(client: ClickHouseClient, sql: string, params?: QueryParamValues, options: FrameOptions = {}): Promise<pl.DataFrame> {
   return guarded(client, sql, options.queryId, async () => {
     // exec hands back the raw bytes (ResultSet.stream() would split them into text rows).
     const rs = await client.exec({
@@ -76,8 +81,16 @@ export async function queryFrame(client: ClickHouseClient, sql: string, params?:
     const chunks: Buffer[] = [];
     for await (const chunk of rs.stream as AsyncIterable<Buffer>) chunks.push(Buffer.from(chunk));
     const buf = Buffer.concat(chunks);
-    return buf.byteLength === 0 ? pl.DataFrame({}) : pl.readParquet(buf);
+    if (buf.byteLength === 0) return pl.DataFrame({});
+    const frame = pl.readParquet(buf);
+    return options.keepDecimals ? frame : decimalsAsFloat(frame);
   });
+}
+
+/** The frame with Decimal columns as Float64 (what JavaScript, tables and charts can read). */
+export function decimalsAsFloat(frame: pl.DataFrame): pl.DataFrame {
+  const decimals = frame.columns.filter((_, i) => String(frame.dtypes[i]!.variant) === 'Decimal');
+  return decimals.length === 0 ? frame : frame.withColumns(...decimals.map((c) => pl.col(c).cast(pl.Float64)));
 }
 
 /** Runs a statement that returns no rows (DDL, INSERT ... SELECT, ALTER, SYSTEM). */

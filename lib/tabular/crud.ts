@@ -177,13 +177,7 @@ export async function selectFrame(client: ClickHouseClient, target: TableTarget,
     limit = ' LIMIT {select_limit:UInt64}';
   }
   const sql = `SELECT ${columns.map((c) => quoteIdentifier(c.name)).join(', ')} FROM ${targetSql(target)}${w.sql ? ` WHERE ${w.sql}` : ''}${order.length ? ` ORDER BY ${order.join(', ')}` : ''}${limit}`;
-  return decimalsAsFloat(await queryFrame(client, sql, params, { logComment: 'kit:tabular:select' }));
-}
-
-/** The frame with Decimal columns as Float64 (what JavaScript, tables and charts can read). */
-export function decimalsAsFloat(frame: pl.DataFrame): pl.DataFrame {
-  const decimals = frame.columns.filter((_, i) => String(frame.dtypes[i]!.variant) === 'Decimal');
-  return decimals.length === 0 ? frame : frame.withColumns(...decimals.map((c) => pl.col(c).cast(pl.Float64)));
+  return queryFrame(client, sql, params, { logComment: 'kit:tabular:select' });
 }
 
 /**
