@@ -1,14 +1,16 @@
 /**
  * `npm run notebooks [-- name ...]`: executes notebooks/ (or the named ones) headlessly with the
  * tslab kernel; executed copies and HTML go to reports/. Exit code 1 when any notebook fails.
- * Kernels see this process's environment (set CLICKHOUSE_URL etc. to point them at a server).
+ * With CLICKHOUSE_URL set the kernels use that server; otherwise the local stack (S3 server and
+ * ClickHouse endpoint) is started if needed, and stopped afterwards if this run started it.
  */
 import { loadConfig } from '../lib/config';
-import { formatFailure, formatSummary, runNotebooks } from './notebooks/runner';
+import { runNotebooksOnStack } from './notebooks/on-stack';
+import { formatFailure, formatSummary } from './notebooks/runner';
 
 async function main(args: string[]): Promise<number> {
   const config = loadConfig();
-  const summary = await runNotebooks({ notebooks: args, config });
+  const summary = await runNotebooksOnStack(config, { notebooks: args });
   if (summary.results.length === 0) {
     console.log('notebooks: nothing to run (notebooks/ has no .ipynb files)');
     return 0;
