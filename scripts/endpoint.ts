@@ -35,6 +35,13 @@ try {
     }
     stopping = true;
     console.log(`${signal}: stopping (running queries get up to 10 s) ...`);
+    // A query stuck inside the engine must not keep the process alive: exit after a deadline
+    // (acknowledged inserts are on disk; only the last second of the query log may be lost).
+    setTimeout(() => {
+      console.error('stopping took over 30 s: exiting now');
+      removePidFile();
+      process.exit(1);
+    }, 30_000).unref();
     endpoint
       .close()
       .then(() => {

@@ -92,6 +92,8 @@ export function engineOptionsFor(config: KitConfig, database: string = config.cl
     database,
     environment: engineEnvironment(config),
     secrets: secretsOf(config),
+    // INSERT data in formats read by seeking (Parquet...) is spooled here: on disk, with the data.
+    spoolDir: join(config.storageDir, 'tmp'),
   };
 }
 

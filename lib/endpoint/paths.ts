@@ -2,13 +2,12 @@ import { join } from 'node:path';
 import type { KitConfig } from '../config';
 import { readDotenvFile } from '../config/dotenv';
 
-/** Where the endpoint keeps its pid file, logs and spooled request bodies (all under storageDir). */
-export function endpointPaths(config: KitConfig): { pidFile: string; logFile: string; consoleLog: string; spoolDir: string } {
+/** Where the endpoint keeps its pid file and logs (under storageDir). */
+export function endpointPaths(config: KitConfig): { pidFile: string; logFile: string; consoleLog: string } {
   return {
     pidFile: join(config.storageDir, 'run', 'clickhouse-endpoint.pid'),
     logFile: join(config.storageDir, 'logs', 'clickhouse-endpoint.log'),
     consoleLog: join(config.storageDir, 'logs', 'clickhouse-endpoint.console.log'),
-    spoolDir: join(config.storageDir, 'tmp', 'endpoint'),
   };
 }
 

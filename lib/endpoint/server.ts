@@ -15,7 +15,6 @@ import { WarehouseError } from '../clickhouse/errors';
 import { isReadOnlyKind, queryKind } from '../clickhouse/sql';
 import { EmbeddedEngine, type EngineSession, type EngineSummary } from '../engine/engine';
 import { advertiseDataFolderUrl, withdrawDataFolderUrl } from '../engine/lock';
-import { spool, type SpooledData } from '../engine/spool';
 import type { SettingValue } from '../engine/statement';
 import { AccessLog } from './access-log';
 import { readCredentials, UserCheck } from './auth';
@@ -38,8 +37,6 @@ export interface EndpointOptions {
   allowEmptyPassword?: boolean;
   /** Per-query log file (default `<storageDir>/logs/clickhouse-endpoint.log`); false: none. */
   logFile?: string | false;
-  /** Folder for spooled INSERT bodies (default `<storageDir>/tmp/endpoint`). */
-  spoolDir?: string;
   /** X-ClickHouse-Server-Display-Name (default: the host name). */
   displayName?: string;
   /** How long close() lets running requests finish before cutting them (default 10 s). */
@@ -60,7 +57,6 @@ interface Context {
   version: string;
   timezone: string;
   displayName: string;
-  spoolDir: string;
   log: AccessLog | undefined;
   closing: boolean;
 }
@@ -100,7 +96,6 @@ export async function startEndpoint(config: KitConfig, options: EndpointOptions 
       version,
       timezone,
       displayName: options.displayName ?? hostname(),
-      spoolDir: options.spoolDir ?? paths.spoolDir,
       log,
       closing: false,
     };
@@ -275,7 +270,6 @@ async function runQuery(ctx: Context, req: IncomingMessage, res: ServerResponse,
   let resultBytes = 0;
   let writtenRows = 0;
   let sessionRequest: SessionRequest | undefined;
-  let spooled: SpooledData | undefined;
   try {
     if (method === 'POST' && req.headers['content-length'] === undefined && !/chunked/i.test(req.headers['transfer-encoding'] ?? '')) {
       // clickhouse-server's answer to a POST that announces no body length.
@@ -310,7 +304,6 @@ async function runQuery(ctx: Context, req: IncomingMessage, res: ServerResponse,
     // The engine enforces it too: a GET never writes, whatever the statement hides.
     if (readonly && statementKind !== 'Set' && statementKind !== 'Use' && settings.readonly === undefined) settings.readonly = 2;
     const session = p.session ? openSession(ctx.engine, p.session) : undefined;
-    if (prepared.data) spooled = await spool(prepared.data.chunks, '', ctx.spoolDir);
     const result = await ctx.engine.execute({
       sql,
       params: { ...prepared.formParams, ...p.params },
@@ -321,7 +314,8 @@ async function runQuery(ctx: Context, req: IncomingMessage, res: ServerResponse,
       user,
       defaultFormat: p.defaultFormat,
       session,
-      data: spooled ? { file: spooled.file, compression: spooled.bytes > 0 ? prepared.data?.compression : undefined } : undefined,
+      // The body streams into the engine as it arrives (spooled first only for formats read by seeking).
+      data: prepared.data ? { stream: prepared.data.chunks, compression: prepared.data.compression } : undefined,
       stream: !p.waitEndOfQuery,
       signal: controller.signal,
       interface: 'http',
@@ -380,7 +374,6 @@ async function runQuery(ctx: Context, req: IncomingMessage, res: ServerResponse,
     code = info.code;
     sendError(res, info.status, info.code, info.text, commonHeaders({ displayName: ctx.displayName, queryId, exceptionTag: tag }));
   } finally {
-    await spooled?.remove().catch(() => undefined);
     if (sessionRequest?.close) ctx.engine.closeSession(sessionRequest.id);
     if (controller.signal.aborted && code === 0) code = 394;
     ctx.log?.write({

@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { drainPending, Session } from 'chdb';
-import type { ChdbQueryStream } from 'chdb';
+import type { ChdbResult } from 'chdb';
 import { scrubSecrets } from '../config/secret';
 import { parseClickHouseErrorText, WarehouseError, WarehouseLockedError } from '../clickhouse/errors';
 import { queryKind, quoteString, type QueryKind } from '../clickhouse/sql';
+import { FifoPool, FifoReader, FifoWriter } from './fifo';
 import { claimDataFolder, readDataFolderOwner, releaseDataFolder } from './lock';
 import { KIT_DATABASE, microsTimestamp, QUERY_LOG_DDL, secondsTimestamp, type QueryLogEntry } from './query-log';
+import { spool, type SpooledData } from './spool';
+import { outputClause } from './sql-lexer';
 import { checkSettingName, inlineLogComment, insertFromFile, paramStatements, settingLiteral, trailingFormat, trimStatement, useStatement, type SettingValue } from './statement';
 
 export interface EngineOptions {
@@ -21,6 +25,8 @@ export interface EngineOptions {
   poolSize?: number;
   /** Values scrubbed from the query log (passwords, keys). */
   secrets?: ReadonlyArray<string>;
+  /** Where INSERT data streams are spooled when their format must be read from a file (default: the OS temp folder). */
+  spoolDir?: string | undefined;
 }
 
 export interface EngineRequest {
@@ -36,8 +42,12 @@ export interface EngineRequest {
   defaultFormat?: string | undefined;
   /** Named session (HTTP `session_id`): its own settings, temporary tables and current database. */
   session?: EngineSession | undefined;
-  /** INSERT data spooled to a file: the statement then reads it with FROM INFILE. */
-  data?: { file: string; compression?: string | undefined } | undefined;
+  /**
+   * INSERT data for `INSERT ... FORMAT x`: a file, or a stream of bytes the engine reads while it
+   * arrives (through a named pipe; formats read by seeking, such as Parquet, are spooled to a file
+   * first). `compression` is the ClickHouse method of the bytes (gzip, deflate, br, zstd, ...).
+   */
+  data?: { file: string; compression?: string | undefined } | { stream: AsyncIterable<Uint8Array>; compression?: string | undefined } | undefined;
   /** Stream SELECT results chunk by chunk instead of materialising them. */
   stream?: boolean;
   signal?: AbortSignal | undefined;
@@ -98,8 +108,26 @@ export class EngineSession {
 }
 
 const RESULT_KINDS = new Set<QueryKind>(['Select', 'Show', 'Describe', 'Exists', 'Explain']);
-// chDB streams SELECTs only ("Streaming query is not supported" for SHOW, DESCRIBE, EXPLAIN, EXISTS).
+// Results stream through INTO OUTFILE, which only SELECTs take.
 const STREAMABLE_KINDS = new Set<QueryKind>(['Select']);
+// Input formats the engine reads front to back: their data can flow through a pipe as it arrives.
+const STREAMING_INPUT = /^(TabSeparated|TSV|CSV|JSONEachRow|JSONCompactEachRow|JSONStringsEachRow|JSONCompactStringsEachRow|NDJSON|JSONLines|TSKV|Values|RowBinary|Native|LineAsString|CustomSeparated|JSONAsString|JSONAsObject)/i;
+const FORMAT_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+/** A failure of the INSERT data's source (the client's upload); rethrown as is, not as an engine error. */
+class DataSourceError extends Error {
+  constructor(readonly original: unknown) {
+    super(original instanceof Error ? original.message : String(original));
+  }
+}
+
+interface PreparedData {
+  file: string;
+  compression: string | undefined;
+  /** Writes the data into the pipe the query reads, while the query runs. */
+  feed: ((run: Promise<unknown>, marker: string) => Promise<void>) | undefined;
+  cleanup(ok: boolean): void;
+}
 const LOG_FLUSH_MS = 1000;
 
 /**
@@ -143,11 +171,14 @@ export class EmbeddedEngine {
   private closed = false;
   private readonly running = new Set<Promise<unknown>>();
   private versionText: string | undefined;
+  private readonly spoolDir: string;
+  private readonly fifos = new FifoPool();
 
   private constructor(options: EngineOptions) {
     this.dataPath = options.dataPath;
     this.poolSize = Math.max(1, options.poolSize ?? 4);
     this.secrets = options.secrets ?? [];
+    this.spoolDir = options.spoolDir ?? tmpdir();
     claimDataFolder(this.dataPath);
     for (const [k, v] of Object.entries(options.environment ?? {})) process.env[k] = v;
     try {
@@ -214,10 +245,20 @@ export class EmbeddedEngine {
     const started = Date.now();
     const sql = trimStatement(request.sql);
     const kind = queryKind(sql);
-    const format = trailingFormat(sql) ?? request.defaultFormat ?? 'TabSeparated';
+    const output = request.stream === true && STREAMABLE_KINDS.has(kind) ? outputClause(sql) : undefined;
+    const format = output?.format ?? trailingFormat(sql) ?? request.defaultFormat ?? 'TabSeparated';
     const logBase = { request, queryId, started, kind, sql };
 
     if (/^\s*SYSTEM\s+FLUSH\s+LOGS\b/i.test(sql)) await this.flushLog();
+
+    // Data and the result pipe are set up before a Session is taken: an upload may take a while.
+    let data: PreparedData | undefined;
+    try {
+      data = request.data ? await this.prepareData(request.data, sql) : undefined;
+    } catch (e) {
+      throw this.sourceFailure(e, logBase);
+    }
+    const pipe = output ? await this.fifos.acquire().catch(() => undefined) : undefined;
 
     const handle = request.session ? await this.lockSession(request.session) : await this.takeHandle();
     // A sessionless SET or USE changes the pooled Session for good, and bound parameters cannot be
@@ -250,6 +291,8 @@ export class EmbeddedEngine {
     if (request.signal?.aborted) {
       const err = new EngineError('Query was cancelled before it started: the client went away.', { code: 394, type: 'QUERY_WAS_CANCELLED', queryId, sql });
       finish(true, emptySummary(), err);
+      data?.cleanup(false);
+      if (pipe) this.fifos.release(pipe, true);
       throw err;
     }
 
@@ -258,19 +301,30 @@ export class EmbeddedEngine {
     // A unique leading comment names this run in system.processes, so a cancel kills exactly it.
     const marker = `/* kit-q:${randomUUID()} */`;
     try {
-      statement = `${marker} ${request.data ? insertFromFile(sql, request.data.file, request.data.compression) : sql}`;
+      let body = sql;
+      if (data) body = insertFromFile(sql, data.file, data.compression);
+      else if (output && pipe) body = intoPipe(sql, output, pipe, format);
+      statement = `${marker} ${body}`;
       prefix = this.prefixFor(handle, request, kind);
     } catch (e) {
-      const err = new EngineError(e instanceof Error ? e.message : String(e), { code: 62, type: 'SYNTAX_ERROR', queryId, sql, cause: e });
+      const err = e instanceof EngineError ? e : new EngineError(e instanceof Error ? e.message : String(e), { code: 62, type: 'SYNTAX_ERROR', queryId, sql, cause: e });
       finish(true, emptySummary(), err);
+      data?.cleanup(false);
+      if (pipe) this.fifos.release(pipe, true);
       throw err;
     }
 
-    const stream = request.stream === true && STREAMABLE_KINDS.has(kind);
     try {
-      if (stream) return await this.runStreamed(handle, prefix, statement, marker, format, queryId, kind, request, started, finish);
-      return await this.runMaterialised(handle, prefix, statement, marker, format, queryId, kind, request, started, finish);
+      if (output && pipe) return await this.runIntoPipe(handle, prefix, statement, marker, pipe, format, queryId, kind, request, started, finish);
+      const result = await this.runMaterialised(handle, prefix, statement, marker, format, queryId, kind, request, started, finish, data?.feed);
+      data?.cleanup(true);
+      return result;
     } catch (e) {
+      data?.cleanup(false);
+      if (e instanceof DataSourceError) {
+        finish(false, { ...emptySummary(), elapsed_ns: (Date.now() - started) * 1e6 }, new EngineError(`The INSERT data could not be read: ${e.message}`, { queryId, sql }));
+        throw e.original;
+      }
       const err = this.toEngineError(e, queryId, sql);
       finish(false, { ...emptySummary(), elapsed_ns: (Date.now() - started) * 1e6 }, err);
       throw err;
@@ -284,6 +338,61 @@ export class EmbeddedEngine {
     return next;
   }
 
+  /**
+   * INSERT data as a file the statement reads. A stream goes through a named pipe, written while
+   * the query reads it; for formats read by seeking (Parquet, ORC, Arrow...) it is spooled first.
+   */
+  private async prepareData(data: NonNullable<EngineRequest['data']>, sql: string): Promise<PreparedData> {
+    if ('file' in data) return { file: data.file, compression: data.compression, feed: undefined, cleanup: () => undefined };
+    const iterator = data.stream[Symbol.asyncIterator]();
+    let first: IteratorResult<Uint8Array>;
+    try {
+      first = await iterator.next();
+    } catch (e) {
+      throw new DataSourceError(e);
+    }
+    // An empty body is no compressed stream at all.
+    const compression = first.done ? undefined : data.compression;
+    const format = trailingFormat(sql) ?? (/\bVALUES\s*$/i.test(sql) ? 'Values' : undefined);
+    const pipe = format && STREAMING_INPUT.test(format) ? await this.fifos.acquire().catch(() => undefined) : undefined;
+    if (!pipe) {
+      let spooled: SpooledData;
+      try {
+        spooled = await spool(prepend(first, iterator), '', this.spoolDir);
+      } catch (e) {
+        throw new DataSourceError(e);
+      }
+      return { file: spooled.file, compression: spooled.bytes > 0 ? compression : undefined, feed: undefined, cleanup: () => void spooled.remove() };
+    }
+    const writer = new FifoWriter(pipe);
+    const feed = async (run: Promise<unknown>, marker: string): Promise<void> => {
+      try {
+        let step = first;
+        while (!step.done) {
+          if (!(await writer.write(step.value, run))) return;
+          try {
+            step = await iterator.next();
+          } catch (e) {
+            // Cancel before the pipe closes: end-of-data now would commit a truncated insert.
+            await this.killByMarker(marker);
+            throw new DataSourceError(e);
+          }
+        }
+        await writer.end(run);
+      } finally {
+        writer.destroy();
+      }
+    };
+    return { file: pipe, compression, feed, cleanup: (ok) => this.fifos.release(pipe, ok) };
+  }
+
+  private sourceFailure(e: unknown, base: { request: EngineRequest; queryId: string; started: number; kind: QueryKind; sql: string }): unknown {
+    const original = e instanceof DataSourceError ? e.original : e;
+    const message = original instanceof Error ? original.message : String(original);
+    this.recordQuery(base, { ...emptySummary(), elapsed_ns: (Date.now() - base.started) * 1e6 }, new EngineError(`The INSERT data could not be read: ${message}`, { queryId: base.queryId, sql: base.sql }));
+    return original;
+  }
+
   private async runMaterialised(
     handle: Handle,
     prefix: string[],
@@ -295,15 +404,22 @@ export class EmbeddedEngine {
     request: EngineRequest,
     started: number,
     finish: (ok: boolean, s: EngineSummary, e?: EngineError) => void,
+    feed?: (run: Promise<unknown>, marker: string) => Promise<void>,
   ): Promise<EngineResult> {
     const text = [...prefix, statement].join(';\n');
     const onAbort = (): void => void this.killByMarker(marker);
     request.signal?.addEventListener('abort', onAbort, { once: true });
-    let result;
+    let result: ChdbResult;
     try {
       const run = handle.session.queryAsync(text, { format });
       this.track(run);
-      result = await run;
+      if (feed) {
+        const [ran, fed] = await Promise.allSettled([run, feed(run, marker)]);
+        if (fed.status === 'rejected' && fed.reason instanceof DataSourceError) throw fed.reason;
+        if (ran.status === 'rejected') throw ran.reason;
+        if (fed.status === 'rejected') throw fed.reason;
+        result = ran.value;
+      } else result = await run;
     } finally {
       request.signal?.removeEventListener('abort', onAbort);
     }
@@ -333,11 +449,17 @@ export class EmbeddedEngine {
     };
   }
 
-  private async runStreamed(
+  /**
+   * Streams a SELECT: the engine writes the result INTO OUTFILE a named pipe we read, entirely off
+   * the JavaScript thread. Resolves at the first bytes (or when the query ended), so an error
+   * before any output rejects here; a later one ends the chunks.
+   */
+  private async runIntoPipe(
     handle: Handle,
     prefix: string[],
     statement: string,
     marker: string,
+    pipe: string,
     format: string,
     queryId: string,
     kind: QueryKind,
@@ -345,25 +467,39 @@ export class EmbeddedEngine {
     started: number,
     finish: (ok: boolean, s: EngineSummary, e?: EngineError) => void,
   ): Promise<EngineResult> {
-    if (prefix.length > 0) {
-      const run = handle.session.queryAsync(prefix.join(';\n'), { format: 'TSV' });
-      this.track(run);
-      await run;
-    }
-    const qs: ChdbQueryStream = handle.session.queryStream(statement, { format });
-    // Cancelling the stream alone waits for the block being computed (a whole aggregation); KILL stops it.
+    const reader = new FifoReader(pipe);
+    let pipeReleased = false;
+    const releasePipe = (reusable: boolean): void => {
+      if (pipeReleased) return;
+      pipeReleased = true;
+      reader.destroy();
+      this.fifos.release(pipe, reusable);
+    };
+    const run = handle.session.queryAsync([...prefix, statement].join(';\n'), { format: 'TSV' });
+    this.track(run);
+    const settled = run.then(
+      (r) => ({ ok: true as const, r }),
+      (e: unknown) => ({ ok: false as const, e }),
+    );
+    // Once the engine is done writing, our spare writer goes too: reading then ends after the last byte.
+    void settled.then(() => reader.writerDone());
+    let cancelled = false;
     const onAbort = (): void => {
-      qs.cancel();
+      cancelled = true;
       void this.killByMarker(marker);
+      reader.destroy();
     };
     request.signal?.addEventListener('abort', onAbort, { once: true });
-    const iterator = qs[Symbol.asyncIterator]();
-    let first: IteratorResult<{ numRows: number; raw(): Uint8Array }>;
-    try {
-      first = await iterator.next();
-    } catch (e) {
-      request.signal?.removeEventListener('abort', onAbort);
-      throw e;
+    const iterator = reader.chunks();
+    const first = iterator.next().catch(() => ({ done: true as const, value: undefined }));
+    const firstEvent = await Promise.race([first.then(() => 'data' as const), settled.then(() => 'settled' as const)]);
+    if (firstEvent === 'settled') {
+      const s = await settled;
+      if (!s.ok && (await first).done) {
+        request.signal?.removeEventListener('abort', onAbort);
+        releasePipe(false);
+        throw s.e;
+      }
     }
     this.afterSuccess(handle, request, kind);
     let resolveDone!: (s: EngineSummary) => void;
@@ -374,38 +510,48 @@ export class EmbeddedEngine {
     });
     done.catch(() => undefined);
     const summary = emptySummary();
+    const countLines = isLineFormat(format);
     const self = this;
     async function* chunks(): AsyncGenerator<Uint8Array> {
-      let completed = false;
+      let ended = false;
       try {
-        let step = first;
+        let step = await first;
         while (!step.done) {
-          const raw = step.value.raw();
-          summary.result_rows += step.value.numRows;
-          summary.result_bytes += raw.byteLength;
-          if (raw.byteLength > 0) yield raw;
+          const bytes = step.value as Buffer;
+          summary.result_bytes += bytes.byteLength;
+          if (countLines) summary.result_rows += countNewlines(bytes);
+          yield bytes;
           step = await iterator.next();
         }
-        completed = true;
+        const s = await settled;
+        if (!s.ok) throw s.e;
+        summary.read_rows = s.r.rowsRead;
+        summary.read_bytes = s.r.bytesRead;
+        ended = true;
       } catch (e) {
-        const err = self.toEngineError(e, queryId, request.sql);
+        ended = true;
+        const err = cancelled ? cancelledError(queryId, request.sql) : self.toEngineError(e, queryId, request.sql);
         summary.elapsed_ns = (Date.now() - started) * 1e6;
+        releasePipe(false);
         finish(false, summary, err);
         rejectDone(err);
         throw err;
       } finally {
         request.signal?.removeEventListener('abort', onAbort);
-        if (!completed) {
-          qs.cancel();
-          // The consumer stopped early (client went away): log it as cancelled. The Session is
-          // replaced: chDB lists a cancelled stream in system.processes until its Session runs again.
-          const err = new EngineError('Query was cancelled: the client stopped reading the result.', { code: 394, type: 'QUERY_WAS_CANCELLED', queryId, sql: request.sql });
+        if (!ended) {
+          // The consumer stopped early (the client went away): the query is killed, the pipe dropped.
+          void self.killByMarker(marker);
+          releasePipe(false);
+          const err = cancelledError(queryId, request.sql);
           summary.elapsed_ns = (Date.now() - started) * 1e6;
           finish(false, summary, err);
           rejectDone(err);
         }
       }
+      const header = Object.keys(HEADER_LINES).find((h) => format.endsWith(h));
+      if (countLines && header) summary.result_rows = Math.max(0, summary.result_rows - HEADER_LINES[header]!);
       summary.elapsed_ns = (Date.now() - started) * 1e6;
+      releasePipe(true);
       finish(true, summary);
       resolveDone(summary);
     }
@@ -516,7 +662,8 @@ export class EmbeddedEngine {
 
   private async killByMarker(marker: string): Promise<void> {
     try {
-      const text = `SET param_kit_q = ${quoteString(marker)};\nKILL QUERY WHERE startsWith(query, {kit_q:String}) ASYNC`;
+      // The marker may follow the statements run before the query (USE, SET) in the same text.
+      const text = `SET param_kit_q = ${quoteString(marker)};\nKILL QUERY WHERE position(query, {kit_q:String}) > 0 ASYNC`;
       await this.anchorQuery(text);
     } catch {
       /* best effort: the query may have finished */
@@ -618,8 +765,38 @@ export class EmbeddedEngine {
     for (const h of this.pool) h.session.close();
     this.pool.length = 0;
     this.anchor.close();
+    this.fifos.close();
     releaseDataFolder(this.dataPath);
   }
+}
+
+/** The statement with `INTO OUTFILE <pipe>` before its output format, so its result streams out. */
+function intoPipe(sql: string, output: { insertAt: number; format: string | undefined }, pipe: string, format: string): string {
+  if (!FORMAT_NAME.test(format)) throw new EngineError(`Unknown format ${JSON.stringify(format.slice(0, 40))}.`, { code: 73, type: 'UNKNOWN_FORMAT' });
+  const tail = output.format ? sql.slice(output.insertAt) : `FORMAT ${format}`;
+  return `${sql.slice(0, output.insertAt)}\nINTO OUTFILE ${quoteString(pipe)} TRUNCATE ${tail}`;
+}
+
+async function* prepend(first: IteratorResult<Uint8Array>, rest: AsyncIterator<Uint8Array>): AsyncGenerator<Uint8Array> {
+  let step = first;
+  while (!step.done) {
+    yield step.value;
+    step = await rest.next();
+  }
+}
+
+function cancelledError(queryId: string, sql: string): EngineError {
+  return new EngineError('Query was cancelled: the client stopped reading the result.', { code: 394, type: 'QUERY_WAS_CANCELLED', queryId, sql });
+}
+
+function isLineFormat(format: string): boolean {
+  return /^(tabseparated|tsv|csv|jsoneachrow|jsoncompacteachrow|jsonstringseachrow|jsoncompactstringseachrow|tskv|lineasstring|customseparated|ndjson|jsonlines)/i.test(format);
+}
+
+function countNewlines(bytes: Buffer): number {
+  let n = 0;
+  for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) n++;
+  return n;
 }
 
 function wantedSettings(request: EngineRequest): Map<string, string> {

@@ -2,7 +2,8 @@
  * The endpoint under concurrent use: a long query blocks neither /ping nor other clients, and a
  * client that goes away cancels its query (it leaves system.processes).
  */
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { q, raw, startTestEndpoint, type TestEndpoint } from './endpoint-fixture';
 
@@ -69,7 +70,8 @@ describe('concurrency', () => {
 
   it('cancels a streaming query when its client disconnects after the first rows', async () => {
     const marker = `stream_${Date.now()}`;
-    const r = startRequest(`SELECT /* ${marker} */ number, sleepEachRow(0.05) FROM numbers(100000) SETTINGS max_block_size = 1`);
+    // Results leave the engine in 1 MiB pieces: rows of 1 kB, slow enough to run for minutes.
+    const r = startRequest(`SELECT /* ${marker} */ number, repeat('x', 1000), sleepEachRow(0.0005) FROM numbers(1000000) SETTINGS max_block_size = 200`);
     await r.firstByte;
     expect(await runningWith(marker)).toBe(1);
     r.abort();
@@ -83,6 +85,28 @@ describe('concurrency', () => {
     r.abort();
     expect(await waitFor(async () => (await runningWith(marker)) === 0, 10_000)).toBe(true);
     expect((await raw(ep, q('SELECT 1'))).text).toBe('1\n');
+  });
+
+  it('stays responsive while a query is being planned slowly (schema inference over a slow URL)', async () => {
+    const slow = createServer((_req, res) => {
+      setTimeout(() => res.writeHead(200, { 'Content-Type': 'text/csv' }).end('1,a\n2,b\n'), 1500);
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (slow.address() as AddressInfo).port;
+      const query = raw(ep, '/', { body: `SELECT count() FROM url('http://127.0.0.1:${port}/data.csv', 'CSV')` });
+      await new Promise((r) => setTimeout(r, 300));
+      for (let i = 0; i < 5; i++) {
+        const t0 = Date.now();
+        expect((await raw(ep, '/ping', { auth: false })).text).toBe('Ok.\n');
+        expect((await raw(ep, q('SELECT 8'))).text).toBe('8\n');
+        expect(Date.now() - t0).toBeLessThan(1000);
+      }
+      const r = await query;
+      expect([r.status, r.text]).toEqual([200, '2\n']);
+    } finally {
+      slow.close();
+    }
   });
 
   it('serves many clients at once', async () => {
