@@ -113,6 +113,8 @@ const STREAMABLE_KINDS = new Set<QueryKind>(['Select']);
 // Input formats the engine reads front to back: their data can flow through a pipe as it arrives.
 const STREAMING_INPUT = /^(TabSeparated|TSV|CSV|JSONEachRow|JSONCompactEachRow|JSONStringsEachRow|JSONCompactStringsEachRow|NDJSON|JSONLines|TSKV|Values|RowBinary|Native|LineAsString|CustomSeparated|JSONAsString|JSONAsObject)/i;
 const FORMAT_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+// A query that ends this soon has all its output waiting in the pipe: it is read in one go.
+const QUICK_RESULT_MS = 3;
 
 /** A failure of the INSERT data's source (the client's upload); rethrown as is, not as an engine error. */
 class DataSourceError extends Error {
@@ -292,7 +294,7 @@ export class EmbeddedEngine {
       const err = new EngineError('Query was cancelled before it started: the client went away.', { code: 394, type: 'QUERY_WAS_CANCELLED', queryId, sql });
       finish(true, emptySummary(), err);
       data?.cleanup(false);
-      if (pipe) this.fifos.release(pipe, true);
+      if (pipe) this.fifos.release(pipe);
       throw err;
     }
 
@@ -310,7 +312,7 @@ export class EmbeddedEngine {
       const err = e instanceof EngineError ? e : new EngineError(e instanceof Error ? e.message : String(e), { code: 62, type: 'SYNTAX_ERROR', queryId, sql, cause: e });
       finish(true, emptySummary(), err);
       data?.cleanup(false);
-      if (pipe) this.fifos.release(pipe, true);
+      if (pipe) this.fifos.release(pipe);
       throw err;
     }
 
@@ -383,7 +385,7 @@ export class EmbeddedEngine {
         writer.destroy();
       }
     };
-    return { file: pipe, compression, feed, cleanup: (ok) => this.fifos.release(pipe, ok) };
+    return { file: pipe, compression, feed, cleanup: () => this.fifos.release(pipe) };
   }
 
   private sourceFailure(e: unknown, base: { request: EngineRequest; queryId: string; started: number; kind: QueryKind; sql: string }): unknown {
@@ -469,11 +471,11 @@ export class EmbeddedEngine {
   ): Promise<EngineResult> {
     const reader = new FifoReader(pipe);
     let pipeReleased = false;
-    const releasePipe = (reusable: boolean): void => {
+    const releasePipe = (): void => {
       if (pipeReleased) return;
       pipeReleased = true;
       reader.destroy();
-      this.fifos.release(pipe, reusable);
+      this.fifos.release(pipe);
     };
     const run = handle.session.queryAsync([...prefix, statement].join(';\n'), { format: 'TSV' });
     this.track(run);
@@ -481,15 +483,70 @@ export class EmbeddedEngine {
       (r) => ({ ok: true as const, r }),
       (e: unknown) => ({ ok: false as const, e }),
     );
-    // Once the engine is done writing, our spare writer goes too: reading then ends after the last byte.
-    void settled.then(() => reader.writerDone());
     let cancelled = false;
     const onAbort = (): void => {
       cancelled = true;
       void this.killByMarker(marker);
-      reader.destroy();
+      releasePipe();
     };
     request.signal?.addEventListener('abort', onAbort, { once: true });
+
+    // Most queries end within moments and their output fits the pipe: take it whole, as a
+    // materialised result. Longer ones stream.
+    let timer: NodeJS.Timeout | undefined;
+    const quick = await Promise.race([settled.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), QUICK_RESULT_MS)))]);
+    clearTimeout(timer);
+    if (cancelled) {
+      request.signal?.removeEventListener('abort', onAbort);
+      throw cancelledError(queryId, request.sql);
+    }
+    if (quick) {
+      request.signal?.removeEventListener('abort', onAbort);
+      reader.writerDone();
+      const bytes = reader.readAvailable();
+      releasePipe();
+      const s = await settled;
+      if (!s.ok && bytes.length === 0) throw s.e;
+      if (s.ok) this.afterSuccess(handle, request, kind);
+      const summary: EngineSummary = {
+        read_rows: s.ok ? s.r.rowsRead : 0,
+        read_bytes: s.ok ? s.r.bytesRead : 0,
+        written_rows: 0,
+        written_bytes: 0,
+        result_rows: countRows(format, bytes),
+        result_bytes: bytes.byteLength,
+        elapsed_ns: (Date.now() - started) * 1e6,
+      };
+      if (s.ok) finish(true, summary);
+      else {
+        const err = this.toEngineError(s.e, queryId, request.sql);
+        finish(false, summary, err);
+        const failed = Promise.reject(err);
+        failed.catch(() => undefined);
+        return {
+          queryId,
+          kind,
+          format,
+          chunks: (async function* () {
+            yield bytes;
+            throw err;
+          })(),
+          done: failed,
+        };
+      }
+      return {
+        queryId,
+        kind,
+        format,
+        chunks: (async function* () {
+          if (bytes.byteLength > 0) yield bytes;
+        })(),
+        done: Promise.resolve(summary),
+      };
+    }
+
+    // Once the engine is done writing, our spare writer goes too: reading then ends after the last byte.
+    void settled.then(() => reader.writerDone());
     const iterator = reader.chunks();
     const first = iterator.next().catch(() => ({ done: true as const, value: undefined }));
     const firstEvent = await Promise.race([first.then(() => 'data' as const), settled.then(() => 'settled' as const)]);
@@ -497,7 +554,7 @@ export class EmbeddedEngine {
       const s = await settled;
       if (!s.ok && (await first).done) {
         request.signal?.removeEventListener('abort', onAbort);
-        releasePipe(false);
+        releasePipe();
         throw s.e;
       }
     }
@@ -521,7 +578,9 @@ export class EmbeddedEngine {
           summary.result_bytes += bytes.byteLength;
           if (countLines) summary.result_rows += countNewlines(bytes);
           yield bytes;
-          step = await iterator.next();
+          // Once the query has ended its whole output is in the pipe: should the engine keep its end
+          // open a moment, an idle second means the end rather than a wait forever.
+          step = await Promise.race([iterator.next(), settled.then(() => delay(1000)).then(() => ({ done: true as const, value: undefined }))]);
         }
         const s = await settled;
         if (!s.ok) throw s.e;
@@ -532,7 +591,7 @@ export class EmbeddedEngine {
         ended = true;
         const err = cancelled ? cancelledError(queryId, request.sql) : self.toEngineError(e, queryId, request.sql);
         summary.elapsed_ns = (Date.now() - started) * 1e6;
-        releasePipe(false);
+        releasePipe();
         finish(false, summary, err);
         rejectDone(err);
         throw err;
@@ -541,7 +600,7 @@ export class EmbeddedEngine {
         if (!ended) {
           // The consumer stopped early (the client went away): the query is killed, the pipe dropped.
           void self.killByMarker(marker);
-          releasePipe(false);
+          releasePipe();
           const err = cancelledError(queryId, request.sql);
           summary.elapsed_ns = (Date.now() - started) * 1e6;
           finish(false, summary, err);
@@ -551,7 +610,7 @@ export class EmbeddedEngine {
       const header = Object.keys(HEADER_LINES).find((h) => format.endsWith(h));
       if (countLines && header) summary.result_rows = Math.max(0, summary.result_rows - HEADER_LINES[header]!);
       summary.elapsed_ns = (Date.now() - started) * 1e6;
-      releasePipe(true);
+      releasePipe();
       finish(true, summary);
       resolveDone(summary);
     }
@@ -783,6 +842,10 @@ async function* prepend(first: IteratorResult<Uint8Array>, rest: AsyncIterator<U
     yield step.value;
     step = await rest.next();
   }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
 }
 
 function cancelledError(queryId: string, sql: string): EngineError {

@@ -4,11 +4,10 @@
  * (chDB's own streaming API plans the query on the JavaScript thread, which can take seconds, e.g.
  * schema inference over S3), and an INSERT reads its data `FROM INFILE` a pipe we write while the
  * request body is still arriving. Pipes are made with `mkfifo` (coreutils) in a private temporary
- * folder and reused.
+ * folder, ahead of time, and each is used once.
  */
 import { execFile } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
-import { once } from 'node:events';
+import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,28 +21,35 @@ export class FifoPool {
 
   constructor(private readonly parentDir: string = tmpdir()) {}
 
-  /** A pipe no one uses; released with {@link release}. */
+  /**
+   * A fresh pipe, used once: a pipe the engine may still hold open from an earlier query could
+   * swallow data or keep a reader waiting. Pipes are made ahead of time in batches, off the
+   * request path.
+   */
   async acquire(): Promise<string> {
     for (;;) {
       if (this.closed) throw new Error('The pipe pool is closed.');
+      if (this.free.length < LOW_WATER) this.refill();
       const path = this.free.pop();
       if (path) return path;
-      this.growing ??= this.grow(4).finally(() => {
-        this.growing = undefined;
-      });
       await this.growing;
     }
   }
 
-  /** Returns a pipe; one left in an unknown state (a failed or cancelled query) is deleted instead. */
-  release(path: string, reusable: boolean): void {
-    if (reusable && !this.closed) this.free.push(path);
-    else rmSync(path, { force: true });
+  /** Deletes a used pipe (whoever still holds it keeps it alive until they close it). */
+  release(path: string): void {
+    rmSync(path, { force: true });
   }
 
   close(): void {
     this.closed = true;
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private refill(): void {
+    this.growing ??= this.grow(BATCH).finally(() => {
+      this.growing = undefined;
+    });
   }
 
   private async grow(n: number): Promise<void> {
@@ -52,28 +58,59 @@ export class FifoPool {
     await new Promise<void>((resolve, reject) =>
       execFile('mkfifo', ['-m', '600', ...paths], (e) => (e ? reject(new Error(`Cannot create named pipes with mkfifo: ${e.message}`)) : resolve())),
     );
+    if (this.closed) return;
     this.free.push(...paths);
   }
 }
 
+// Making pipes forks a process (a few ms of stalled event loop): rarely, and many at a time.
+const BATCH = 256;
+const LOW_WATER = 64;
+
 /**
  * The reading end of a pipe the engine writes a result into. A second, idle writer descriptor of
  * our own keeps the pipe from reporting end-of-data before the engine opens it; {@link writerDone}
- * closes it once the query has settled, so reading ends after the last byte.
+ * closes it once the query has settled, so reading ends after the last byte. A result that is
+ * complete by then (it fits the pipe) is taken in one go with {@link readAvailable}; a longer one
+ * streams through {@link chunks}.
  */
 export class FifoReader {
-  private readonly socket: Socket;
+  private readonly readFd: number;
   private writerFd: number | undefined;
+  private socket: Socket | undefined;
+  private fdOwned = true;
 
   constructor(path: string) {
-    const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    this.readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
     this.writerFd = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
-    this.socket = new Socket({ fd: readFd, readable: true, writable: false });
-    this.socket.on('error', () => undefined);
   }
 
+  /** Streams what arrives, as it arrives. */
   chunks(): AsyncIterator<Buffer> {
+    if (!this.socket) {
+      this.socket = new Socket({ fd: this.readFd, readable: true, writable: false });
+      this.socket.on('error', () => undefined);
+      this.fdOwned = false;
+    }
     return (this.socket as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  }
+
+  /** Everything in the pipe now, without waiting (the query has ended and its output fit the pipe). */
+  readAvailable(): Buffer {
+    const parts: Buffer[] = [];
+    for (;;) {
+      const buf = Buffer.allocUnsafe(65536);
+      let n: number;
+      try {
+        n = readSync(this.readFd, buf, 0, buf.length, null);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') break;
+        throw e;
+      }
+      if (n === 0) break;
+      parts.push(buf.subarray(0, n));
+    }
+    return Buffer.concat(parts);
   }
 
   writerDone(): void {
@@ -85,7 +122,11 @@ export class FifoReader {
   /** Closes both ends: an engine still writing gets EPIPE and fails. */
   destroy(): void {
     this.writerDone();
-    this.socket.destroy();
+    if (this.socket) this.socket.destroy();
+    else if (this.fdOwned) {
+      this.fdOwned = false;
+      closeSync(this.readFd);
+    }
   }
 }
 
@@ -130,12 +171,7 @@ export class FifoWriter {
     const socket = this.socket!;
     if (socket.destroyed) return false;
     if (socket.write(chunk)) return true;
-    const outcome = await Promise.race([
-      once(socket, 'drain').then(() => 'drain', () => 'closed'),
-      once(socket, 'close').then(() => 'closed'),
-      stop.then(() => 'stop', () => 'stop'),
-    ]);
-    return outcome === 'drain';
+    return drained(socket, stop);
   }
 
   /** Waits until everything written is in the pipe, then closes it: the engine reads end-of-data. */
@@ -143,9 +179,7 @@ export class FifoWriter {
     // Even without data, the engine must see a writer come and go to read end-of-data.
     if (!(await this.open(stop))) return;
     const socket = this.socket!;
-    if (!socket.destroyed && socket.writableLength > 0) {
-      await Promise.race([once(socket, 'drain').catch(() => undefined), once(socket, 'close'), stop.catch(() => undefined)]);
-    }
+    if (!socket.destroyed && socket.writableLength > 0) await drained(socket, stop);
     socket.destroy();
   }
 
@@ -153,4 +187,26 @@ export class FifoWriter {
     this.closed = true;
     this.socket?.destroy();
   }
+}
+
+/** Waits for 'drain' (true), or for the socket to close or `stop` to settle (false); leaves no listener behind. */
+function drained(socket: Socket, stop: Promise<unknown>): Promise<boolean> {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (ok: boolean): void => {
+      if (done) return;
+      done = true;
+      socket.off('drain', onDrain);
+      socket.off('close', onClose);
+      resolve(ok);
+    };
+    const onDrain = (): void => finish(true);
+    const onClose = (): void => finish(false);
+    socket.on('drain', onDrain);
+    socket.on('close', onClose);
+    stop.then(
+      () => finish(false),
+      () => finish(false),
+    );
+  });
 }
