@@ -480,8 +480,8 @@ export class EmbeddedEngine {
     const run = handle.session.queryAsync([...prefix, statement].join(';\n'), { format: 'TSV' });
     this.track(run);
     const settled = run.then(
-      (r) => ({ ok: true as const, r }),
-      (e: unknown) => ({ ok: false as const, e }),
+      (r) => ({ ok: true as const, r, e: undefined }),
+      (e: unknown) => ({ ok: false as const, e, r: undefined }),
     );
     let cancelled = false;
     const onAbort = (): void => {
@@ -506,7 +506,7 @@ export class EmbeddedEngine {
       const bytes = reader.readAvailable();
       releasePipe();
       const s = await settled;
-      if (!s.ok && bytes.length === 0) throw s.e;
+      if (s.ok === false && bytes.length === 0) throw s.e;
       if (s.ok) this.afterSuccess(handle, request, kind);
       const summary: EngineSummary = {
         read_rows: s.ok ? s.r.rowsRead : 0,
@@ -552,7 +552,7 @@ export class EmbeddedEngine {
     const firstEvent = await Promise.race([first.then(() => 'data' as const), settled.then(() => 'settled' as const)]);
     if (firstEvent === 'settled') {
       const s = await settled;
-      if (!s.ok && (await first).done) {
+      if (s.ok === false && (await first).done) {
         request.signal?.removeEventListener('abort', onAbort);
         releasePipe();
         throw s.e;
@@ -583,7 +583,7 @@ export class EmbeddedEngine {
           step = await Promise.race([iterator.next(), settled.then(() => delay(1000)).then(() => ({ done: true as const, value: undefined }))]);
         }
         const s = await settled;
-        if (!s.ok) throw s.e;
+        if (s.ok === false) throw s.e;
         summary.read_rows = s.r.rowsRead;
         summary.read_bytes = s.r.bytesRead;
         ended = true;
