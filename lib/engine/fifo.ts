@@ -179,7 +179,18 @@ export class FifoWriter {
     // Even without data, the engine must see a writer come and go to read end-of-data.
     if (!(await this.open(stop))) return;
     const socket = this.socket!;
-    if (!socket.destroyed && socket.writableLength > 0) await drained(socket, stop);
+    if (!socket.destroyed && socket.writableLength > 0) {
+      // 'drain' only follows a write that returned false; a write's callback always comes, in order.
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          socket.off('close', done);
+          resolve();
+        };
+        socket.write(Buffer.alloc(0), done);
+        socket.on('close', done);
+        stop.then(done, done);
+      });
+    }
     socket.destroy();
   }
 

@@ -135,6 +135,28 @@ describe('@clickhouse/client against the endpoint', () => {
     expect(sum).toBe(((total - 1) * total) / 2);
   });
 
+  it('streams large byte bodies into INSERTs, whatever is left queued at the end of the upload', async () => {
+    const quick = newClient({ request_timeout: 30_000 });
+    try {
+      await quick.command({ query: 'CREATE TABLE bulk_bytes (id UInt64, note String) ENGINE = MergeTree ORDER BY id' });
+      const chunks: Buffer[] = [];
+      for (let start = 0; start < 200_000; start += 50_000) {
+        let text = '';
+        for (let i = start; i < start + 50_000; i++) text += `{"id":${i},"note":"row ${i} ${'x'.repeat(i % 50)}"}\n`;
+        chunks.push(Buffer.from(text));
+      }
+      for (let round = 0; round < 4; round++) {
+        await quick.command({ query: 'TRUNCATE TABLE bulk_bytes' });
+        const r = await quick.exec({ query: 'INSERT INTO bulk_bytes FORMAT JSONEachRow', values: Readable.from(chunks, { objectMode: false }) });
+        for await (const _ of r.stream) void _;
+        const count = await (await quick.query({ query: 'SELECT toString(count()) AS c FROM bulk_bytes', format: 'JSONEachRow' })).json<{ c: string }>();
+        expect(count[0]!.c).toBe('200000');
+      }
+    } finally {
+      await quick.close();
+    }
+  });
+
   it('reports an error raised after the first rows of a streamed result', async () => {
     const rs = await client.query({ query: 'SELECT throwIf(number = 250000) AS x FROM numbers(300000)', format: 'JSONEachRow', clickhouse_settings: { max_block_size: '1000' } });
     const err = await (async () => {
