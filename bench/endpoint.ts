@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -95,10 +96,40 @@ async function readBulk(client: ClickHouseClient): Promise<number> {
 async function smallQueries(client: ClickHouseClient, n: number, latencies: number[]): Promise<void> {
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
-    const rs = await client.query({ query: 'SELECT number, toString(number) AS s FROM numbers(10) WHERE number % 3 = 1', format: 'JSONEachRow' });
+    const rs = await client.query({ query: SMALL_SQL, format: 'JSONEachRow' });
     const rows = await rs.json<{ number: string }>();
     latencies.push(performance.now() - t0);
     if (rows.length !== 3) throw new Error('unexpected result');
+  }
+}
+
+const SMALL_SQL = 'SELECT number, toString(number) AS s FROM numbers(10) WHERE number % 3 = 1';
+
+/**
+ * The same small SELECT over plain node:http with keep-alive: the endpoint's own cost, without
+ * @clickhouse/client, which waits a timer tick (setTimeout 0, at least 1 ms) before every HTTP request.
+ */
+async function rawSmallQueries(url: string, auth: string, n: number, latencies: number[]): Promise<void> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      const body = await new Promise<string>((resolve, reject) => {
+        const req = request(`${url}/?database=warehouse&default_format=JSONEachRow&output_format_json_quote_64bit_integers=1`, { method: 'POST', agent, headers: { Authorization: auth } }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () => resolve(text));
+          res.on('error', reject);
+        });
+        req.on('error', reject);
+        req.end(SMALL_SQL);
+      });
+      latencies.push(performance.now() - t0);
+      if (body.trim().split('\n').length !== 3) throw new Error('unexpected result');
+    }
+  } finally {
+    agent.destroy();
   }
 }
 
@@ -128,12 +159,17 @@ async function main(): Promise<void> {
     }
 
     const latencies: Record<Side, number[]> = { 'in-process': [], endpoint: [] };
-    const bar = progress('bench:endpoint small SELECTs', SMALL_QUERIES * 2);
+    const rawLatencies: number[] = [];
+    const auth = `Basic ${Buffer.from(`bench:${password}`).toString('base64')}`;
+    await rawSmallQueries(started.url, auth, 200, []);
+    const bar = progress('bench:endpoint small SELECTs', SMALL_QUERIES * 3);
     for (let round = 0; round < SMALL_ROUNDS; round++) {
       for (const side of round % 2 === 0 ? SIDES : [...SIDES].reverse()) {
         await smallQueries(clients[side], SMALL_QUERIES / SMALL_ROUNDS, latencies[side]);
         bar.tick(SMALL_QUERIES / SMALL_ROUNDS);
       }
+      await rawSmallQueries(started.url, auth, SMALL_QUERIES / SMALL_ROUNDS, rawLatencies);
+      bar.tick(SMALL_QUERIES / SMALL_ROUNDS);
     }
     bar.done();
 
@@ -169,6 +205,8 @@ async function main(): Promise<void> {
       results.push({ case: `1M-row JSONEachRow insert, objects via client.insert (${side})`, metric: 'rows_per_s', value: Math.round(BULK_ROWS / s[side].objects), unit: 'rows/s', seconds: round3(s[side].objects), runs: BULK_RUNS, median_of: BULK_RUNS, samples: objectSeconds[side].map(round3) });
       results.push({ case: `1M-row result read (${side})`, metric: 'rows_per_s', value: Math.round(BULK_ROWS / s[side].read), unit: 'rows/s', seconds: round3(s[side].read), runs: BULK_RUNS, median_of: BULK_RUNS, samples: readSeconds[side].map(round3) });
     }
+    results.push({ case: 'small SELECT p50 (endpoint, plain node:http keep-alive client)', metric: 'latency_p50', value: round3(median(rawLatencies)), unit: 'ms', runs: rawLatencies.length, median_of: rawLatencies.length });
+    results.push({ case: 'small SELECT p95 (endpoint, plain node:http keep-alive client)', metric: 'latency_p95', value: round3(quantile(rawLatencies, 0.95)), unit: 'ms', runs: rawLatencies.length, median_of: rawLatencies.length });
     const p50Overhead = s.endpoint.p50 - s['in-process'].p50;
     const insertRatio = s.endpoint.insert / s['in-process'].insert;
     const objectRatio = s.endpoint.objects / s['in-process'].objects;
@@ -191,6 +229,10 @@ async function main(): Promise<void> {
       params: { small_queries_per_side: SMALL_QUERIES, small_rounds: SMALL_ROUNDS, bulk_rows: BULK_ROWS, bulk_bytes: bytes, bulk_runs: BULK_RUNS },
       results,
       goals,
+      notes: [
+        'Both sides use @clickhouse/client through connect(). Over HTTP that client waits a timer tick (setTimeout 0, >= 1 ms) before every request (socket_pool.js, clickhouse-js issue #294); in-process it does not. The plain node:http rows show the endpoint without that wait.',
+        'The endpoint runs in its own process, as notebooks use it; the machine has 2 cores shared by client, endpoint and engine threads.',
+      ],
     };
     mkdirSync(join(process.cwd(), 'bench', 'results'), { recursive: true });
     writeFileSync(join(process.cwd(), 'bench', 'results', 'endpoint.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -199,6 +241,7 @@ async function main(): Promise<void> {
     console.log('                      in-process     endpoint');
     console.log(`small SELECT p50      ${s['in-process'].p50.toFixed(2).padStart(8)} ms  ${s.endpoint.p50.toFixed(2).padStart(8)} ms   (+${p50Overhead.toFixed(2)} ms)`);
     console.log(`small SELECT p95      ${s['in-process'].p95.toFixed(2).padStart(8)} ms  ${s.endpoint.p95.toFixed(2).padStart(8)} ms`);
+    console.log(`small SELECT p50, plain node:http client to the endpoint: ${median(rawLatencies).toFixed(2)} ms`);
     console.log(`1M-row insert bytes   ${s['in-process'].insert.toFixed(2).padStart(8)} s   ${s.endpoint.insert.toFixed(2).padStart(8)} s    (${insertRatio.toFixed(2)}x)`);
     console.log(`1M-row insert objects ${s['in-process'].objects.toFixed(2).padStart(8)} s   ${s.endpoint.objects.toFixed(2).padStart(8)} s    (${objectRatio.toFixed(2)}x)`);
     console.log(`1M-row read           ${s['in-process'].read.toFixed(2).padStart(8)} s   ${s.endpoint.read.toFixed(2).padStart(8)} s    (${readRatio.toFixed(2)}x)`);

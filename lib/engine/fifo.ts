@@ -7,7 +7,7 @@
  * folder, ahead of time, and each is used once.
  */
 import { execFile } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, readdirSync, readSync, rmSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,7 +53,10 @@ export class FifoPool {
   }
 
   private async grow(n: number): Promise<void> {
-    this.dir ??= mkdtempSync(join(this.parentDir, 'kit-fifo-'));
+    if (!this.dir) {
+      removeStaleFolders(this.parentDir);
+      this.dir = mkdtempSync(join(this.parentDir, `kit-fifo-${process.pid}-`));
+    }
     const paths = Array.from({ length: n }, () => join(this.dir!, `p${this.count++}`));
     await new Promise<void>((resolve, reject) =>
       execFile('mkfifo', ['-m', '600', ...paths], (e) => (e ? reject(new Error(`Cannot create named pipes with mkfifo: ${e.message}`)) : resolve())),
@@ -65,6 +68,31 @@ export class FifoPool {
 
 // Making pipes forks a process (a few ms of stalled event loop): rarely, and many at a time.
 const BATCH = 256;
+const FOLDER = /^kit-fifo-(\d+)-/;
+
+/** Pipe folders of processes that died without cleaning up (kill -9). */
+function removeStaleFolders(parent: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(FOLDER.exec(name)?.[1]);
+    if (!pid || pid === process.pid || processExists(pid)) continue;
+    rmSync(join(parent, name), { recursive: true, force: true });
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 const LOW_WATER = 64;
 
 /**

@@ -42,6 +42,7 @@ export interface StartEndpointOptions {
 }
 
 const SCRIPT = join('scripts', 'endpoint.ts');
+const OWNER_EXIT_WAIT_MS = 10_000;
 
 /** The URL the configuration says the endpoint listens on. */
 export function configuredEndpointUrl(config: KitConfig): string {
@@ -71,9 +72,14 @@ export async function startEndpointProcess(config: KitConfig, options: StartEndp
     if (!status.healthy) await waitUntilHealthy(status.url, status.pid, timeoutMs, paths.consoleLog);
     return { url: status.url, pid: status.pid, reused: true };
   }
-  const owner = readDataFolderOwner(config.clickhouse.dataPath);
-  if (owner) {
+  // A process that is exiting (stopped, or killed a moment ago) still owns the folder for a while.
+  let owner = readDataFolderOwner(config.clickhouse.dataPath);
+  for (let waited = 0; owner && owner.pid !== process.pid && waited < OWNER_EXIT_WAIT_MS; waited += 100) {
     if (owner.url && (await ping(owner.url))) return { url: owner.url, pid: owner.pid, reused: true };
+    await sleep(100);
+    owner = readDataFolderOwner(config.clickhouse.dataPath);
+  }
+  if (owner) {
     const who = owner.pid === process.pid ? 'this process (it has the embedded engine open)' : `process ${owner.pid}`;
     throw new EndpointProcessError(
       `Cannot start the ClickHouse endpoint: its data folder ${config.clickhouse.dataPath} is held by ${who}, which uses the embedded engine directly. Stop it (or close its client) and run \`npm start\` again; afterwards notebooks and scripts share the endpoint.`,
