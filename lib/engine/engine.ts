@@ -262,7 +262,15 @@ export class EmbeddedEngine {
     }
     const pipe = output ? await this.fifos.acquire().catch(() => undefined) : undefined;
 
-    const handle = request.session ? await this.lockSession(request.session) : await this.takeHandle();
+    let handle: Handle;
+    try {
+      handle = request.session ? await this.lockSession(request.session) : await this.takeHandle();
+    } catch (e) {
+      data?.cleanup(false);
+      if (pipe) this.fifos.release(pipe);
+      if (e instanceof EngineError) this.recordQuery(logBase, emptySummary(), e);
+      throw e;
+    }
     // A sessionless SET or USE changes the pooled Session for good, and bound parameters cannot be
     // unset (a later query would silently see them): such a Session is replaced afterwards.
     const changesState = kind === 'Set' || kind === 'Use' || Object.keys(request.params ?? {}).length > 0;

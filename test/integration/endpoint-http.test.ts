@@ -259,6 +259,17 @@ describe('sessions over HTTP', () => {
     const badTimeout = await raw(ep, q('SELECT 1', { session_id: 'x', session_timeout: 'soon' }));
     expect(badTimeout.headers.get('x-clickhouse-exception-code')).toBe('374');
   });
+
+  it('answers 373 SESSION_IS_LOCKED to a second query in a busy session, which stays usable', async () => {
+    const s = { session_id: `busy-${Date.now()}` };
+    const slow = raw(ep, q('SELECT sleep(1)', s));
+    await new Promise((r) => setTimeout(r, 300));
+    const second = await raw(ep, q('INSERT INTO warehouse.items FORMAT TSV', s), { body: '777\tlocked out\n' });
+    expect(second.headers.get('x-clickhouse-exception-code')).toBe('373');
+    expect((await slow).status).toBe(200);
+    expect((await raw(ep, q('SELECT 9', s))).text).toBe('9\n');
+    expect(await count('id = 777')).toBe(0);
+  });
 });
 
 async function rawBytes(pathAndQuery: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string>; bytes: Buffer }> {
