@@ -64,7 +64,9 @@ export function connect(options: ConnectOptions = {}): ClickHouseClient {
       log: { level: options.logLevel ?? ClickHouseLogLevel.OFF },
       request_timeout: options.request_timeout ?? 300_000,
     });
-    infos.set(client, { mode: ch.url ? 'server' : 'local-endpoint', url, dataPath: undefined, database, user: ch.user });
+    // A URL that is the local endpoint's own (as the stack hands it to kernels) is still the local endpoint.
+    const local = !ch.url || readDataFolderOwner(ch.dataPath)?.url === ch.url;
+    infos.set(client, { mode: local ? 'local-endpoint' : 'server', url, dataPath: undefined, database, user: ch.user });
     secrets.set(client, secretsOf(config));
     return client;
   }
