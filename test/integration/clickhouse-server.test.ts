@@ -9,7 +9,7 @@ if (url) {
   clickhouseSuite(`server ${url}`, async () => {
     const config = loadConfig();
     const client = connect({ config });
-    if (connectionInfo(client)?.mode !== 'server') throw new Error('expected a server connection');
+    if (connectionInfo(client)?.mode === 'embedded') throw new Error('expected a server connection');
     const password = `wrong-${Date.now()}-password`;
     const wrong = connect({ config: { ...config, clickhouse: { ...config.clickhouse, password: new Secret(password) } } });
     return { client, database: config.clickhouse.database, wrongPassword: { client: wrong, password } };
