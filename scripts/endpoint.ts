@@ -4,61 +4,81 @@
 // <storageDir>/logs/clickhouse-endpoint.log; the pid to <storageDir>/run/clickhouse-endpoint.pid.
 // SIGTERM / SIGINT stop it gracefully (running queries finish or are cancelled, the query log is
 // flushed, the data folder is released). `npm start` runs it in the background (scripts/stack/endpoint.ts).
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadConfig } from '../lib/config';
 import { endpointPaths, startEndpoint } from '../lib/endpoint';
 
-const config = loadConfig();
-const paths = endpointPaths(config);
+// Every running query holds one of libuv's threads, as do file writes and compression: the
+// default four would let four long queries stall everything else. The size is read when the
+// pool starts (before this code runs), so without it the script runs itself again with it.
+const THREADS = '32';
 
-function removePidFile(): void {
+function relaunchWithThreads(): void {
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, UV_THREADPOOL_SIZE: THREADS },
+  });
+  // Ctrl-C reaches both processes from the terminal; a SIGTERM sent here is passed on.
+  process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => child.kill('SIGTERM'));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
+async function serve(): Promise<void> {
+  const config = loadConfig();
+  const paths = endpointPaths(config);
+  const removePidFile = (): void => {
+    try {
+      if (readFileSync(paths.pidFile, 'utf8').trim() === String(process.pid)) rmSync(paths.pidFile, { force: true });
+    } catch {
+      /* gone already */
+    }
+  };
   try {
-    if (readFileSync(paths.pidFile, 'utf8').trim() === String(process.pid)) rmSync(paths.pidFile, { force: true });
-  } catch {
-    /* gone already */
+    mkdirSync(dirname(paths.pidFile), { recursive: true });
+    writeFileSync(paths.pidFile, `${process.pid}\n`);
+    const endpoint = await startEndpoint(config);
+    console.log(`ClickHouse endpoint on ${endpoint.url} (user ${config.clickhouse.user}, data ${config.clickhouse.dataPath}, pid ${process.pid})`);
+    console.log(`query log: ${paths.logFile}`);
+
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) {
+        console.error(`${signal} again: exiting now`);
+        process.exit(1);
+      }
+      stopping = true;
+      console.log(`${signal}: stopping (running queries get up to 10 s) ...`);
+      // A query stuck inside the engine must not keep the process alive: exit after a deadline
+      // (acknowledged inserts are on disk; only the last second of the query log may be lost).
+      setTimeout(() => {
+        console.error('stopping took over 30 s: exiting now');
+        removePidFile();
+        process.exit(1);
+      }, 30_000).unref();
+      endpoint
+        .close()
+        .then(() => {
+          removePidFile();
+          console.log('stopped');
+          process.exit(0);
+        })
+        .catch((e: unknown) => {
+          console.error(`stopping failed: ${e instanceof Error ? e.message : String(e)}`);
+          removePidFile();
+          process.exit(1);
+        });
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  } catch (e) {
+    removePidFile();
+    console.error(`The ClickHouse endpoint could not start: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
   }
 }
 
-try {
-  mkdirSync(dirname(paths.pidFile), { recursive: true });
-  writeFileSync(paths.pidFile, `${process.pid}\n`);
-  const endpoint = await startEndpoint(config);
-  console.log(`ClickHouse endpoint on ${endpoint.url} (user ${config.clickhouse.user}, data ${config.clickhouse.dataPath}, pid ${process.pid})`);
-  console.log(`query log: ${paths.logFile}`);
-
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) {
-      console.error(`${signal} again: exiting now`);
-      process.exit(1);
-    }
-    stopping = true;
-    console.log(`${signal}: stopping (running queries get up to 10 s) ...`);
-    // A query stuck inside the engine must not keep the process alive: exit after a deadline
-    // (acknowledged inserts are on disk; only the last second of the query log may be lost).
-    setTimeout(() => {
-      console.error('stopping took over 30 s: exiting now');
-      removePidFile();
-      process.exit(1);
-    }, 30_000).unref();
-    endpoint
-      .close()
-      .then(() => {
-        removePidFile();
-        console.log('stopped');
-        process.exit(0);
-      })
-      .catch((e: unknown) => {
-        console.error(`stopping failed: ${e instanceof Error ? e.message : String(e)}`);
-        removePidFile();
-        process.exit(1);
-      });
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-} catch (e) {
-  removePidFile();
-  console.error(`The ClickHouse endpoint could not start: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
-}
+if (process.env.UV_THREADPOOL_SIZE) await serve();
+else relaunchWithThreads();

@@ -41,6 +41,8 @@ export interface EndpointOptions {
   displayName?: string;
   /** How long close() lets running requests finish before cutting them (default 10 s). */
   shutdownGraceMs?: number;
+  /** Sessionless queries that run at once (default 16: clients of a server expect many). */
+  poolSize?: number;
 }
 
 export interface EndpointHandle {
@@ -64,6 +66,8 @@ interface Context {
 // Large enough for the URLs clickhouse-server accepts (http_max_uri_size, 1 MiB): vectors travel as param_ values.
 const MAX_HEADER_BYTES = (1 << 20) + (64 << 10);
 const KEEP_ALIVE_MS = 10_000;
+// Each running query holds a libuv thread: the endpoint process gets more of them (scripts/stack/endpoint.ts).
+const DEFAULT_POOL_SIZE = 16;
 
 /** Starts the endpoint in this process (tests, benchmarks); `scripts/endpoint.ts` runs it as a service. */
 export async function startEndpoint(config: KitConfig, options: EndpointOptions = {}): Promise<EndpointHandle> {
@@ -82,7 +86,7 @@ export async function startEndpoint(config: KitConfig, options: EndpointOptions 
   }
 
   const paths = endpointPaths(config);
-  const engine = EmbeddedEngine.acquire(engineOptionsFor(config));
+  const engine = EmbeddedEngine.acquire({ ...engineOptionsFor(config), poolSize: options.poolSize ?? DEFAULT_POOL_SIZE });
   let log: AccessLog | undefined;
   let server: Server | undefined;
   try {

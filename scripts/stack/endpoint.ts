@@ -95,7 +95,9 @@ export async function startEndpointProcess(config: KitConfig, options: StartEndp
       cwd: config.root,
       detached: true,
       stdio: ['ignore', out, out],
-      env: { ...process.env, ...configEnvironment(config), ...options.env },
+      // Engine queries run on libuv's thread pool (one thread each), as do file writes and
+      // compression: four threads (the default) would let four long queries stall everything else.
+      env: { UV_THREADPOOL_SIZE: '32', ...process.env, ...configEnvironment(config), ...options.env },
     });
     child.on('exit', (code, signal) => {
       exited = { code, signal };

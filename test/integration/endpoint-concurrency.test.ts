@@ -109,6 +109,19 @@ describe('concurrency', () => {
     }
   });
 
+  it('answers other queries, compressed, while more long queries run than libuv has threads by default', async () => {
+    const marker = `many_${Date.now()}`;
+    const long = Array.from({ length: 6 }, (_, i) => startRequest(`SELECT /* ${marker} ${i} */ sum(sleepEachRow(0.1)) FROM numbers(60) SETTINGS max_block_size = 1`));
+    expect(await waitFor(async () => (await runningWith(marker)) === 6, 10_000)).toBe(true);
+    const t0 = Date.now();
+    const res = await fetch(`${ep.url}${q('SELECT 21 * 2', { enable_http_compression: '1' })}`, { headers: { Authorization: ep.basic, 'Accept-Encoding': 'gzip' } });
+    expect(await res.text()).toBe('42\n');
+    expect(res.headers.get('content-encoding')).toBe('gzip');
+    expect(Date.now() - t0).toBeLessThan(2000);
+    long.forEach((l) => l.abort());
+    expect(await waitFor(async () => (await runningWith(marker)) === 0, 10_000)).toBe(true);
+  });
+
   it('serves many clients at once', async () => {
     const answers = await Promise.all(Array.from({ length: 24 }, (_, i) => raw(ep, q(`SELECT ${i} * 2, sleep(0.05)`))));
     answers.forEach((a, i) => expect(a.text).toBe(`${i * 2}\t0\n`));
