@@ -96,6 +96,7 @@ export function engineOptionsFor(config: KitConfig, database: string = config.cl
     secrets: secretsOf(config),
     // INSERT data in formats read by seeking (Parquet...) is spooled here: on disk, with the data.
     spoolDir: join(config.storageDir, 'tmp'),
+    s3Endpoint: config.s3.endpoint,
   };
 }
 

@@ -6,6 +6,7 @@ import { scrubSecrets } from '../config/secret';
 import { parseClickHouseErrorText, WarehouseError, WarehouseLockedError } from '../clickhouse/errors';
 import { queryKind, quoteString, type QueryKind } from '../clickhouse/sql';
 import { FifoPool, FifoReader, FifoWriter } from './fifo';
+import { isReachableSync, tablesNeedingS3 } from './s3-dependency';
 import { claimDataFolder, readDataFolderOwner, releaseDataFolder } from './lock';
 import { KIT_DATABASE, microsTimestamp, QUERY_LOG_DDL, secondsTimestamp, type QueryLogEntry } from './query-log';
 import { spool, type SpooledData } from './spool';
@@ -27,6 +28,8 @@ export interface EngineOptions {
   secrets?: ReadonlyArray<string>;
   /** Where INSERT data streams are spooled when their format must be read from a file (default: the OS temp folder). */
   spoolDir?: string | undefined;
+  /** The S3 server the engine's tables may need; checked before start when such tables exist. */
+  s3Endpoint?: string | undefined;
 }
 
 export interface EngineRequest {
@@ -184,6 +187,12 @@ export class EmbeddedEngine {
     this.secrets = options.secrets ?? [];
     this.spoolDir = options.spoolDir ?? tmpdir();
     claimDataFolder(this.dataPath);
+    try {
+      if (options.s3Endpoint) assertS3ReachableFor(options.dataPath, options.s3Endpoint);
+    } catch (e) {
+      releaseDataFolder(this.dataPath);
+      throw e;
+    }
     for (const [k, v] of Object.entries(options.environment ?? {})) process.env[k] = v;
     try {
       // The first Session on a path starts the engine with its arguments; later ones share it.
@@ -918,4 +927,16 @@ export function countRows(format: string, bytes: Uint8Array): number {
     return Math.max(0, lines - (suffix ? HEADER_LINES[suffix]! : 0));
   }
   return 0;
+}
+
+/** Refuses to start (instead of hanging for minutes) when stored tables need an S3 server that is down. */
+function assertS3ReachableFor(dataPath: string, endpoint: string): void {
+  const tables = tablesNeedingS3(dataPath);
+  if (tables.length === 0 || isReachableSync(endpoint)) return;
+  const shown = tables.slice(0, 3).join(', ') + (tables.length > 3 ? ` and ${tables.length - 3} more` : '');
+  throw new EngineError(
+    `The warehouse in ${dataPath} has tables stored in or read from S3 (${shown}), and the S3 server at ${endpoint} is not reachable. ` +
+      'Start it first (`npm start`, or `npm run s3:start`), or fix S3_ENDPOINT in .env.',
+    { type: 'S3_UNREACHABLE' },
+  );
 }
