@@ -10,7 +10,7 @@
  * Writes bench/results/endpoint.json (BENCH.md).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'node:http';
@@ -21,6 +21,7 @@ import { command, connect, serverVersion } from '../lib/clickhouse';
 import { loadConfig, type KitConfig } from '../lib/config';
 import { progress } from '../lib/notebook';
 import { startEndpointProcess, stopEndpointProcess } from '../scripts/stack/endpoint';
+import { median, quantile, writeBenchReport } from './report';
 
 const SMALL_QUERIES = 2_000;
 const SMALL_ROUNDS = 4;
@@ -40,15 +41,6 @@ function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
-}
-
-function quantile(values: number[], q: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-}
-
-function median(values: number[]): number {
-  return quantile(values, 0.5);
 }
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
@@ -234,8 +226,7 @@ async function main(): Promise<void> {
         'The endpoint runs in its own process, as notebooks use it; the machine has 2 cores shared by client, endpoint and engine threads.',
       ],
     };
-    mkdirSync(join(process.cwd(), 'bench', 'results'), { recursive: true });
-    writeFileSync(join(process.cwd(), 'bench', 'results', 'endpoint.json'), `${JSON.stringify(report, null, 2)}\n`);
+    writeBenchReport(process.cwd(), 'endpoint', report);
 
     console.log('');
     console.log('                      in-process     endpoint');

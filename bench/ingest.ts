@@ -10,7 +10,7 @@
  * Goal (issue 5): (a) reaches at least half of (c).
  * Uses the embedded engine on a temporary data folder. Writes bench/results/ingest.json (BENCH.md).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pl from 'nodejs-polars';
@@ -18,6 +18,7 @@ import { command, connect, insertRows, queryOne, serverVersion } from '../lib/cl
 import { loadConfig } from '../lib/config';
 import { progress } from '../lib/notebook';
 import { createTableSql, decimalsAsFloat, EVENTS, loadFrame, RetailGenerator, tableTarget, targetSql } from '../lib/tabular';
+import { median, writeBenchReport } from './report';
 
 const ROWS = 1_000_000;
 const RUNS = 5;
@@ -25,11 +26,6 @@ const GOAL = 0.5;
 const JSON_BATCH = 100_000;
 
 type CaseName = 'bulk' | 'json' | 'engine';
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 async function timed(work: () => Promise<unknown>): Promise<number> {
   const t0 = process.hrtime.bigint();
@@ -147,9 +143,7 @@ async function main(): Promise<void> {
       results,
       goals,
     };
-    const dir = join(config.root, 'bench', 'results');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'ingest.json'), `${JSON.stringify(out, null, 2)}\n`);
+    writeBenchReport(config.root, 'ingest', out);
     for (const r of results) console.log(`${r.case.slice(0, 70).padEnd(72)} ${r.value.toLocaleString('en-US').padStart(12)} rows/s`);
     for (const g of goals) console.log(`${g.name.padEnd(72)} ${g.value.toFixed(2).padStart(12)}  (${g.target}) ${g.met ? 'met' : 'NOT met'}`);
     console.log('wrote bench/results/ingest.json');

@@ -4,20 +4,17 @@
  * notebook end to end (kernel start, ClickHouse query in the kernel, table, two charts).
  * One warm-up, then the median of RUNS runs. Writes bench/results/notebooks.json (BENCH.md).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../lib/config';
 import { runNotebooks } from '../scripts/notebooks/runner';
 import { installJupyter, startJupyter, stopJupyter } from '../scripts/stack/jupyter';
+import { median, writeBenchReport } from './report';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SIZE_LIMIT = 6_000_000;
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'kit-bench-notebooks-'));
@@ -67,9 +64,7 @@ async function main(): Promise<void> {
       results,
       goals,
     };
-    const dir = join(config.root, 'bench', 'results');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'notebooks.json'), `${JSON.stringify(out, null, 2)}\n`);
+    writeBenchReport(config.root, 'notebooks', out);
     for (const r of results) console.log(`${r.case.padEnd(50)} ${r.unit === 'B' ? `${(r.value / 1e6).toFixed(2)} MB` : `${r.value.toFixed(2)} s`}`);
     for (const g of goals) console.log(`goal: ${g.name}: ${g.met ? 'met' : 'NOT met'} (${g.value} ${g.target})`);
     console.log(`wrote bench/results/notebooks.json`);

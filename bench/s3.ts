@@ -7,7 +7,7 @@
  * Goal (issue 6): each ClickHouse path reaches at least 70% of the raw SDK's throughput.
  * Uses the embedded engine on a temporary data folder. Writes bench/results/s3.json (BENCH.md).
  */
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { command, connect, queryOne, serverVersion } from '../lib/clickhouse';
@@ -16,6 +16,7 @@ import { ensureLakeCollection } from '../lib/lake';
 import { progress } from '../lib/notebook';
 import { createS3Client, deleteByPrefix, downloadStream, headObject, putObject, uploadFile } from '../lib/s3';
 import { startS3Server } from '../scripts/stack/s3-server';
+import { median, writeBenchReport } from './report';
 
 const ROWS = 2_200_000;
 /** Interleaved rounds; each case reports the median. */
@@ -24,11 +25,6 @@ const GOAL = 0.7;
 const MB = 1e6;
 
 type CaseName = 'sdkPut' | 'sdkGet' | 'chPut' | 'chPutRaw' | 'chGet' | 'chGetRaw';
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 interface Result {
   case: string;
@@ -163,9 +159,7 @@ async function main(): Promise<void> {
       results,
       goals,
     };
-    const dir = join(config.root, 'bench', 'results');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 's3.json'), `${JSON.stringify(out, null, 2)}\n`);
+    writeBenchReport(config.root, 's3', out);
     for (const r of results) console.log(`${r.case.padEnd(64)} ${r.value.toFixed(1).padStart(8)} MB/s`);
     for (const g of goals) console.log(`${g.name.padEnd(64)} ${g.value.toFixed(2).padStart(8)}  (${g.target}) ${g.met ? 'met' : 'NOT met'}`);
     console.log('wrote bench/results/s3.json');

@@ -8,9 +8,7 @@
  * same table with the index switched off. Also the embedding throughput of the dataset generator.
  * Writes bench/results/vectors.json (BENCH.md).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
 import { connect, connectionInfo, serverVersion } from '../lib/clickhouse';
 import { loadConfig } from '../lib/config';
 import { TEST_MODEL_ID, loadEmbedder } from '../lib/embeddings';
@@ -29,6 +27,7 @@ import {
   type VectorStore,
 } from '../lib/vectors';
 import { ensureTestModel } from '../scripts/models/test-model/build';
+import { writeBenchReport } from './report';
 
 const K = 10;
 const RECALL_GOAL = 0.95;
@@ -171,15 +170,13 @@ async function main(): Promise<void> {
       results,
       goals,
     };
-    const dir = join(config.root, 'bench', 'results');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'vectors.json'), `${JSON.stringify(out, null, 2)}\n`);
+    const written = writeBenchReport(config.root, 'vectors', out);
 
     console.log('');
     console.table(cases.map((c) => ({ case: c.name, 'recall@10': round(c.recall), 'p50 ms': round(c.p50, 2), 'p95 ms': round(c.p95, 2), 'x exact': round(c.exactP50 / c.p50, 1) })));
     console.log(`exact search: p50 ${exactP50.toFixed(2)} ms (median over the builds) · generator: ${throughput.value} texts/s (${TEST_MODEL_ID})`);
     for (const g of goals) console.log(`goal ${g.met ? 'MET' : 'NOT MET'}: ${g.name}: ${g.value} (target ${g.target})`);
-    console.log(`wrote ${join(dir, 'vectors.json')}`);
+    console.log(`wrote ${written}`);
   } finally {
     for (const s of stores) await s.drop().catch(() => undefined);
     await client.close();
