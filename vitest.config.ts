@@ -8,6 +8,6 @@ export default defineConfig({
     hookTimeout: 180_000,
     // Integration tests share one warehouse and one S3 server: files run one after another.
     fileParallelism: false,
-    reporters: ['default'],
+    reporters: ['default', './test/setup/summary-reporter.ts'],
   },
 });
