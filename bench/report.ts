@@ -14,6 +14,17 @@ export function median(values: ReadonlyArray<number>): number {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
+/** One entry of a result file's `results` (BENCH.md); benchmarks may add fields such as samples. */
+export interface BenchResult {
+  case: string;
+  metric: string;
+  value: number;
+  unit: string;
+  runs: number;
+  median_of: number;
+  [extra: string]: unknown;
+}
+
 /** Writes `bench/results/<name>.json` under the project root and returns its path. */
 export function writeBenchReport(root: string, name: string, report: unknown): string {
   const dir = join(root, 'bench', 'results');

@@ -16,7 +16,7 @@ import { ensureLakeCollection } from '../lib/lake';
 import { progress } from '../lib/notebook';
 import { createS3Client, deleteByPrefix, downloadStream, headObject, putObject, uploadFile } from '../lib/s3';
 import { startS3Server } from '../scripts/stack/s3-server';
-import { median, writeBenchReport } from './report';
+import { median, writeBenchReport, type BenchResult } from './report';
 
 const ROWS = 2_200_000;
 /** Interleaved rounds; each case reports the median. */
@@ -26,15 +26,7 @@ const MB = 1e6;
 
 type CaseName = 'sdkPut' | 'sdkGet' | 'chPut' | 'chPutRaw' | 'chGet' | 'chGetRaw';
 
-interface Result {
-  case: string;
-  metric: string;
-  value: number;
-  unit: string;
-  runs: number;
-  median_of: number;
-  samples: number[];
-}
+type Result = BenchResult & { samples: number[] };
 
 async function timed<T>(work: () => Promise<T>): Promise<{ seconds: number; value: T }> {
   const t0 = process.hrtime.bigint();

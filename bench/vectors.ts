@@ -27,7 +27,7 @@ import {
   type VectorStore,
 } from '../lib/vectors';
 import { ensureTestModel } from '../scripts/models/test-model/build';
-import { writeBenchReport } from './report';
+import { writeBenchReport, type BenchResult } from './report';
 
 const K = 10;
 const RECALL_GOAL = 0.95;
@@ -65,15 +65,7 @@ const BUILDS: Array<Omit<HnswSettings, 'granularity'>> = [
 ];
 const EF_SEARCH = [16, 64, 128, 256];
 
-interface Result {
-  case: string;
-  metric: string;
-  value: number;
-  unit: string;
-  runs: number;
-  median_of: number;
-  [extra: string]: unknown;
-}
+type Result = BenchResult;
 
 const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
 
