@@ -858,7 +858,7 @@ export class EmbeddedEngine {
     for (const h of this.pool) h.session.close();
     this.pool.length = 0;
     this.anchor.close();
-    this.fifos.close();
+    await this.fifos.close();
     releaseDataFolder(this.dataPath);
   }
 }
