@@ -6,6 +6,7 @@ import { EmbeddedConnection } from '../engine/connection';
 import { EmbeddedEngine, type EngineOptions } from '../engine/engine';
 import { engineEnvironment } from '../engine/engine-env';
 import { readDataFolderOwner } from '../engine/lock';
+import { KitHttpConnection } from './http-connection';
 
 export type ConnectionMode = 'embedded' | 'local-endpoint' | 'server';
 
@@ -30,6 +31,12 @@ export interface ConnectOptions {
   request_timeout?: number;
   /** The client's own logging (default OFF: the kit raises typed errors instead of printing them). */
   logLevel?: ClickHouseLogLevel;
+  /**
+   * HTTP transport to the kit's local endpoint: `kit` (default) skips the official transport's
+   * timer tick before each request (lib/clickhouse/http-connection.ts); `official` uses
+   * @clickhouse/client's own. Other servers always get the official one.
+   */
+  transport?: 'kit' | 'official';
 }
 
 /** Settings every kit client sends: 64-bit integers as strings so they never lose precision. */
@@ -53,19 +60,28 @@ export function connect(options: ConnectOptions = {}): ClickHouseClient {
   const owner = ch.url || options.mode === 'embedded' ? undefined : readDataFolderOwner(ch.dataPath);
   const url = ch.url ?? (owner && owner.pid !== process.pid ? owner.url : undefined);
   if (url) {
-    const client = createClient({
-      url,
-      username: ch.user,
-      password: ch.password.reveal(),
-      database,
-      // Progress headers keep long queries (bulk loads, merges) alive through idle-timeout proxies.
-      clickhouse_settings: { send_progress_in_http_headers: 1, http_headers_progress_interval_ms: '20000', ...clickhouse_settings },
-      application: 'clickhouse-notebook-kit',
-      log: { level: options.logLevel ?? ClickHouseLogLevel.OFF },
-      request_timeout: options.request_timeout ?? 300_000,
-    });
     // A URL that is the local endpoint's own (as the stack hands it to kernels) is still the local endpoint.
     const local = !ch.url || readDataFolderOwner(ch.dataPath)?.url === ch.url;
+    const request_timeout = options.request_timeout ?? 300_000;
+    const log = { level: options.logLevel ?? ClickHouseLogLevel.OFF };
+    const client =
+      local && (options.transport ?? 'kit') === 'kit'
+        ? createClient({
+            connection: new KitHttpConnection({ url, username: ch.user, password: ch.password.reveal(), database, requestTimeoutMs: request_timeout, application: 'clickhouse-notebook-kit' }),
+            clickhouse_settings,
+            log,
+          })
+        : createClient({
+            url,
+            username: ch.user,
+            password: ch.password.reveal(),
+            database,
+            // Progress headers keep long queries (bulk loads, merges) alive through idle-timeout proxies.
+            clickhouse_settings: { send_progress_in_http_headers: 1, http_headers_progress_interval_ms: '20000', ...clickhouse_settings },
+            application: 'clickhouse-notebook-kit',
+            log,
+            request_timeout,
+          });
     infos.set(client, { mode: local ? 'local-endpoint' : 'server', url, dataPath: undefined, database, user: ch.user });
     secrets.set(client, secretsOf(config));
     return client;
