@@ -17,7 +17,7 @@ import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { command, connect, serverVersion } from '../lib/clickhouse';
+import { command, connect, connectionInfo, serverVersion } from '../lib/clickhouse';
 import { loadConfig, type KitConfig } from '../lib/config';
 import { progress } from '../lib/notebook';
 import { startEndpointProcess, stopEndpointProcess } from '../scripts/stack/endpoint';
@@ -132,10 +132,13 @@ async function main(): Promise<void> {
   const endpointConfig: KitConfig = loadConfig({ env: { ...common, CLICKHOUSE_DATA_PATH: join(work, 'endpoint-data'), CLICKHOUSE_HTTP_PORT: String(await freePort()) } });
   const localConfig: KitConfig = loadConfig({ env: { ...common, CLICKHOUSE_DATA_PATH: join(work, 'local-data') } });
   const started = await startEndpointProcess(endpointConfig, { log: (l) => console.error(l) });
+  // Both as notebooks get them: connect() finds the endpoint through the data folder it owns.
   const clients: Record<Side, ClickHouseClient> = {
     'in-process': connect({ config: localConfig, mode: 'embedded' }),
-    endpoint: connect({ config: loadConfig({ env: { ...common, CLICKHOUSE_URL: started.url } }) }),
+    endpoint: connect({ config: endpointConfig }),
   };
+  const officialClient = connect({ config: endpointConfig, transport: 'official' });
+  if (connectionInfo(clients.endpoint)?.mode !== 'local-endpoint') throw new Error('the endpoint client did not find the local endpoint');
   try {
     for (const side of SIDES) await command(clients[side], TABLE_DDL);
     const version = await serverVersion(clients['in-process']);
@@ -152,15 +155,19 @@ async function main(): Promise<void> {
 
     const latencies: Record<Side, number[]> = { 'in-process': [], endpoint: [] };
     const rawLatencies: number[] = [];
+    const officialLatencies: number[] = [];
     const auth = `Basic ${Buffer.from(`bench:${password}`).toString('base64')}`;
     await rawSmallQueries(started.url, auth, 200, []);
-    const bar = progress('bench:endpoint small SELECTs', SMALL_QUERIES * 3);
+    await smallQueries(officialClient, 200, []);
+    const bar = progress('bench:endpoint small SELECTs', SMALL_QUERIES * 4);
     for (let round = 0; round < SMALL_ROUNDS; round++) {
       for (const side of round % 2 === 0 ? SIDES : [...SIDES].reverse()) {
         await smallQueries(clients[side], SMALL_QUERIES / SMALL_ROUNDS, latencies[side]);
         bar.tick(SMALL_QUERIES / SMALL_ROUNDS);
       }
       await rawSmallQueries(started.url, auth, SMALL_QUERIES / SMALL_ROUNDS, rawLatencies);
+      bar.tick(SMALL_QUERIES / SMALL_ROUNDS);
+      await smallQueries(officialClient, SMALL_QUERIES / SMALL_ROUNDS, officialLatencies);
       bar.tick(SMALL_QUERIES / SMALL_ROUNDS);
     }
     bar.done();
@@ -197,6 +204,9 @@ async function main(): Promise<void> {
       results.push({ case: `1M-row JSONEachRow insert, objects via client.insert (${side})`, metric: 'rows_per_s', value: Math.round(BULK_ROWS / s[side].objects), unit: 'rows/s', seconds: round3(s[side].objects), runs: BULK_RUNS, median_of: BULK_RUNS, samples: objectSeconds[side].map(round3) });
       results.push({ case: `1M-row result read (${side})`, metric: 'rows_per_s', value: Math.round(BULK_ROWS / s[side].read), unit: 'rows/s', seconds: round3(s[side].read), runs: BULK_RUNS, median_of: BULK_RUNS, samples: readSeconds[side].map(round3) });
     }
+    results.push({ case: "small SELECT p50 (endpoint, @clickhouse/client's own HTTP transport)", metric: 'latency_p50', value: round3(median(officialLatencies)), unit: 'ms', runs: officialLatencies.length, median_of: officialLatencies.length });
+    results.push({ case: "small SELECT p95 (endpoint, @clickhouse/client's own HTTP transport)", metric: 'latency_p95', value: round3(quantile(officialLatencies, 0.95)), unit: 'ms', runs: officialLatencies.length, median_of: officialLatencies.length });
+    results.push({ case: "small SELECT p50 overhead with @clickhouse/client's own HTTP transport (endpoint - in-process)", metric: 'latency_delta', value: round3(median(officialLatencies) - s['in-process'].p50), unit: 'ms' });
     results.push({ case: 'small SELECT p50 (endpoint, plain node:http keep-alive client)', metric: 'latency_p50', value: round3(median(rawLatencies)), unit: 'ms', runs: rawLatencies.length, median_of: rawLatencies.length });
     results.push({ case: 'small SELECT p95 (endpoint, plain node:http keep-alive client)', metric: 'latency_p95', value: round3(quantile(rawLatencies, 0.95)), unit: 'ms', runs: rawLatencies.length, median_of: rawLatencies.length });
     const p50Overhead = s.endpoint.p50 - s['in-process'].p50;
@@ -222,7 +232,8 @@ async function main(): Promise<void> {
       results,
       goals,
       notes: [
-        'Both sides use @clickhouse/client through connect(). Over HTTP that client waits a timer tick (setTimeout 0, >= 1 ms) before every request (socket_pool.js, clickhouse-js issue #294); in-process it does not. The plain node:http rows show the endpoint without that wait.',
+        "Both sides use @clickhouse/client through connect(), as notebooks do: in-process over the embedded engine's connection, to the endpoint over the kit's HTTP transport (lib/clickhouse/http-connection.ts, connect()'s default for the local endpoint).",
+        "The client's own Node HTTP transport waits a timer tick (setTimeout 0, >= 1 ms) before every request (socket_pool.js, clickhouse-js issue #294); its rows show the endpoint through it (connect({ transport: 'official' }), what other servers get). The plain node:http rows show the endpoint without any client library.",
         'The endpoint runs in its own process, as notebooks use it; the machine has 2 cores shared by client, endpoint and engine threads.',
       ],
     };
@@ -232,7 +243,7 @@ async function main(): Promise<void> {
     console.log('                      in-process     endpoint');
     console.log(`small SELECT p50      ${s['in-process'].p50.toFixed(2).padStart(8)} ms  ${s.endpoint.p50.toFixed(2).padStart(8)} ms   (+${p50Overhead.toFixed(2)} ms)`);
     console.log(`small SELECT p95      ${s['in-process'].p95.toFixed(2).padStart(8)} ms  ${s.endpoint.p95.toFixed(2).padStart(8)} ms`);
-    console.log(`small SELECT p50, plain node:http client to the endpoint: ${median(rawLatencies).toFixed(2)} ms`);
+    console.log(`small SELECT p50 to the endpoint, @clickhouse/client's own transport: ${median(officialLatencies).toFixed(2)} ms; plain node:http: ${median(rawLatencies).toFixed(2)} ms`);
     console.log(`1M-row insert bytes   ${s['in-process'].insert.toFixed(2).padStart(8)} s   ${s.endpoint.insert.toFixed(2).padStart(8)} s    (${insertRatio.toFixed(2)}x)`);
     console.log(`1M-row insert objects ${s['in-process'].objects.toFixed(2).padStart(8)} s   ${s.endpoint.objects.toFixed(2).padStart(8)} s    (${objectRatio.toFixed(2)}x)`);
     console.log(`1M-row read           ${s['in-process'].read.toFixed(2).padStart(8)} s   ${s.endpoint.read.toFixed(2).padStart(8)} s    (${readRatio.toFixed(2)}x)`);
@@ -240,6 +251,7 @@ async function main(): Promise<void> {
     console.log('wrote bench/results/endpoint.json');
   } finally {
     for (const side of SIDES) await clients[side].close();
+    await officialClient.close();
     await stopEndpointProcess(endpointConfig);
     rmSync(work, { recursive: true, force: true });
   }
