@@ -4,6 +4,8 @@ export { LAKE_FORMATS, lakeSource, structureText } from './source';
 export type { ColumnTypes, LakeFormat, LakeSource, LakeSourceOptions } from './source';
 export { countLake, describeLake, lakeFiles } from './inspect';
 export type { LakeColumn, LakeFile } from './inspect';
+export { LAKE_PARQUET_DEFAULTS, PARQUET_CODECS, parquetWriteSettings } from './parquet';
+export type { ParquetCodec, ParquetWriteOptions } from './parquet';
 export { exportTable, writeToLake } from './write';
 export type { ExportResult, ExportTableOptions, WriteToLakeOptions } from './write';
 export { createS3Table, ingestIntoMergeTree, validateTypes } from './tables';

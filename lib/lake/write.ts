@@ -6,6 +6,8 @@ import { deleteByPrefix, listAllObjects } from '../s3/listing';
 import { ensureLakeCollection, LAKE_COLLECTION } from './collection';
 import { countLake } from './inspect';
 import { LakeError } from './errors';
+import { lakeWriteSettings } from './parquet';
+import type { ParquetWriteOptions } from './parquet';
 import { checkFormat, checkLakePath, lakeSource } from './source';
 import type { LakeFormat, LakeSource } from './source';
 
@@ -28,6 +30,8 @@ export interface WriteToLakeOptions {
   partitionBy?: string[];
   /** Replace an existing object at `path` (single-object writes only; default false). */
   overwrite?: boolean;
+  /** Parquet encoding over the kit's defaults (LAKE_PARQUET_DEFAULTS); Parquet writes only. */
+  parquet?: ParquetWriteOptions;
 }
 
 /**
@@ -46,6 +50,7 @@ export async function writeToLake(client: ClickHouseClient, options: WriteToLake
   if (!partitioned && /[*?{}]/.test(options.path)) {
     throw new LakeError(`"${options.path}" is a glob; writing needs one object key (or a prefix with partitionBy).`);
   }
+  const encoding = lakeWriteSettings(format, options.parquet);
   const params: QueryParamValues = { ...options.params, lake_out_path: options.path, lake_out_format: format };
   const args = [LAKE_COLLECTION, 'filename = {lake_out_path:String}', 'format = {lake_out_format:String}'];
   let partitionClause = '';
@@ -58,7 +63,7 @@ export async function writeToLake(client: ClickHouseClient, options: WriteToLake
   const sql = `INSERT INTO FUNCTION s3(${args.join(', ')})\n${partitionClause}${select}`;
   const r = await command(client, sql, params, {
     logComment: 'kit:lake',
-    settings: partitioned ? {} : { s3_truncate_on_insert: options.overwrite ? 1 : 0 },
+    settings: { ...encoding, ...(partitioned ? {} : { s3_truncate_on_insert: options.overwrite ? 1 : 0 }) },
   });
   return { queryId: r.queryId };
 }
@@ -89,6 +94,8 @@ export interface ExportTableOptions {
   format?: LakeFormat;
   /** Delete what is under the prefix first, so the export is exactly the table (default true). */
   replace?: boolean;
+  /** Parquet encoding over the kit's defaults (LAKE_PARQUET_DEFAULTS); Parquet exports only. */
+  parquet?: ParquetWriteOptions;
 }
 
 export interface ExportResult {
@@ -114,6 +121,7 @@ export async function exportTable(client: ClickHouseClient, s3: KitS3, options: 
   checkFormat(format);
   checkLakePath(options.prefix);
   if (!options.prefix.endsWith('/')) throw new LakeError(`The export prefix must end with "/" (got "${options.prefix}").`);
+  lakeWriteSettings(format, options.parquet);
   if (options.replace ?? true) await deleteByPrefix(s3, options.prefix);
   const partitioned = (options.partitionBy ?? []).length > 0;
   await writeToLake(client, {
@@ -122,6 +130,7 @@ export async function exportTable(client: ClickHouseClient, s3: KitS3, options: 
     format,
     partitionBy: options.partitionBy,
     overwrite: true,
+    parquet: options.parquet,
   });
   const objects = await listAllObjects(s3, options.prefix);
   const source = lakeSource({ path: `${options.prefix}**.${EXTENSIONS[format]}`, format });

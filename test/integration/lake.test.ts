@@ -17,6 +17,7 @@ import {
   ingestIntoMergeTree,
   LakeError,
   lakeFiles,
+  LAKE_PARQUET_DEFAULTS,
   lakeSource,
   writeToLake,
 } from '../../lib/lake';
@@ -194,6 +195,40 @@ describe('writing, exporting and ingesting', () => {
     expect(await countLake(client, second.source)).toBe(50000);
   });
 
+  /** What a Parquet object's own metadata says about its encoding (read by ClickHouse's ParquetMetadata format). */
+  const parquetLayout = async (key: string) =>
+    queryOne<{ codecs: string[]; bloom_bytes: string; groups: string; all_stats: number }>(
+      client,
+      `SELECT arraySort(arrayDistinct(arrayMap(c -> tupleElement(c, 'compression'), columns))) AS codecs,
+              toString(arraySum(arrayMap(rg -> arraySum(arrayMap(c -> tupleElement(c, 'bloom_filter_bytes'), tupleElement(rg, 'columns'))), row_groups))) AS bloom_bytes,
+              toString(num_row_groups) AS groups,
+              arrayAll(rg -> arrayAll(c -> tupleElement(c, 'have_statistics'), tupleElement(rg, 'columns')), row_groups) AS all_stats
+       FROM s3(lake, filename = {key:String}, format = 'ParquetMetadata')`,
+      { key },
+    );
+
+  it('writes Parquet with the kit defaults (zstd, no bloom filters, statistics kept); both are overridable and the data stays exact', async () => {
+    expect(LAKE_PARQUET_DEFAULTS).toEqual({ compression: 'zstd', bloomFilters: false });
+    const expected = await queryOne(client, checksum('events'));
+    const exported = await exportTable(client, s3, { table: 'events', prefix: `${prefix}encoding/default/` });
+    const [object] = await listAllObjects(s3, `${prefix}encoding/default/`);
+    expect(await parquetLayout(object!.key)).toEqual({ codecs: ['ZSTD'], bloom_bytes: '0', groups: '1', all_stats: 1 });
+    expect(await queryOne(client, checksum(exported.source.sql), exported.source.params)).toEqual(expected);
+
+    const custom = `${prefix}encoding/snappy-bloom.parquet`;
+    await writeToLake(client, { path: custom, select: 'SELECT * FROM events', parquet: { compression: 'snappy', bloomFilters: true } });
+    const layout = await parquetLayout(custom);
+    expect(layout!.codecs).toEqual(['SNAPPY']);
+    expect(Number(layout!.bloom_bytes)).toBeGreaterThan(0);
+    const customSource = lakeSource({ path: custom });
+    expect(await queryOne(client, checksum(customSource.sql), customSource.params)).toEqual(expected);
+
+    // Settings stick to an embedded session: the next default write is back to the defaults.
+    const again = `${prefix}encoding/again.parquet`;
+    await writeToLake(client, { path: again, select: 'SELECT * FROM events LIMIT 100' });
+    expect(await parquetLayout(again)).toMatchObject({ codecs: ['ZSTD'], bloom_bytes: '0' });
+  });
+
   it('ingests lake objects into a new MergeTree table', async () => {
     const exported = await exportTable(client, s3, { table: 'events', prefix: `${prefix}export/ingest/`, format: 'Parquet' });
     await command(client, 'DROP TABLE IF EXISTS events_copy');
@@ -216,6 +251,9 @@ describe('bad inputs and secrets', () => {
     expect(() => lakeSource({ path: 'x', structure: { a: 'String; DROP TABLE events' } })).toThrow(/not a ClickHouse type/);
     await expect(writeToLake(client, { path: `${prefix}p`, select: 'SELECT 1 AS a', partitionBy: ['a'] })).rejects.toThrow(/must end with "\/"/);
     await expect(writeToLake(client, { path: `${prefix}*.parquet`, select: 'SELECT 1 AS a' })).rejects.toThrow(/is a glob/);
+    await expect(writeToLake(client, { path: `${prefix}x.csv`, select: 'SELECT 1 AS a', format: 'CSV', parquet: { compression: 'lz4' } })).rejects.toThrow(/apply to Parquet writes; this write is CSV/);
+    await expect(writeToLake(client, { path: `${prefix}x.parquet`, select: 'SELECT 1 AS a', parquet: { compression: 'lzo' as never } })).rejects.toThrow(/Unknown Parquet compression "lzo"/);
+    await expect(exportTable(client, s3, { table: 'events', prefix: `${prefix}export/events/`, format: 'CSV', parquet: {} })).rejects.toThrow(LakeError);
     await expect(createS3Table(client, { table: 't_bad', path: `${prefix}x.parquet`, format: 'Parquet', columns: { a: 'Strin' } })).rejects.toThrow(/not valid/);
     await expect(createS3Table(client, { table: 't_none', path: `${prefix}nothing/*.parquet`, format: 'Parquet' })).rejects.toThrow(/Give the columns explicitly/);
   });
