@@ -128,6 +128,22 @@ class DataSourceError extends Error {
   }
 }
 
+/** One statement on its way through the engine: what both run paths need. */
+interface RunContext {
+  handle: Handle;
+  /** The statements run before the query (USE, SET) and the query, as one text. */
+  text: string;
+  /** The leading comment that names this run in system.processes (for KILL QUERY). */
+  marker: string;
+  format: string;
+  queryId: string;
+  kind: QueryKind;
+  request: EngineRequest;
+  started: number;
+  /** Records the query once, and gives the Session back (or settles a named one). */
+  finish: (ok: boolean, s: EngineSummary, e?: EngineError) => void;
+}
+
 interface PreparedData {
   file: string;
   compression: string | undefined;
@@ -336,8 +352,9 @@ export class EmbeddedEngine {
     }
 
     try {
-      if (output && pipe) return await this.runIntoPipe(handle, prefix, statement, marker, pipe, format, queryId, kind, request, started, finish);
-      const result = await this.runMaterialised(handle, prefix, statement, marker, format, queryId, kind, request, started, finish, data?.feed);
+      const ctx: RunContext = { handle, text: [...prefix, statement].join(';\n'), marker, format, queryId, kind, request, started, finish };
+      if (output && pipe) return await this.runIntoPipe(ctx, pipe);
+      const result = await this.runMaterialised(ctx, data?.feed);
       data?.cleanup(true);
       return result;
     } catch (e) {
@@ -429,20 +446,8 @@ export class EmbeddedEngine {
     return original;
   }
 
-  private async runMaterialised(
-    handle: Handle,
-    prefix: string[],
-    statement: string,
-    marker: string,
-    format: string,
-    queryId: string,
-    kind: QueryKind,
-    request: EngineRequest,
-    started: number,
-    finish: (ok: boolean, s: EngineSummary, e?: EngineError) => void,
-    feed?: (run: Promise<unknown>, marker: string) => Promise<void>,
-  ): Promise<EngineResult> {
-    const text = [...prefix, statement].join(';\n');
+  private async runMaterialised(ctx: RunContext, feed?: (run: Promise<unknown>, marker: string) => Promise<void>): Promise<EngineResult> {
+    const { handle, text, marker, format, queryId, kind, request, started, finish } = ctx;
     const onAbort = (): void => void this.killByMarker(marker);
     request.signal?.addEventListener('abort', onAbort, { once: true });
     let result: ChdbResult;
@@ -490,19 +495,8 @@ export class EmbeddedEngine {
    * the JavaScript thread. Resolves at the first bytes (or when the query ended), so an error
    * before any output rejects here; a later one ends the chunks.
    */
-  private async runIntoPipe(
-    handle: Handle,
-    prefix: string[],
-    statement: string,
-    marker: string,
-    pipe: string,
-    format: string,
-    queryId: string,
-    kind: QueryKind,
-    request: EngineRequest,
-    started: number,
-    finish: (ok: boolean, s: EngineSummary, e?: EngineError) => void,
-  ): Promise<EngineResult> {
+  private async runIntoPipe(ctx: RunContext, pipe: string): Promise<EngineResult> {
+    const { handle, text, marker, format, queryId, kind, request, started, finish } = ctx;
     const reader = new FifoReader(pipe);
     let pipeReleased = false;
     const releasePipe = (): void => {
@@ -511,7 +505,7 @@ export class EmbeddedEngine {
       reader.destroy();
       this.fifos.release(pipe);
     };
-    const run = handle.session.queryAsync([...prefix, statement].join(';\n'), { format: 'TSV' });
+    const run = handle.session.queryAsync(text, { format: 'TSV' });
     this.track(run);
     const settled = run.then(
       (r) => ({ ok: true as const, r, e: undefined }),
