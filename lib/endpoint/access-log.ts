@@ -3,7 +3,7 @@
  * ended, how long, how much. The SQL appears only as a short excerpt with every string literal
  * masked, so credentials typed into a query (s3('...', 'key', 'secret')) never reach the file.
  */
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, openSync, renameSync, statSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { scrubSecrets } from '../config/secret';
 import { maskedExcerpt } from './sql-scan';
@@ -43,28 +43,76 @@ export function formatAccessLine(e: AccessLogEntry, secrets: ReadonlyArray<strin
   return scrubSecrets(fields.join(' '), secrets);
 }
 
-/** An append-only log file written in the background. */
+export interface AccessLogOptions {
+  /** Size at which the file is rotated (default 64 MiB): `x.log` becomes `x.log.1`, `x.log.1` becomes `x.log.2`... */
+  maxBytes?: number;
+  /** Rotated files kept besides the current one (default 3). */
+  keep?: number;
+}
+
+const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+const DEFAULT_KEEP = 3;
+
+/**
+ * An append-only log file written in the background, rotated by size so that an endpoint left
+ * running for weeks keeps a bounded log (about maxBytes x (keep + 1)).
+ */
 export class AccessLog {
-  private readonly stream: WriteStream;
+  private stream: WriteStream;
+  private bytes: number;
+  private readonly maxBytes: number;
+  private readonly keep: number;
 
   constructor(
     readonly file: string,
     private readonly secrets: ReadonlyArray<string>,
+    options: AccessLogOptions = {},
   ) {
+    this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    this.keep = Math.max(1, options.keep ?? DEFAULT_KEEP);
     mkdirSync(dirname(file), { recursive: true });
-    this.stream = createWriteStream(file, { flags: 'a', mode: 0o600 });
-    this.stream.on('error', () => undefined);
+    this.bytes = existsSync(file) ? statSync(file).size : 0;
+    this.stream = this.open();
   }
 
   write(entry: AccessLogEntry): void {
-    this.stream.write(`${formatAccessLine(entry, this.secrets)}\n`);
+    this.append(`${formatAccessLine(entry, this.secrets)}\n`);
   }
 
   note(text: string): void {
-    this.stream.write(`${new Date().toISOString()} ${scrubSecrets(text, this.secrets)}\n`);
+    this.append(`${new Date().toISOString()} ${scrubSecrets(text, this.secrets)}\n`);
   }
 
   close(): Promise<void> {
     return new Promise((resolve) => this.stream.end(() => resolve()));
+  }
+
+  private open(): WriteStream {
+    // Opened at once (not when the stream gets to it), so a rotation right after finds the file.
+    const stream = createWriteStream(this.file, { fd: openSync(this.file, 'a', 0o600) });
+    stream.on('error', () => undefined);
+    return stream;
+  }
+
+  private append(line: string): void {
+    if (this.bytes > 0 && this.bytes + line.length > this.maxBytes) this.rotate();
+    this.stream.write(line);
+    this.bytes += Buffer.byteLength(line);
+  }
+
+  /** Renames under the open stream (its queued lines still land in the renamed file), then starts a new file. */
+  private rotate(): void {
+    try {
+      for (let i = this.keep - 1; i >= 1; i--) {
+        if (existsSync(`${this.file}.${i}`)) renameSync(`${this.file}.${i}`, `${this.file}.${i + 1}`);
+      }
+      renameSync(this.file, `${this.file}.1`);
+    } catch {
+      return; // cannot rotate (permissions, file gone): keep appending rather than lose lines
+    }
+    const old = this.stream;
+    this.stream = this.open();
+    this.bytes = 0;
+    old.end();
   }
 }
