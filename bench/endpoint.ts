@@ -14,13 +14,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { command, connect, connectionInfo, serverVersion } from '../lib/clickhouse';
 import { loadConfig, type KitConfig } from '../lib/config';
 import { progress } from '../lib/notebook';
 import { startEndpointProcess, stopEndpointProcess } from '../scripts/stack/endpoint';
+import { freePort } from '../scripts/stack/ports';
 import { median, quantile, writeBenchReport } from './report';
 
 const SMALL_QUERIES = 2_000;
@@ -31,17 +31,6 @@ const TABLE_DDL = `CREATE TABLE IF NOT EXISTS bench_rows (id UInt64, kind LowCar
 
 type Side = 'in-process' | 'endpoint';
 const SIDES: Side[] = ['in-process', 'endpoint'];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 

@@ -16,7 +16,8 @@ import { s3ServerLayout, MON_ID, OSD_ID, RGW_NAME } from './s3/layout';
 import type { S3ServerLayout } from './s3/layout';
 import { withLock } from './s3/lock';
 import { missingCephPrograms } from './s3/packages';
-import { findDaemons, isPortListening, sleep, startDaemon, stopProcess, tailOfFile, waitFor } from './s3/processes';
+import { isPortListening } from './ports';
+import { findDaemons, sleep, startDaemon, stopProcess, tailOfFile, waitFor } from './s3/processes';
 import type { DaemonKind } from './s3/processes';
 import { ensureRgwUser } from './s3/rgw-user';
 

@@ -4,11 +4,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type KitConfig } from '../../lib/config';
 import { startEndpointProcess, stopEndpointProcess } from '../../scripts/stack/endpoint';
+import { freePort } from '../../scripts/stack/ports';
 
 export interface TestEndpoint {
   config: KitConfig;
@@ -23,17 +23,6 @@ export interface TestEndpoint {
   stop(): Promise<void>;
   /** Stops the process and removes the temporary folder. */
   dispose(): Promise<void>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export async function testEndpointConfig(name: string): Promise<{ config: KitConfig; env: Record<string, string>; dir: string; user: string; password: string }> {

@@ -4,7 +4,7 @@
  * across a kill -9, and on SIGTERM flushes the query log and releases the data folder.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { EndpointConfigError, endpointPaths, startEndpoint } from '../../lib/end
 import { readDataFolderOwner } from '../../lib/engine/lock';
 import { endpointStatus, startEndpointProcess, stopEndpointProcess } from '../../scripts/stack/endpoint';
 import { q, raw, startTestEndpoint, type TestEndpoint } from './endpoint-fixture';
+import { listeningAddresses } from '../helpers/listening';
 
 const run = promisify(execFile);
 let ep: TestEndpoint;
@@ -29,38 +30,6 @@ async function sql(text: string): Promise<string> {
   const r = await raw(ep, '/', { body: text });
   expect(r.status, r.text).toBe(200);
   return r.text;
-}
-
-/** Local addresses of the TCP sockets a process listens on, from /proc (no tool needed). */
-function listeningAddresses(pid: number): string[] {
-  const inodes = new Set<string>();
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (m) inodes.add(m[1]!);
-    } catch {
-      /* closed meanwhile */
-    }
-  }
-  const out: string[] = [];
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    if (!existsSync(table)) continue;
-    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      if (cols.length < 10 || cols[3] !== '0A' || !inodes.has(cols[9]!)) continue;
-      const [hex, port] = cols[1]!.split(':');
-      const address =
-        hex!.length === 8
-          ? Buffer.from(hex!, 'hex').reverse().join('.')
-          : hex === '00000000000000000000000001000000'
-            ? '::1'
-            : hex === '00000000000000000000000000000000'
-              ? '::'
-              : hex!;
-      out.push(`${address}:${parseInt(port!, 16)}`);
-    }
-  }
-  return out;
 }
 
 describe('the endpoint service', () => {

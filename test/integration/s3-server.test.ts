@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config';
 import type { KitConfig } from '../../lib/config';
 import { createS3Client, deleteObject, getObjectText, putObject } from '../../lib/s3';
 import { s3ServerLayout, s3ServerStatus, startS3Server, stopS3Server } from '../../scripts/stack/s3-server';
+import { listeningAddresses } from '../helpers/listening';
 
 let config: KitConfig;
 
@@ -12,36 +13,6 @@ beforeAll(async () => {
   config = loadConfig();
   await startS3Server(config);
 });
-
-/** TCP sockets in LISTEN state owned by a process, as "address:port" (from /proc, no tools needed). */
-function listeningAddresses(pid: number): string[] {
-  const inodes = new Set<string>();
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (m) inodes.add(m[1]!);
-    } catch {
-      /* closed meanwhile */
-    }
-  }
-  const out: string[] = [];
-  for (const table of ['tcp', 'tcp6']) {
-    const lines = readFileSync(`/proc/${pid}/net/${table}`, 'utf8').trim().split('\n').slice(1);
-    for (const line of lines) {
-      const f = line.trim().split(/\s+/);
-      const [, local, , state, , , , , , inode] = f;
-      if (state !== '0A' || !inodes.has(inode!)) continue;
-      const [hexAddr, hexPort] = local!.split(':');
-      out.push(`${decodeAddress(hexAddr!)}:${parseInt(hexPort!, 16)}`);
-    }
-  }
-  return out;
-}
-
-function decodeAddress(hex: string): string {
-  if (hex.length === 8) return hex.match(/../g)!.reverse().map((b) => parseInt(b, 16)).join('.');
-  return hex === '00000000000000000000000001000000' ? '::1' : `[${hex}]`;
-}
 
 describe('local S3 server (Ceph RGW)', () => {
   it('is healthy and re-used by a second start', async () => {

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { closeSync, ftruncateSync, mkdirSync, openSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { renderCephConf, OSD_BLOCK_BYTES } from './ceph-conf';
 import type { ClusterState } from './ceph-conf';
 import type { S3ServerLayout } from './layout';
 import { MON_ID, OSD_ID, RGW_NAME } from './layout';
 import { S3ServerError } from './errors';
-import { isPortListening, runTool, startDaemon } from './processes';
+import { freePort, isPortListening } from '../ports';
+import { runTool, startDaemon } from './processes';
 
 const PREFERRED_MON_PORT = 3300;
 
@@ -59,13 +59,5 @@ export async function bootstrapCluster(layout: S3ServerLayout, rgwPort: number, 
 /** 3300 (Ceph's default) when free, else any free port: several checkouts may run side by side. */
 async function chooseMonPort(): Promise<number> {
   if (!(await isPortListening(PREFERRED_MON_PORT))) return PREFERRED_MON_PORT;
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
+  return freePort();
 }

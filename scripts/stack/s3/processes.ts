@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
-import { connect } from 'node:net';
 import { basename } from 'node:path';
 import { S3ServerError } from './errors';
 
@@ -129,20 +128,6 @@ export async function stopProcess(pid: number, timeoutMs = 30_000): Promise<'ter
     await sleep(100);
   }
   return 'terminated';
-}
-
-/** True when something accepts TCP connections on 127.0.0.1:port. */
-export function isPortListening(port: number, timeoutMs = 1_000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    const done = (open: boolean) => {
-      socket.destroy();
-      resolve(open);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }
 
 export function sleep(ms: number): Promise<void> {
