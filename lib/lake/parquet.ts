@@ -32,8 +32,7 @@ export const LAKE_PARQUET_DEFAULTS: Readonly<Required<ParquetWriteOptions>> = Ob
 
 /**
  * The ClickHouse settings that make a Parquet write follow `options` over the kit's defaults.
- * Every setting is always sent: on the embedded engine query settings stick to the session, so a
- * value left out would be whatever an earlier query set.
+ * Every setting is always sent, so a write never depends on a server's or a session's own defaults.
  */
 export function parquetWriteSettings(options: ParquetWriteOptions = {}): ClickHouseSettings {
   const compression = options.compression ?? LAKE_PARQUET_DEFAULTS.compression;
