@@ -478,16 +478,7 @@ export class EmbeddedEngine {
       elapsed_ns: Math.round((result.elapsed || (Date.now() - started) / 1000) * 1e9),
     };
     finish(true, summary);
-    const done = Promise.resolve(summary);
-    return {
-      queryId,
-      kind,
-      format,
-      chunks: (async function* () {
-        if (bytes.byteLength > 0) yield bytes;
-      })(),
-      done,
-    };
+    return wholeResult(queryId, kind, format, bytes, summary);
   }
 
   /**
@@ -562,15 +553,7 @@ export class EmbeddedEngine {
           done: failed,
         };
       }
-      return {
-        queryId,
-        kind,
-        format,
-        chunks: (async function* () {
-          if (bytes.byteLength > 0) yield bytes;
-        })(),
-        done: Promise.resolve(summary),
-      };
+      return wholeResult(queryId, kind, format, bytes, summary);
     }
 
     // Once the engine is done writing, our spare writer goes too: reading then ends after the last byte.
@@ -855,6 +838,19 @@ export class EmbeddedEngine {
     await this.fifos.close();
     releaseDataFolder(this.dataPath);
   }
+}
+
+/** A result that is complete already: its bytes in one chunk (none when empty), its summary settled. */
+function wholeResult(queryId: string, kind: QueryKind, format: string, bytes: Uint8Array, summary: EngineSummary): EngineResult {
+  return {
+    queryId,
+    kind,
+    format,
+    chunks: (async function* () {
+      if (bytes.byteLength > 0) yield bytes;
+    })(),
+    done: Promise.resolve(summary),
+  };
 }
 
 /** The statement with `INTO OUTFILE <pipe>` before its output format, so its result streams out. */
