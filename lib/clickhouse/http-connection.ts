@@ -166,8 +166,10 @@ export class KitHttpConnection implements ClientConnection {
       });
       client.on('response', (response) => {
         const failed = (response.statusCode ?? 500) >= 300 || response.headers['x-clickhouse-exception-code'] !== undefined;
-        // An abort while the result streams ends the stream with the abort error.
-        req.signal?.addEventListener('abort', () => response.destroy(abortError()), { once: true });
+        // An abort while the result streams ends the stream with the abort error (listener gone with the response).
+        const onStreamAbort = (): void => void response.destroy(abortError());
+        req.signal?.addEventListener('abort', onStreamAbort, { once: true });
+        response.once('close', () => req.signal?.removeEventListener('abort', onStreamAbort));
         if (failed && !req.ignoreError) {
           readText(decoded(response))
             .then((text) => fail(parseError(text.trim() || `HTTP ${response.statusCode} from ${this.base.origin}`)))
