@@ -22,3 +22,4 @@ export {
 } from './registry';
 export { modelDirOf, onnxFileFor, missingModelFiles, installedDtypes, assertModelInstalled } from './model-files';
 export { cosineSimilarity } from './similarity';
+export { readGloveVectors, GLOVE_PACKAGE, type GloveVectors } from './glove-source';

@@ -27,3 +27,5 @@ export type { VectorItem, VectorDatasetInfo, GenerateOptions } from './dataset';
 export { SeededRandom } from './random';
 export { gloveAnnDataset, benchTableSpec, loadAnnBase, buildIndexedCopy, runAnnQueries, recallAtK, percentile } from './benchmark';
 export type { AnnDataset, QueryRun } from './benchmark';
+export { runHnswGrid, hnswLabel, tableBytesOnDisk, exactTopK, perturbedDataset } from './hnsw-grid';
+export type { HnswBuild, HnswGridCase, HnswGridOptions } from './hnsw-grid';

@@ -3,6 +3,7 @@ import { command, insertRows, queryOne, queryRows, quoteIdentifier } from '../cl
 import type { Embedder } from '../embeddings';
 import { VectorDimensionError, VectorStoreError } from './errors';
 import { compileFilters, type Filters } from './filters';
+import { insertVectorRows } from './row-binary';
 import { INDEX_NAME, createTableSql, vectorTableSpec, type VectorTableComment, type VectorTableSpec, type VectorTableSpecInput } from './table-spec';
 
 /** One row to store: a text, its vector and its metadata columns. */
@@ -117,9 +118,14 @@ export class VectorStore {
     records.forEach((r, i) => this.validateRecord(r, i));
     let written = 0;
     for (let i = 0; i < records.length; i += batchSize) {
-      const rows = records.slice(i, i + batchSize).map((r) => ({ ...r.metadata, id: r.id, text: r.text, embedding: Array.from(r.embedding) }));
-      await insertRows(this.client, this.table, rows, { logComment: 'kit:vectors:insert' });
-      written += rows.length;
+      const batch = records.slice(i, i + batchSize);
+      if (batch.every((r) => r.metadata === undefined || Object.keys(r.metadata).length === 0)) {
+        await insertVectorRows(this.client, this.table, batch, this.spec.dimensions, 'kit:vectors:insert');
+      } else {
+        const rows = batch.map((r) => ({ ...r.metadata, id: r.id, text: r.text, embedding: Array.from(r.embedding) }));
+        await insertRows(this.client, this.table, rows, { logComment: 'kit:vectors:insert' });
+      }
+      written += batch.length;
       options.onProgress?.(written, records.length);
     }
     return written;

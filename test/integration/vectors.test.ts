@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WarehouseError, connect, insertRows, queryOne, quoteIdentifier } from '../../lib/clickhouse';
+import { WarehouseError, connect, insertRows, queryOne, queryRows, quoteIdentifier } from '../../lib/clickhouse';
 import { loadConfig } from '../../lib/config';
 import { TEST_MODEL_ID, disposeEmbedders, loadEmbedder, type Embedder } from '../../lib/embeddings';
 import { readGloveVectors } from '../../lib/embeddings/glove-source';
@@ -169,6 +169,32 @@ describe('semantic search', () => {
     await expect(bare.search('some text', 3)).rejects.toThrow(VectorStoreError);
     const v = await embedder.embedQuery('some text about shoes');
     expect((await bare.search(v, 3)).hits).toHaveLength(3);
+  });
+});
+
+describe('bulk insert of records without metadata (RowBinary)', () => {
+  it('stores ids, texts and every Float32 value exactly, and leaves metadata columns at their defaults', async () => {
+    const spec = vectorTableSpec({ table: `test_rowbinary_${suffix}`, modelId: 'test/rowbinary', dimensions: 3, metadata: { category: 'LowCardinality(String)' } });
+    const t = await VectorStore.open(client, spec);
+    try {
+      const tiny = Math.fround(1e-30);
+      const records = [
+        { id: 'ä-1', text: 'naïve café 🚀', embedding: new Float32Array([0.1, -2.5, tiny]) },
+        { id: 'x'.repeat(200), text: '', embedding: [3, 4, 5] },
+      ];
+      expect(await t.insert(records)).toBe(2);
+      const rows = await queryRows<{ id: string; text: string; embedding: number[]; category: string }>(
+        client,
+        `SELECT id, text, embedding, category FROM ${quoteIdentifier(spec.table)} ORDER BY length(id)`,
+      );
+      expect(rows.map((r) => [r.id, r.text, r.category])).toEqual([['ä-1', 'naïve café 🚀', ''], ['x'.repeat(200), '', '']]);
+      expect(rows[0]!.embedding).toEqual([Math.fround(0.1), -2.5, tiny]);
+      expect(rows[1]!.embedding).toEqual([3, 4, 5]);
+      // The table's CHECK still guards the length (the store checks first; the engine is the backstop).
+      await expect(t.insert([{ id: 'bad', text: 'bad', embedding: [1, 2] }])).rejects.toBeInstanceOf(VectorDimensionError);
+    } finally {
+      await t.drop();
+    }
   });
 });
 
