@@ -3,9 +3,9 @@
  * parsing SQL: where inline INSERT data begins, whether a text holds more than one statement,
  * and the client-side-only clauses (INTO OUTFILE, FROM INFILE) a server refuses. Texts may be
  * binary-safe `latin1` decodings of request bytes: offsets are then byte offsets.
- * The lexer itself is the engine's (lib/engine/sql-lexer.ts).
+ * The lexer itself is lib/sql's.
  */
-import { isPunct, Lexer, upper } from '../engine/sql-lexer';
+import { isPunct, Lexer, upper } from '../sql';
 import { EndpointError } from './errors';
 
 export interface InsertDataScan {

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type pl from 'nodejs-polars';
 import { command, ensureDatabase, WarehouseError } from '../clickhouse';
-import { connectionInfo } from '../clickhouse/connect';
+import { connectionInfo } from '../clickhouse';
 import { ensureLakeCollection } from '../lake/collection';
 import { progress as notebookProgress, type Progress } from '../notebook/progress';
 import { deleteByPrefix, ensureBucket, type KitS3 } from '../s3';

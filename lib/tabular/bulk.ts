@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import type pl from 'nodejs-polars';
 import { quoteString, toWarehouseError } from '../clickhouse';
-import { clientSecrets, connectionInfo } from '../clickhouse/connect';
+import { clientSecrets, connectionInfo } from '../clickhouse';
 import { LAKE_COLLECTION } from '../lake/collection';
 import { targetSql } from './ddl';
 import { TabularInputError } from './errors';

@@ -1,4 +1,4 @@
-import { qualifiedName, quoteIdentifier, quoteString } from '../clickhouse/sql';
+import { qualifiedName, quoteIdentifier, quoteString } from '../clickhouse';
 import { LAKE_COLLECTION } from '../lake/collection';
 import { DEDUPLICATION_WINDOW, S3_STORAGE_POLICY, type TableTarget } from './storage';
 
