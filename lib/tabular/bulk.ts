@@ -4,7 +4,7 @@ import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import type pl from 'nodejs-polars';
 import { quoteString, toWarehouseError } from '../clickhouse';
 import { clientSecrets, connectionInfo } from '../clickhouse';
-import { LAKE_COLLECTION } from '../lake/collection';
+import { LAKE_COLLECTION } from '../lake';
 import { targetSql } from './ddl';
 import { TabularInputError } from './errors';
 import { conformFrame, frameToParquet, looksLikeParquet } from './frames';
