@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { ClickHouseError } from '@clickhouse/client';
 import { formatParamValue, type SettingValue } from '../sql';
 import type {
+  ClientCommandParams,
   ClientCommandResult,
   ClientConnection,
   ClientExecParams,
@@ -48,7 +49,7 @@ export class EmbeddedConnection implements ClientConnection {
     return { query_id: result.queryId, stream: toReadable(result.chunks), response_headers: {}, http_status_code: 200 };
   }
 
-  async command(params: ClientQueryParams): Promise<ClientCommandResult> {
+  async command(params: ClientCommandParams): Promise<ClientCommandResult> {
     const { result } = await this.start(params);
     for await (const _ of result.chunks) void _;
     return { query_id: result.queryId, summary: toSummary(await result.done), response_headers: {}, http_status_code: 200 };
@@ -100,7 +101,7 @@ export class EmbeddedConnection implements ClientConnection {
     }
   }
 
-  private async start(params: ClientQueryParams, data?: { file: string }): Promise<{ result: EngineResult }> {
+  private async start(params: ClientQueryParams | ClientCommandParams, data?: { file: string }): Promise<{ result: EngineResult }> {
     if (this.closed) throw new EngineError('The client is closed.', { type: 'CLIENT_CLOSED' });
     const request: EngineRequest = {
       sql: params.query,

@@ -14,7 +14,7 @@ import { releaseDataFolder } from './lock';
 import { QueryLogWriter, type LoggedQuery } from './query-log-writer';
 import { acquireShared, releaseShared } from './registry';
 import type { RunContext, RunHost } from './run-context';
-import { runIntoPipe, intoPipe } from './run-into-pipe';
+import { intoPipe, runIntoPipe } from './run-into-pipe';
 import { runMaterialised } from './run-materialised';
 import { RunningQueries } from './running';
 import { SessionPool, type EngineSession, type Handle } from './sessions';
@@ -43,6 +43,8 @@ export class EmbeddedEngine implements RunHost {
   readonly secrets: ReadonlyArray<string>;
   readonly running = new RunningQueries();
   readonly fifos = new FifoPool();
+  /** Runs a statement on a Session, tracked so shutdown waits for it. */
+  readonly runOn: SessionRunner = (handle, sql, format) => this.running.track(handle.session.queryAsync(sql, { format }));
   private readonly anchor: Session;
   private readonly sessions: SessionPool;
   private readonly log: QueryLogWriter;
@@ -204,8 +206,6 @@ export class EmbeddedEngine implements RunHost {
       /* best effort: the query may have finished */
     }
   }
-
-  readonly runOn: SessionRunner = (handle, sql, format) => this.running.track(handle.session.queryAsync(sql, { format }));
 
   private anchorQuery(sql: string): Promise<unknown> {
     return this.running.track(this.anchor.queryAsync(sql, { format: 'TSV' }));
