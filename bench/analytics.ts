@@ -12,7 +12,7 @@
  * the endpoint. Writes bench/results/analytics.json and analytics.html (BENCH.md).
  */
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -109,7 +109,8 @@ async function main(): Promise<void> {
   const kitConfig: KitConfig = loadConfig({ env: { ...env, CLICKHOUSE_DATA_PATH: join(work, 'kit-data') } });
   const endpointConfig: KitConfig = loadConfig({ env: { ...env, CLICKHOUSE_DATA_PATH: join(work, 'endpoint-data'), CLICKHOUSE_HTTP_PORT: String(await freePort()) } });
 
-  const duck = await DuckSide.open(join(work, 'retail.duckdb'), join(work, 'duck-tmp'));
+  const duckFile = join(work, 'retail.duckdb');
+  const duck = await DuckSide.open(duckFile, join(work, 'duck-tmp'));
   let client: ClickHouseClient | undefined = connect({ config: kitConfig, mode: 'embedded' });
   let endpointStarted = false;
   try {
@@ -205,6 +206,7 @@ async function main(): Promise<void> {
     for (const [table, s] of Object.entries(duckLoad)) results.push({ case: `load ${table} (DuckDB: CREATE TABLE AS read_parquet)`, metric: 'seconds', value: round3(s), unit: 's', runs: 1, median_of: 1 });
     results.push({ case: 'load all tables (DuckDB, incl. CHECKPOINT)', metric: 'seconds', value: round3(duckLoadTotal), unit: 's', runs: 1, median_of: 1 });
     results.push({ case: 'bytes on disk (kit, active parts)', metric: 'bytes', value: Number(kitBytes?.b ?? 0), unit: 'B', runs: 1, median_of: 1 });
+    results.push({ case: 'bytes on disk (DuckDB database file)', metric: 'bytes', value: statSync(duckFile).size, unit: 'B', runs: 1, median_of: 1 });
     const geo = { 'in-process': geomean(ratios['in-process']), endpoint: geomean(ratios.endpoint) };
     const goals = [
       { name: 'geometric mean of kit/DuckDB time, in-process', value: round3(geo['in-process']), target: `<= ${GOAL_IN_PROCESS}`, met: geo['in-process'] <= GOAL_IN_PROCESS },
