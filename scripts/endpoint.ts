@@ -39,6 +39,10 @@ async function serve(): Promise<void> {
   try {
     mkdirSync(dirname(paths.pidFile), { recursive: true });
     writeFileSync(paths.pidFile, `${process.pid}\n`);
+    // The engine resolves relative file paths from its working directory: there they mean the
+    // user-files folder, as relative paths do on clickhouse-server (user_files_path).
+    mkdirSync(paths.userFiles, { recursive: true });
+    process.chdir(paths.userFiles);
     const endpoint = await startEndpoint(config);
     console.log(`ClickHouse endpoint on ${endpoint.url} (user ${config.clickhouse.user}, data ${config.clickhouse.dataPath}, pid ${process.pid})`);
     console.log(`query log: ${paths.logFile}`);

@@ -10,7 +10,9 @@ import { isReachableSync, tablesNeedingS3 } from './s3-dependency';
 import { claimDataFolder, readDataFolderOwner, releaseDataFolder } from './lock';
 import { KIT_DATABASE, microsTimestamp, QUERY_LOG_DDL, secondsTimestamp, type QueryLogEntry } from './query-log';
 import { spool, type SpooledData } from './spool';
+import { SYSTEM_QUERY_LOG_VIEW } from './system-query-log';
 import { outputClause } from './sql-lexer';
+import { MARKER_SHIFT, readProgress, runMarker, userPositions, type RunProgress } from './progress';
 import { checkSettingName, inlineLogComment, insertFromFile, paramStatements, settingLiteral, trailingFormat, trimStatement, useStatement, type SettingValue } from './statement';
 
 export interface EngineOptions {
@@ -56,6 +58,8 @@ export interface EngineRequest {
   signal?: AbortSignal | undefined;
   interface?: 'embedded' | 'http';
   userAgent?: string | undefined;
+  /** Names this run in system.processes (a UUID): {@link EmbeddedEngine.progress} reads it. */
+  runId?: string | undefined;
 }
 
 export interface EngineSummary {
@@ -223,7 +227,7 @@ export class EmbeddedEngine {
       }
       throw new EngineError(`Could not start the embedded ClickHouse engine on ${this.dataPath}: ${msg}`, { cause: e, type: 'ENGINE_START_FAILED' });
     }
-    const setup = [`CREATE DATABASE IF NOT EXISTS ${KIT_DATABASE}`, QUERY_LOG_DDL];
+    const setup = [`CREATE DATABASE IF NOT EXISTS ${KIT_DATABASE}`, QUERY_LOG_DDL, SYSTEM_QUERY_LOG_VIEW];
     if (options.database) setup.push(`CREATE DATABASE IF NOT EXISTS ${useStatement(options.database).slice(4)}`);
     for (const sql of setup) this.anchor.query(sql, 'TSV');
     this.sweepTimer = setInterval(() => this.expireSessions(), 5000);
@@ -336,7 +340,7 @@ export class EmbeddedEngine {
     let statement: string;
     let prefix: string[];
     // A unique leading comment names this run in system.processes, so a cancel kills exactly it.
-    const marker = `/* kit-q:${randomUUID()} */`;
+    const marker = runMarker(request.runId ?? randomUUID());
     try {
       let body = sql;
       if (data) body = insertFromFile(sql, data.file, data.compression);
@@ -367,6 +371,11 @@ export class EmbeddedEngine {
       finish(false, { ...emptySummary(), elapsed_ns: (Date.now() - started) * 1e6 }, err);
       throw err;
     }
+  }
+
+  /** Progress of a running query started with `runId` (undefined when it is not running). */
+  progress(runId: string): Promise<RunProgress | undefined> {
+    return readProgress(this.anchor, runId);
   }
 
   /** Writes buffered query-log entries now (also done every second and on SYSTEM FLUSH LOGS). */
@@ -757,7 +766,7 @@ export class EmbeddedEngine {
     const message = e instanceof Error ? e.message : String(e);
     const parsed = parseClickHouseErrorText(message);
     if (parsed) {
-      return new EngineError(`Code: ${parsed.code}. DB::Exception: ${parsed.message} (${parsed.type})`, { code: parsed.code, type: parsed.type, queryId, sql, cause: e, secrets: this.secrets });
+      return new EngineError(`Code: ${parsed.code}. DB::Exception: ${userPositions(parsed.message, MARKER_SHIFT)} (${parsed.type})`, { code: parsed.code, type: parsed.type, queryId, sql, cause: e, secrets: this.secrets });
     }
     if (/abort|cancel/i.test(message)) return new EngineError(`Query was cancelled. (QUERY_WAS_CANCELLED)`, { code: 394, type: 'QUERY_WAS_CANCELLED', queryId, sql, cause: e });
     return new EngineError(message, { code: 1001, type: 'STD_EXCEPTION', queryId, sql, cause: e, secrets: this.secrets });

@@ -6,3 +6,7 @@ export { spool } from './spool';
 export { advertiseDataFolderUrl, claimDataFolder, readDataFolderOwner, releaseDataFolder, withdrawDataFolderUrl } from './lock';
 export type { DataFolderOwner } from './lock';
 export { KIT_DATABASE, KIT_QUERY_LOG } from './query-log';
+export { SERVER_DEFAULTS, withServerDefaults } from './server-defaults';
+export { MARKER_SHIFT, userPositions } from './progress';
+export type { RunProgress } from './progress';
+export { trailingFormat } from './statement';
