@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { WarehouseError } from '../clickhouse/errors';
 import { isReadOnlyKind, queryKind } from '../clickhouse/sql';
 import type { EmbeddedEngine, EngineSession } from '../engine/engine';
-import { formatParamValue, trailingFormat, withServerDefaults } from '../engine';
+import { formatParamValue, trailingFormat } from '../engine';
 import type { SettingValue } from '../engine/statement';
 import type { AccessLog } from './access-log';
 import { errorBody, FailedBeforeFlush, MIN_RESPONSE_BUFFER_BYTES, sendAnswer } from './answer';
@@ -62,7 +62,7 @@ function openSession(engine: EmbeddedEngine, s: SessionRequest): EngineSession {
 /** Parses a statement without running it (formatQuery); throws the engine's syntax error, positions as in `sql`. */
 async function parseCheck(engine: EmbeddedEngine, sql: string, user: string): Promise<void> {
   try {
-    const r = await engine.execute({ sql: 'SELECT formatQuery({kit_sql:String}) FORMAT Null', params: { kit_sql: formatParamValue(sql) }, settings: withServerDefaults({ readonly: 2 }), database: 'default', user, interface: 'http' });
+    const r = await engine.execute({ sql: 'SELECT formatQuery({kit_sql:String}) FORMAT Null', params: { kit_sql: formatParamValue(sql) }, settings: { readonly: 2 }, database: 'default', user, interface: 'http' });
     for await (const _ of r.chunks) void _;
   } catch (e) {
     if (e instanceof WarehouseError && e.code === 62) {
@@ -136,7 +136,7 @@ export async function runQuery(ctx: QueryContext, req: IncomingMessage, res: Ser
         `${user}: Cannot execute query in readonly mode. For queries over HTTP, method GET implies readonly. You should use method POST for modifying queries`,
       );
     }
-    const settings: Record<string, SettingValue> = withServerDefaults(p.settings);
+    const settings: Record<string, SettingValue> = { ...p.settings };
     // The engine enforces it too: a GET never writes, whatever the statement hides.
     if (readonly && statementKind !== 'Set' && statementKind !== 'Use' && settings.readonly === undefined) settings.readonly = 2;
     const session = p.session ? openSession(ctx.engine, p.session) : undefined;
@@ -170,6 +170,10 @@ export async function runQuery(ctx: QueryContext, req: IncomingMessage, res: Ser
       signal: controller.signal,
       interface: 'http',
       userAgent,
+    }).catch(async (e: unknown) => {
+      // The engine ran a rewritten statement (INTO OUTFILE, FROM INFILE): a syntax error is reported as the user's statement parses.
+      if (e instanceof WarehouseError && e.code === 62) await parseCheck(ctx.engine, sql, user);
+      throw e;
     });
 
     if (!isInsert && result.format !== format) {

@@ -11,6 +11,7 @@ import { claimDataFolder, readDataFolderOwner, releaseDataFolder } from './lock'
 import { KIT_DATABASE, microsTimestamp, QUERY_LOG_DDL, secondsTimestamp, type QueryLogEntry } from './query-log';
 import { spool, type SpooledData } from './spool';
 import { SYSTEM_QUERY_LOG_VIEW } from './system-query-log';
+import { withServerDefaults } from './server-defaults';
 import { outputClause } from './sql-lexer';
 import { MARKER_SHIFT, readProgress, runMarker, userPositions, type RunProgress } from './progress';
 import { checkSettingName, inlineLogComment, insertFromFile, paramStatements, settingLiteral, trailingFormat, trimStatement, useStatement, type SettingValue } from './statement';
@@ -701,7 +702,7 @@ export class EmbeddedEngine {
   }
 
   private newHandle(): Handle {
-    return { id: this.nextHandleId++, session: new Session(this.dataPath), applied: new Map(), baseline: new Map(), database: undefined, busy: false, settling: undefined };
+    return { id: this.nextHandleId++, session: withServerDefaults(new Session(this.dataPath)), applied: new Map(), baseline: new Map(), database: undefined, busy: false, settling: undefined };
   }
 
   private async takeHandle(): Promise<Handle> {

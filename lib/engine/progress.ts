@@ -47,8 +47,12 @@ export async function readProgress(session: Session, runId: string): Promise<Run
  * which starts with the run marker (and for some checks a further prefix).
  */
 export function userPositions(message: string, shift: number): string {
-  if (shift <= 0) return message;
-  return message.replace(/(failed at position |at position |position )(\d+)/g, (all, lead: string, n: string) => {
+  // clickhouse-server quotes the failing token: "failed at position 1 ('SELEC')" (chDB 26.7 does not);
+  // clients find the error name as the first all-caps word in parentheses, which a bare token would be.
+  const quoted = message.replace(/(failed at position \d+ )\((?!end of query\))([^)']*)\)/g, "$1('$2')");
+  // formatQuery() errors (the endpoint's parse check) count from the start of the checked text already.
+  if (shift <= 0 || /In scope SELECT formatQuery\(/.test(message)) return quoted;
+  return quoted.replace(/(failed at position |at position |position )(\d+)/g, (all, lead: string, n: string) => {
     const p = Number(n) - shift;
     return p >= 1 ? `${lead}${p}` : all;
   });

@@ -3,10 +3,12 @@
  * clickhouse-server's, with the server's value. Measured on chDB 3.4 / ClickHouse 26.7:
  * `SELECT name, value, default FROM system.settings WHERE changed` in a fresh engine lists what
  * clickhouse-local changes on top of the built-in defaults a server starts from (the server's
- * default profile is empty). The endpoint gives every query these values unless the request sets
- * its own, so a client of the endpoint sees a server's behaviour.
+ * default profile is empty). Every Session the engine opens for queries starts with these values,
+ * so a client of the endpoint (and of the engine in-process) sees a server's behaviour; they are the
+ * built-in defaults, so `SET x = DEFAULT` and system.settings `changed` agree with a server too.
  */
-import type { SettingValue } from './statement';
+import type { Session } from 'chdb';
+import { settingLiteral, type SettingValue } from './statement';
 
 export const SERVER_DEFAULTS: Readonly<Record<string, SettingValue>> = Object.freeze({
   // clickhouse-local runs `1 + 1` as `SELECT 1 + 1`; a server answers SYNTAX_ERROR (62).
@@ -19,7 +21,12 @@ export const SERVER_DEFAULTS: Readonly<Record<string, SettingValue>> = Object.fr
   output_format_arrow_use_native_writer: 1,
 });
 
-/** The server's values under the request's own settings (the request wins). */
-export function withServerDefaults(settings: Readonly<Record<string, SettingValue>>): Record<string, SettingValue> {
-  return { ...SERVER_DEFAULTS, ...settings };
+const SET_DEFAULTS = Object.entries(SERVER_DEFAULTS)
+  .map(([k, v]) => `SET ${k} = ${settingLiteral(v)}`)
+  .join(';\n');
+
+/** A new Session with the server's defaults set (once, before its first query). */
+export function withServerDefaults(session: Session): Session {
+  session.query(SET_DEFAULTS, 'TSV');
+  return session;
 }
