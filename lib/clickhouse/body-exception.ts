@@ -5,7 +5,7 @@
  * older servers end it with the plain `Code: N. DB::Exception: ...` line. Readers that take raw
  * bytes (Parquet, Arrow) must look for it, or a failed query reads as a corrupt file.
  */
-import { parseClickHouseErrorText } from './errors';
+import { parseClickHouseErrorText } from '../sql';
 
 const MARKER = '__exception__';
 

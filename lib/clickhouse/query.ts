@@ -1,9 +1,8 @@
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import pl from 'nodejs-polars';
 import { exceptionAtEnd } from './body-exception';
-import { toWarehouseError, WarehouseError } from './errors';
 import { clientSecrets, connectionInfo } from './connect';
-import { qualifiedName, quoteIdentifier } from './sql';
+import { qualifiedName, quoteIdentifier, toWarehouseError, WarehouseError } from '../sql';
 
 export type QueryParamValues = Record<string, unknown>;
 

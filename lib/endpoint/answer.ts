@@ -9,7 +9,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { EngineResult, EngineSummary } from '../engine/engine';
+import { emptySummary, type EngineResult, type EngineSummary } from '../engine';
 import { compressWhole, type ResponseEncoding } from './compression';
 import { inBandException } from './errors';
 import type { ProgressHeaders } from './progress-headers';
@@ -127,7 +127,7 @@ async function startBody(res: ServerResponse, o: AnswerOptions, progress: Progre
 }
 
 function partialSummary(startedAt: number): EngineSummary {
-  return { read_rows: 0, read_bytes: 0, written_rows: 0, written_bytes: 0, result_rows: 0, result_bytes: 0, elapsed_ns: Math.round((performance.now() - startedAt) * 1e6) };
+  return emptySummary(Math.round((performance.now() - startedAt) * 1e6));
 }
 
 /** An error answer's body: the text and a newline, compressed when the request allows it. */

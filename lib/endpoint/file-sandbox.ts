@@ -11,7 +11,7 @@
  */
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep, basename, join } from 'node:path';
-import { isPunct, Lexer, upper, type Token } from '../engine/sql-lexer';
+import { isPunct, Lexer, upper, type Token } from '../sql';
 import { EndpointError } from './errors';
 
 // Callee (upper case) -> index of its path argument. `FILE` is the function file(path, ...); the

@@ -6,11 +6,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { WarehouseError } from '../clickhouse/errors';
-import { isReadOnlyKind, queryKind } from '../clickhouse/sql';
-import type { EmbeddedEngine, EngineSession } from '../engine/engine';
-import { formatParamValue, trailingFormat } from '../engine';
-import type { SettingValue } from '../engine/statement';
+import { formatParamValue, isReadOnlyKind, queryKind, trailingFormat, WarehouseError, type SettingValue } from '../sql';
+import { emptySummary, type EmbeddedEngine, type EngineSession } from '../engine';
 import type { AccessLog } from './access-log';
 import { errorBody, FailedBeforeFlush, MIN_RESPONSE_BUFFER_BYTES, sendAnswer } from './answer';
 import { readCredentials, UserCheck } from './auth';
@@ -204,8 +201,7 @@ export async function runQuery(ctx: QueryContext, req: IncomingMessage, res: Ser
     const base = commonHeaders({ displayName: ctx.displayName, queryId, exceptionTag: tag });
     if (progress?.started) {
       // The status line went out with the first progress header: the code follows as a header.
-      const elapsed = { read_rows: 0, read_bytes: 0, written_rows: 0, written_bytes: 0, result_rows: 0, result_bytes: 0, elapsed_ns: Math.round((performance.now() - started) * 1e6) };
-      progress.fail(info.code, info.text, summaryHeader(elapsed));
+      progress.fail(info.code, info.text, summaryHeader(emptySummary(Math.round((performance.now() - started) * 1e6))));
     } else {
       const body = await errorBody(info.text, encoding, level);
       sendError(res, info.status, info.code, body.body, base, body.encoding);

@@ -3,7 +3,7 @@
  * system.processes by the run marker the engine puts in front of every statement.
  */
 import type { Session } from 'chdb';
-import { quoteString } from '../clickhouse/sql';
+import { quoteString } from '../sql';
 
 export interface RunProgress {
   read_rows: number;

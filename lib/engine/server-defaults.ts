@@ -8,7 +8,7 @@
  * built-in defaults, so `SET x = DEFAULT` and system.settings `changed` agree with a server too.
  */
 import type { Session } from 'chdb';
-import { settingLiteral, type SettingValue } from './statement';
+import { settingLiteral, type SettingValue } from '../sql';
 
 export const SERVER_DEFAULTS: Readonly<Record<string, SettingValue>> = Object.freeze({
   // clickhouse-local runs `1 + 1` as `SELECT 1 + 1`; a server answers SYNTAX_ERROR (62).
