@@ -8,18 +8,12 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { RunProgress } from '../engine';
 import type { ResponseEncoding } from './compression';
 import { ResultWriter } from './response';
 
-/** Progress counters as the server's X-ClickHouse-Progress JSON carries them (strings). */
-export interface ProgressCounters {
-  read_rows: number;
-  read_bytes: number;
-  written_rows: number;
-  written_bytes: number;
-  total_rows_to_read: number;
-  elapsed_ns: number;
-}
+/** Progress counters as the server's X-ClickHouse-Progress JSON carries them (as strings). */
+export type ProgressCounters = RunProgress;
 
 export function progressJson(p: ProgressCounters, extra: Record<string, number> = {}): string {
   const all: Record<string, number> = { ...p, ...extra };

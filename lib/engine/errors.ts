@@ -1,6 +1,6 @@
 /** @file The engine's error type and how chDB's failures map onto ClickHouse's codes. */
 import { parseClickHouseErrorText, WarehouseError } from '../sql';
-import { MARKER_SHIFT, userPositions } from './progress';
+import { MARKER_SHIFT, userPositions } from './run-marker';
 
 /** A failure inside the engine, with ClickHouse's code and name. */
 export class EngineError extends WarehouseError {
