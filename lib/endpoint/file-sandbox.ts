@@ -23,7 +23,11 @@ const PATH_ARGUMENT: Record<string, number> = {
   ICEBERGLOCALCLUSTER: 1,
   DELTALAKELOCAL: 0,
   DELTALAKELOCALCLUSTER: 1,
+  // url('file:///...') reads local files too (measured on chDB 3.4).
+  URL: 0,
+  URLCLUSTER: 1,
 };
+const URL_CALLEES = new Set(['URL', 'URLCLUSTER']);
 
 export class FileSandbox {
   private readonly root: string;
@@ -58,14 +62,17 @@ export class FileSandbox {
       const name = t.type === 'quoted' ? sql.slice(t.start + 1, t.end - 1).toUpperCase() : upper(sql, t);
       const engine = i >= 2 && isPunct(sql, tokens[i - 1]!, '=') && upper(sql, tokens[i - 2]!) === 'ENGINE';
       let index: number | undefined;
-      if (engine) index = name === 'FILE' ? 1 : name === 'ICEBERGLOCAL' || name === 'DELTALAKELOCAL' ? 0 : undefined;
+      if (engine) index = name === 'FILE' ? 1 : name === 'ICEBERGLOCAL' || name === 'DELTALAKELOCAL' || name === 'URL' ? 0 : undefined;
       else if (name === 'FILE' && i >= 2 && upper(sql, tokens[i - 2]!) === 'SOURCE') index = -1;
       else index = PATH_ARGUMENT[name];
       if (index === undefined) continue;
       const args = argumentsOf(sql, tokens, i + 1);
       const paths = index === -1 ? dictionaryPaths(sql, args) : args[index] ? [args[index]!] : [];
       for (const arg of paths) {
-        const path = this.pathText(sql, arg, params);
+        const text = this.pathText(sql, arg, params);
+        // A URL is a local path only with the file: scheme.
+        const path = text !== undefined && URL_CALLEES.has(name) ? localPathOfUrl(text) : text;
+        if (path === null) continue;
         if (path === undefined) {
           return new EndpointError('PATH_ACCESS_DENIED', `The path given to ${sql.slice(t.start, t.end)}() must be a string literal or a query parameter, so that it can be checked against the user files folder ${this.root}/`);
         }
@@ -95,6 +102,17 @@ export class FileSandbox {
     const rel = relative(this.root, real);
     const inside = rel === '' || (!rel.startsWith('..') && !isAbsolute(rel) && !rel.split(sep).includes('..'));
     return inside ? undefined : absolute;
+  }
+}
+
+/** The local path a `file:` URL names; null for any other URL. */
+function localPathOfUrl(url: string): string | null {
+  const m = /^file:(?:\/\/[^/]*)?(\/.*)$/i.exec(url.trim());
+  if (!m) return /^file:/i.test(url.trim()) ? url.trim().slice(5) : null;
+  try {
+    return decodeURIComponent(m[1]!);
+  } catch {
+    return m[1]!;
   }
 }
 

@@ -438,10 +438,15 @@ describe('10. local files stay inside user_files_path', () => {
       "SELECT * FROM file('../../.env', 'LineAsString')",
       "SELECT * FROM file('/etc/*', 'LineAsString')",
       "SELECT * FROM icebergLocal('/tmp/conformance-iceberg')",
+      "SELECT file('/etc/hostname')",
     ]) {
       const a = await send(q(sql));
       expect(a.headers['x-clickhouse-exception-code'], sql).toBe('481');
     }
+    // A server has no file: scheme in url() at all; the endpoint's engine has, and confines it (481).
+    const viaUrl = await send(q("SELECT * FROM url('file:///etc/hostname', 'LineAsString')"));
+    expect(viaUrl.status).not.toBe(200);
+    expect(viaUrl.headers['x-clickhouse-exception-code']).toMatch(/^\d+$/);
     const write = await post("INSERT INTO FUNCTION file('/tmp/conformance-escape.csv', 'CSV', 'a UInt8') SELECT 1");
     expect(write.headers['x-clickhouse-exception-code']).toBe('481');
     const engine = await post("CREATE TABLE conf_file_engine (a String) ENGINE = File(LineAsString, '/etc/hostname')");
