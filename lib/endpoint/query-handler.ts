@@ -59,7 +59,7 @@ function openSession(engine: EmbeddedEngine, s: SessionRequest): EngineSession {
 /** Parses a statement without running it (formatQuery); throws the engine's syntax error, positions as in `sql`. */
 async function parseCheck(engine: EmbeddedEngine, sql: string, user: string): Promise<void> {
   try {
-    const r = await engine.execute({ sql: 'SELECT formatQuery({kit_sql:String}) FORMAT Null', params: { kit_sql: formatParamValue(sql) }, settings: { readonly: 2 }, database: 'default', user, interface: 'http' });
+    const r = await engine.execute({ sql: 'SELECT formatQuery({kit_sql:String}) FORMAT Null', params: { kit_sql: formatParamValue(sql) }, settings: { readonly: 2, log_comment: 'kit:endpoint-parse-check' }, database: 'default', user, interface: 'http' });
     for await (const _ of r.chunks) void _;
   } catch (e) {
     if (e instanceof WarehouseError && e.code === 62) {
@@ -70,7 +70,8 @@ async function parseCheck(engine: EmbeddedEngine, sql: string, user: string): Pr
   }
 }
 
-function hasBody(req: IncomingMessage): boolean {
+/** True when the request announces a body (Content-Length > 0, or chunked). */
+export function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return (length !== undefined && length !== '0') || /chunked/i.test(req.headers['transfer-encoding'] ?? '');
 }

@@ -15,7 +15,7 @@ import { UserCheck } from './auth';
 import { EndpointConfigError } from './errors';
 import { FileSandbox } from './file-sandbox';
 import { endpointFlags, endpointPaths } from './paths';
-import { runQuery, type QueryContext } from './query-handler';
+import { hasBody, runQuery, type QueryContext } from './query-handler';
 
 export interface EndpointOptions {
   /** Address to bind (default CLICKHOUSE_HTTP_HOST, 127.0.0.1). */
@@ -200,9 +200,4 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
 
 function okText(res: ServerResponse): void {
   res.writeHead(200, { 'Content-Type': 'text/html; charset=UTF-8', 'Content-Length': '4' }).end('Ok.\n');
-}
-
-function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  return (length !== undefined && length !== '0') || /chunked/i.test(req.headers['transfer-encoding'] ?? '');
 }
