@@ -9,7 +9,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { emptySummary, type EngineResult, type EngineSummary } from '../engine';
+import { emptySummary, type EngineResult, type EngineSummary, type RunProgress } from '../engine';
 import { compressWhole, type ResponseEncoding } from './compression';
 import { inBandException } from './errors';
 import type { ProgressHeaders } from './progress-headers';
@@ -29,6 +29,8 @@ export interface AnswerOptions {
   /** send_progress_in_http_headers=1: the progress lines, started before the query. */
   progress: ProgressHeaders | undefined;
   startedAt: number;
+  /** The running query's counters, for the summary sent at the first flush of a long result. */
+  progressNow?: () => Promise<RunProgress | undefined>;
   /** Turns a failure into clickhouse-server's text form and code. */
   describe: (e: unknown) => { code: number; status: number; text: string };
 }
@@ -71,7 +73,7 @@ export async function sendAnswer(res: ServerResponse, result: EngineResult, o: A
       heldBytes += chunk.length;
       if (!o.waitEnd && heldBytes >= o.bufferBytes) {
         // The first flush: status and headers now, with the counters known so far.
-        writer = await startBody(res, o, progress, partialSummary(o.startedAt));
+        writer = await startBody(res, o, progress, await partialSummary(o));
         for (const c of held.splice(0)) await writer.write(c);
       }
     }
@@ -117,7 +119,7 @@ export async function sendAnswer(res: ServerResponse, result: EngineResult, o: A
   return { code: 0, resultBytes: body.length, writtenRows: summary.written_rows };
 }
 
-async function startBody(res: ServerResponse, o: AnswerOptions, progress: ProgressHeaders | undefined, summary: EngineSummary): Promise<ResultWriter> {
+async function startBody(res: ServerResponse, o: AnswerOptions, progress: ProgressHeaders | undefined, summary: EngineSummary & { total_rows_to_read?: number }): Promise<ResultWriter> {
   const headers: Record<string, string> = { ...o.headers, 'X-ClickHouse-Summary': summaryHeader(summary) };
   if (o.encoding) headers['Content-Encoding'] = o.encoding;
   if (progress && !progress.started) await progress.stop();
@@ -126,8 +128,12 @@ async function startBody(res: ServerResponse, o: AnswerOptions, progress: Progre
   return new ResultWriter(res, o.encoding, o.level);
 }
 
-function partialSummary(startedAt: number): EngineSummary {
-  return emptySummary(Math.round((performance.now() - startedAt) * 1e6));
+/** The counters so far, as the server's summary at its first flush has them. */
+async function partialSummary(o: AnswerOptions): Promise<EngineSummary & { total_rows_to_read?: number }> {
+  const s = emptySummary(Math.round((performance.now() - o.startedAt) * 1e6));
+  const p = await o.progressNow?.().catch(() => undefined);
+  if (!p) return s;
+  return { ...s, read_rows: p.read_rows, read_bytes: p.read_bytes, written_rows: p.written_rows, written_bytes: p.written_bytes, total_rows_to_read: p.total_rows_to_read };
 }
 
 /** An error answer's body: the text and a newline, compressed when the request allows it. */

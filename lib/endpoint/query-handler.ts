@@ -187,6 +187,7 @@ export async function runQuery(ctx: QueryContext, req: IncomingMessage, res: Ser
       waitEnd: p.waitEndOfQuery,
       progress,
       startedAt: started,
+      progressNow: () => ctx.engine.progress(runId),
       describe: (e) => errorInfo(e, ctx.version, user),
     });
     answered = true;

@@ -36,13 +36,13 @@ export function contentTypeFor(format: string, jsonArrayOfRows = false): string 
 }
 
 /** X-ClickHouse-Summary: the progress counters as JSON strings, as clickhouse-server sends them. */
-export function summaryHeader(s: EngineSummary): string {
+export function summaryHeader(s: EngineSummary & { total_rows_to_read?: number }): string {
   return JSON.stringify({
     read_rows: String(s.read_rows),
     read_bytes: String(s.read_bytes),
     written_rows: String(s.written_rows),
     written_bytes: String(s.written_bytes),
-    total_rows_to_read: String(s.read_rows),
+    total_rows_to_read: String(s.total_rows_to_read ?? s.read_rows),
     result_rows: String(s.result_rows),
     result_bytes: String(s.result_bytes),
     elapsed_ns: String(s.elapsed_ns),

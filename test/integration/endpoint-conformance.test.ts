@@ -288,6 +288,14 @@ describe('5. X-ClickHouse-Summary', () => {
     expect(s.written_rows).toBe('0');
   });
 
+  it('a long result: the summary holds the progress at the first flush', async () => {
+    const a = await send(q('SELECT number FROM numbers(5000000)'));
+    expect(a.status).toBe(200);
+    const s = JSON.parse(a.headers['x-clickhouse-summary']!) as Record<string, string>;
+    expect(Number(s.read_rows)).toBeGreaterThan(0);
+    expect(s.total_rows_to_read).toBe('5000000');
+  });
+
   it('an INSERT with data reports its written rows', async () => {
     const table = `conf_sum_${uid()}`;
     await post(`CREATE TABLE ${table} (record UInt32) ENGINE = Memory`);
