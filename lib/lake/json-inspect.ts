@@ -1,0 +1,110 @@
+/**
+ * @file What NDJSON lake objects (or a table's JSON column) hold: the paths ClickHouse finds with
+ * the types it infers per value, the line counts, and the lines that do not parse.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import { queryOne, queryRows, quoteIdentifier, tableSql } from '../clickhouse';
+import type { TableRef } from '../clickhouse';
+import { ensureLakeCollection } from './collection';
+import { engineRejectMessage, rejectReasonSql } from './json-rejects';
+import type { JsonReject } from './json-rejects';
+import { jsonTypeSql, linesSql, OBJECT_KEY_SQL, shadowedSql } from './json-source';
+import type { JsonSource, JsonSourceOptions } from './json-source';
+
+/** Type alias (not an interface), so lists go straight into showTable. */
+export type JsonPathType = {
+  path: string;
+  /** The type ClickHouse inferred (or a typed path's declared type). */
+  type: string;
+  /** Rows where the path holds a value of this type. */
+  rows: number;
+};
+
+/** Where JSON values come from: NDJSON objects in place, or a table's JSON column. */
+export type JsonValues = JsonSource | { table: TableRef; column: string };
+
+function fromOf(values: JsonValues): { sql: string; params: Record<string, string>; column: string } {
+  return 'sql' in values ? { sql: values.sql, params: { ...values.params }, column: 'payload' } : { sql: tableSql(values.table), params: {}, column: quoteIdentifier(values.column) };
+}
+
+/**
+ * Every path with every type it holds and in how many rows (`JSONAllPathsWithTypes`): a path
+ * listed with two types is type drift, e.g. a price sent as a number and as a string.
+ */
+export async function jsonPathTypes(client: ClickHouseClient, values: JsonValues): Promise<JsonPathType[]> {
+  if ('sql' in values) await ensureLakeCollection(client);
+  const from = fromOf(values);
+  const rows = await queryRows<{ path: string; type: string; rows: string }>(
+    client,
+    `SELECT pt.1 AS path, pt.2 AS type, count() AS rows FROM (SELECT arrayJoin(JSONAllPathsWithTypes(${from.column})) AS pt FROM ${from.sql}) GROUP BY path, type ORDER BY path, type`,
+    from.params,
+    { logComment: 'kit:lake' },
+  );
+  return rows.map((r) => ({ path: r.path, type: r.type, rows: Number(r.rows) }));
+}
+
+export type JsonLineCounts = {
+  objects: number;
+  lines: number;
+  /** Lines that parse as the source's JSON type. */
+  valid: number;
+  rejected: number;
+};
+
+/** Objects, lines, and how many lines parse, over NDJSON objects in place. */
+export async function jsonLineCounts(client: ClickHouseClient, options: JsonSourceOptions): Promise<JsonLineCounts> {
+  await ensureLakeCollection(client);
+  const lines = linesSql(options.path);
+  const r = await queryOne<{ objects: string; lines: string; valid: string }>(
+    client,
+    `SELECT uniqExact(_path) AS objects, count() AS lines,
+            countIf(isNotNull(accurateCastOrNull(line, {json_type:String})) AND NOT ${shadowedSql(options.typedPaths, 'line')}) AS valid
+     FROM ${lines.sql}`,
+    { ...lines.params, json_type: jsonTypeSql(options) },
+    { logComment: 'kit:lake' },
+  );
+  const total = Number(r?.lines ?? 0);
+  const valid = Number(r?.valid ?? 0);
+  return { objects: Number(r?.objects ?? 0), lines: total, valid, rejected: total - valid };
+}
+
+export interface JsonRejectOptions extends JsonSourceOptions {
+  /** At most this many rejects (default 1000), in object and line order. */
+  limit?: number;
+  /** Add ClickHouse's own parse message to the first this many (default 20; one query each). */
+  engineMessages?: number;
+}
+
+/**
+ * The lines of NDJSON objects that do not parse as the source's JSON type, with object, 1-based
+ * line and reason: exactly the lines `jsonSource` leaves out.
+ */
+export async function jsonLineRejects(client: ClickHouseClient, options: JsonRejectOptions): Promise<JsonReject[]> {
+  await ensureLakeCollection(client);
+  const lines = linesSql(options.path);
+  const jsonType = jsonTypeSql(options);
+  const params: Record<string, string> = { ...lines.params, json_type: jsonType };
+  const reason = rejectReasonSql(options.typedPaths, params, 'rj');
+  const limit = options.limit ?? 1000;
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a whole number >= 1 (got ${String(limit)}).`);
+  const rows = await queryRows<{ object: string; line: string; reason: string; raw: string }>(
+    client,
+    `SELECT object, line_no AS line, ${reason} AS reason, raw FROM
+       (SELECT ${OBJECT_KEY_SQL} AS object, _row_number + 1 AS line_no, line AS raw FROM ${lines.sql}
+        WHERE isNull(accurateCastOrNull(raw, {json_type:String})) OR ${shadowedSql(options.typedPaths, 'raw')})
+     ORDER BY object, line LIMIT ${limit}`,
+    params,
+    { logComment: 'kit:lake' },
+  );
+  const out = rows.map((r) => ({ object: r.object, line: Number(r.line), reason: r.reason, raw: r.raw }));
+  await addEngineMessages(client, out, jsonType, options.engineMessages ?? 20);
+  return out;
+}
+
+/** Appends ClickHouse's parse message to the reasons of the first `n` line rejects. */
+export async function addEngineMessages(client: ClickHouseClient, rejects: JsonReject[], jsonType: string, n: number): Promise<void> {
+  for (const r of rejects.filter((x) => x.line > 0).slice(0, n)) {
+    const message = await engineRejectMessage(client, r.raw, jsonType);
+    if (message !== undefined) r.reason = `${r.reason} — ClickHouse: ${message}`;
+  }
+}
