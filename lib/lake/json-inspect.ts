@@ -108,3 +108,38 @@ export async function addEngineMessages(client: ClickHouseClient, rejects: JsonR
     if (message !== undefined) r.reason = `${r.reason} — ClickHouse: ${message}`;
   }
 }
+
+export type JsonTableFootprint = {
+  table: string;
+  /** The payload column's type (typed paths, max_dynamic_paths). */
+  payload_type: string;
+  rows: number;
+  parts: number;
+  bytes_on_disk: number;
+  compressed_bytes: number;
+  uncompressed_bytes: number;
+};
+
+/** What a JSON column table takes on disk (active parts), next to its payload type. */
+export async function jsonTableFootprint(client: ClickHouseClient, table: TableRef): Promise<JsonTableFootprint> {
+  const db = typeof table === 'string' ? undefined : table.database;
+  const name = typeof table === 'string' ? table : table.table;
+  const column = (await queryRows<{ name: string; type: string }>(client, `DESCRIBE TABLE ${tableSql(table)}`)).find((c) => c.name === 'payload');
+  const r = await queryOne<Record<string, string>>(
+    client,
+    `SELECT count() AS parts, sum(rows) AS rows, sum(bytes_on_disk) AS bytes_on_disk, sum(data_compressed_bytes) AS compressed_bytes,
+            sum(data_uncompressed_bytes) AS uncompressed_bytes
+     FROM system.parts WHERE active AND database = ${db === undefined ? 'currentDatabase()' : '{db:String}'} AND table = {name:String}`,
+    db === undefined ? { name } : { db, name },
+    { logComment: 'kit:lake' },
+  );
+  return {
+    table: name,
+    payload_type: column?.type ?? '',
+    rows: Number(r?.rows ?? 0),
+    parts: Number(r?.parts ?? 0),
+    bytes_on_disk: Number(r?.bytes_on_disk ?? 0),
+    compressed_bytes: Number(r?.compressed_bytes ?? 0),
+    uncompressed_bytes: Number(r?.uncompressed_bytes ?? 0),
+  };
+}
