@@ -120,5 +120,9 @@ function castTarget(type: string): string {
  */
 export function jsonPathSql(column: string, path: string, type?: string): string {
   const expr = `${quoteIdentifier(column)}.${quoteIdentifier(checkJsonPath(path))}`;
-  return type === undefined ? expr : `accurateCastOrNull(${expr}, ${quoteString(castTarget(type))})`;
+  if (type === undefined) return expr;
+  const target = castTarget(type);
+  // Arrays, maps, tuples and objects cannot be Nullable: a plain CAST (a value that does not convert fails the query).
+  if (/^(Array|Map|Tuple|JSON|Dynamic|Variant)\b/.test(target)) return `CAST(${expr}, ${quoteString(target)})`;
+  return `accurateCastOrNull(${expr}, ${quoteString(target)})`;
 }
