@@ -3,7 +3,7 @@
  * Lines that do not parse go to a rejects table with object, line and reason; an object that
  * cannot be read at all (not gzip, gone) is one reject with line 0. Nothing is dropped silently
  * and no bad line or object fails the load. Objects already loaded are skipped, so a re-run
- * loads only what is new.
+ * loads only what is new (and retries objects that could not be read).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { command, queryOne, queryRows, tableSql } from '../clickhouse';
@@ -121,13 +121,23 @@ export async function ingestJsonObjects(client: ClickHouseClient, options: JsonI
 
   const objects = await listJsonObjects(client, options.path);
   const reports: JsonObjectReport[] = [];
-  const countOf = async (table: string, key: string): Promise<number> =>
-    Number((await queryOne<{ n: string }>(client, `SELECT count() AS n FROM ${table} WHERE object = {o:String}`, { o: key }))?.n ?? 0);
+  // Loaded before: rows or line rejects of the object exist. An object that failed as a whole
+  // (only its line-0 reject) is tried again: it may have been fixed at the source.
+  const loadedBefore = async (key: string): Promise<boolean> =>
+    Number(
+      (
+        await queryOne<{ n: string }>(
+          client,
+          `SELECT (SELECT count() FROM ${target} WHERE object = {o:String}) + (SELECT count() FROM ${rejects} WHERE object = {o:String} AND line > 0) AS n`,
+          { o: key },
+        )
+      )?.n ?? 0,
+    ) > 0;
 
   for (const [i, { key }] of objects.entries()) {
     const t0 = performance.now();
     let report: JsonObjectReport;
-    if ((await countOf(target, key)) + (await countOf(rejects, key)) > 0) {
+    if (await loadedBefore(key)) {
       report = { object: key, status: 'skipped', rows: 0, rejected: 0, seconds: 0 };
     } else {
       report = await loadObject(client, key, target, rejects, jsonType, typeOptions);
@@ -167,6 +177,8 @@ async function loadObject(client: ClickHouseClient, key: string, target: string,
   const reason = rejectReasonSql(typeOptions.typedPaths, params, 'rj');
   const shadowed = shadowedSql(typeOptions.typedPaths, 'raw');
   const parsed = `SELECT _row_number + 1 AS line_no, line AS raw, accurateCastOrNull(line, {json_type:String}) AS j FROM ${lines.sql}`;
+  const failedBefore = await queryOne<{ n: string }>(client, `SELECT count() AS n FROM ${rejects} WHERE object = {o:String} AND line = 0`, { o: key });
+  if (Number(failedBefore?.n ?? 0) > 0) await command(client, `DELETE FROM ${rejects} WHERE object = {o:String} AND line = 0`, { o: key }, { logComment: 'kit:lake' });
   try {
     await command(client, `INSERT INTO ${target} (object, line, payload) SELECT {o:String}, line_no, assumeNotNull(j) FROM (${parsed}) WHERE j IS NOT NULL AND NOT ${shadowed}`, params, {
       logComment: 'kit:lake',
