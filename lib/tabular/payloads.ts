@@ -59,7 +59,8 @@ const CRASH_SIGNALS = ['SIGABRT', 'SIGSEGV', 'OutOfMemory', 'ANR'];
 const REFUND_REASONS = ['damaged', 'late_delivery', 'wrong_size', 'not_as_described', 'changed_mind'];
 
 function checkSpec(spec: PayloadSpec): Required<PayloadSpec> {
-  const s = { ...DEFAULTS, ...spec };
+  // An option given as undefined takes its default.
+  const s = { ...DEFAULTS, ...Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined)) } as Required<PayloadSpec>;
   if (!/^\d{4}-\d{2}-\d{2}$/.test(s.start) || Number.isNaN(Date.parse(`${s.start}T00:00:00Z`))) {
     throw new TabularInputError(`start must be a date YYYY-MM-DD, got ${JSON.stringify(spec.start)}.`);
   }

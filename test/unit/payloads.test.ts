@@ -9,6 +9,7 @@ describe('raw event payloads', () => {
     expect(generatePayloadDay({ seed: 's', days: 2, eventsPerDay: 300 }, 1)).toEqual(a[1]);
     expect(generatePayloadDay({ seed: 't', days: 2, eventsPerDay: 300 }, 1).lines).not.toEqual(a[1]!.lines);
     expect(a.map((d) => d.day)).toEqual(['2025-01-01', '2025-01-02']);
+    expect([...generatePayloads({ seed: 's', days: 2, eventsPerDay: 300, start: undefined })]).toEqual(a);
   });
 
   it('look like clickstream and webhook data: nested objects, keys by type, arrays, drift, and the broken lines they list', () => {
