@@ -88,6 +88,15 @@ export function lakeJsonSuite(name: string, open: () => Promise<LakeJsonTarget>)
       expect(rejects[0]!.reason).toContain('ClickHouse: ');
     });
 
+    it('keeps exact line numbers in an object large enough to be parsed in several chunks (~20 MB of lines)', async () => {
+      const [big] = [...generatePayloads({ seed: `big-${name}`, start: '2025-06-01', days: 1, eventsPerDay: 60_000, malformedRate: 0.001 })];
+      expect(big!.lines.reduce((s, l) => s + l.length + 1, 0)).toBeGreaterThan(2 * 10 * 1024 * 1024 * 0.9);
+      await writeJsonLines(s3, [big!], { prefix: `${prefix}big/` });
+      const rejects = await jsonLineRejects(client, { path: `${prefix}big/**.ndjson.gz`, engineMessages: 0 });
+      expect(rejects.map((r) => r.line)).toEqual(big!.malformed);
+      expect(rejects.map((r) => r.raw)).toEqual(big!.malformed.map((n) => big!.lines[n - 1]));
+    });
+
     it('lists the paths with the types ClickHouse infers, drift included, and reads nested paths with explicit types', async () => {
       const src = jsonSource({ path: `${events}**.ndjson.gz` });
       const types = await jsonPathTypes(client, src);
