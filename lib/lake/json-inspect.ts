@@ -118,6 +118,10 @@ export type JsonTableFootprint = {
   bytes_on_disk: number;
   compressed_bytes: number;
   uncompressed_bytes: number;
+  /** Distinct paths stored as their own subcolumns in some part (at most max_dynamic_paths per part). */
+  dynamic_paths: number;
+  /** Distinct paths that did not fit and share one column (slower to read one path from). */
+  shared_paths: number;
 };
 
 /** What a JSON column table takes on disk (active parts), next to its payload type. */
@@ -133,6 +137,12 @@ export async function jsonTableFootprint(client: ClickHouseClient, table: TableR
     db === undefined ? { name } : { db, name },
     { logComment: 'kit:lake' },
   );
+  const paths = await queryOne<{ d: string; s: string }>(
+    client,
+    `SELECT length(groupUniqArrayArray(JSONDynamicPaths(payload))) AS d, length(groupUniqArrayArray(JSONSharedDataPaths(payload))) AS s FROM ${tableSql(table)}`,
+    undefined,
+    { logComment: 'kit:lake' },
+  );
   return {
     table: name,
     payload_type: column?.type ?? '',
@@ -141,5 +151,7 @@ export async function jsonTableFootprint(client: ClickHouseClient, table: TableR
     bytes_on_disk: Number(r?.bytes_on_disk ?? 0),
     compressed_bytes: Number(r?.compressed_bytes ?? 0),
     uncompressed_bytes: Number(r?.uncompressed_bytes ?? 0),
+    dynamic_paths: Number(paths?.d ?? 0),
+    shared_paths: Number(paths?.s ?? 0),
   };
 }

@@ -13,6 +13,7 @@ import {
   jsonPathSql,
   jsonPathTypes,
   jsonSource,
+  jsonTableFootprint,
   LakeError,
   listJsonObjects,
   writeJsonLines,
@@ -145,6 +146,12 @@ export function lakeJsonSuite(name: string, open: () => Promise<LakeJsonTarget>)
       expect(typed.rows).toBe(plain.rows);
       expect(typed.rejected).toBe(plain.rejected);
       expect(typed.jsonType).toContain('max_dynamic_paths=32');
+      const [fp, fpTyped] = [await jsonTableFootprint(client, table), await jsonTableFootprint(client, `${table}_typed`)];
+      expect([fp.rows, fpTyped.rows]).toEqual([plain.rows, plain.rows]);
+      expect(fp.bytes_on_disk).toBeGreaterThan(0);
+      expect(fpTyped.payload_type).toContain('`user.id` UInt64');
+      expect(fp.shared_paths).toBe(0);
+      expect(fpTyped.dynamic_paths).toBeLessThanOrEqual(32);
       const declared = await jsonPathTypes(client, { table: `${table}_typed`, column: 'payload' });
       expect(declared.filter((x) => x.path === 'context.geo.country').map((x) => x.type)).toEqual(['LowCardinality(String)']);
       expect(declared.filter((x) => x.path === 'ts').map((x) => x.type)).toEqual(["DateTime64(3, 'UTC')"]);
