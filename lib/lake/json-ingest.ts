@@ -77,7 +77,12 @@ async function ensureTables(client: ClickHouseClient, target: string, rejects: s
     undefined,
     { logComment: 'kit:lake' },
   );
-  const declared = (await queryRows<{ name: string; type: string }>(client, `DESCRIBE TABLE ${target}`)).find((c) => c.name === 'payload');
+  const columns = await queryRows<{ name: string; type: string }>(client, `DESCRIBE TABLE ${target}`);
+  const names = columns.map((c) => c.name);
+  if (!['object', 'line', 'payload'].every((n) => names.includes(n))) {
+    throw new LakeError(`${target} exists with columns ${names.join(', ')}; a JSON load needs (object, line, payload). Load into another table, or pass replace: true to rebuild it.`);
+  }
+  const declared = columns.find((c) => c.name === 'payload');
   const wanted = await queryOne<{ t: string }>(client, 'SELECT toTypeName(CAST(\'{}\', {type:String})) AS t', { type: jsonType });
   if (declared && wanted && declared.type !== wanted.t) {
     throw new LakeError(`${target} exists with payload ${declared.type}, not ${wanted.t}. Pass replace: true to rebuild it, or load into another table.`);

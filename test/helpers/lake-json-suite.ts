@@ -273,8 +273,18 @@ export function lakeJsonSuite(name: string, open: () => Promise<LakeJsonTarget>)
         await expect(ingestJsonObjects(client, { path: `${events}**.ndjson.gz`, table: `x_${run}`, typedPaths: { 'a..b': 'UInt8' } })).rejects.toThrow(/not a JSON path/);
         await expect(ingestJsonObjects(client, { path: `${events}**.ndjson.gz`, table: `x_${run}`, typedPaths: { a: 'Strin' } })).rejects.toThrow(/not valid/);
         await expect(ingestJsonObjects(client, { path: `${events}**.ndjson.gz`, table: `x_${run}`, maxDynamicPaths: -1 })).rejects.toThrow(/maxDynamicPaths/);
-        await expect(ingestJsonObjects(client, { path: `${events}**.ndjson.gz`, table, typedPaths: { id: 'UInt64' } })).rejects.toThrow(LakeError);
-        await expect(ingestJsonObjects(client, { path: `${events}**.ndjson.gz`, table, typedPaths: { id: 'UInt64' } })).rejects.toThrow(/replace: true/);
+        await command(client, `CREATE TABLE IF NOT EXISTS plain_${run} (object LowCardinality(String), line UInt64, payload JSON) ENGINE = MergeTree ORDER BY (object, line)`);
+        await expect(ingestJsonObjects(client, { path: `${events}**.ndjson.gz`, table: `plain_${run}`, typedPaths: { id: 'UInt64' } })).rejects.toThrow(LakeError);
+        await expect(ingestJsonObjects(client, { path: `${events}**.ndjson.gz`, table: `plain_${run}`, typedPaths: { id: 'UInt64' } })).rejects.toThrow(
+          /exists with payload JSON, not JSON\(id UInt64\)\. Pass replace: true/,
+        );
+        expect(Number((await queryOne<{ n: string }>(client, `SELECT count() AS n FROM plain_${run}`))!.n)).toBe(0);
+        await command(client, `DROP TABLE plain_${run}`);
+        await command(client, `DROP TABLE IF EXISTS plain_${run}_rejects`);
+        await command(client, `CREATE TABLE IF NOT EXISTS other_${run} (id UInt64) ENGINE = MergeTree ORDER BY id`);
+        await expect(ingestJsonObjects(client, { path: `${events}**.ndjson.gz`, table: `other_${run}` })).rejects.toThrow(/exists with columns id; a JSON load needs \(object, line, payload\)/);
+        await command(client, `DROP TABLE other_${run}`);
+        await command(client, `DROP TABLE IF EXISTS other_${run}_rejects`);
         await expect(writeJsonLines(s3, [{ day: '2025-13', lines: [] }], { prefix: bad })).rejects.toThrow(/YYYY-MM-DD/);
         await expect(writeJsonLines(s3, [{ day: '2025-01-01', lines: ['{"a":\n1}'] }], { prefix: bad })).rejects.toThrow(/contains a newline/);
       });
