@@ -4,8 +4,8 @@
  * included: the lake keeps what arrived; reading decides what is valid.
  */
 import { gzipSync } from 'node:zlib';
-import type { KitS3 } from '../s3/client';
-import { putObject } from '../s3/objects';
+import { putObject } from '../s3';
+import type { KitS3 } from '../s3';
 import { LakeError } from './errors';
 import { checkLakePath } from './source';
 
