@@ -13,6 +13,7 @@ import { rawEventsPrefix, writeJsonLines } from '../../lib/lake';
 import { progress, showTable } from '../../lib/notebook';
 import { createS3Client, ensureBucket } from '../../lib/s3';
 import { generatePayloads } from '../../lib/tabular';
+import { numberArg } from '../cli-args';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -40,13 +41,6 @@ async function main(): Promise<void> {
   } finally {
     s3.client.destroy();
   }
-}
-
-function numberArg(v: string | undefined, name: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v.replace(/_/g, ''));
-  if (!Number.isFinite(n)) throw new Error(`${name} expects a number, got "${v}".`);
-  return n;
 }
 
 main().catch((e: unknown) => {
