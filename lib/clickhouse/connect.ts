@@ -18,6 +18,8 @@ export interface ConnectionInfo {
   dataPath: string | undefined;
   database: string;
   user: string;
+  /** CLICKHOUSE_CLUSTER: the cluster the kit's DDL spans, if any. */
+  cluster: string | undefined;
 }
 
 export interface ConnectOptions {
@@ -82,7 +84,7 @@ export function connect(options: ConnectOptions = {}): ClickHouseClient {
             log,
             request_timeout,
           });
-    infos.set(client, { mode: local ? 'local-endpoint' : 'server', url, dataPath: undefined, database, user: ch.user });
+    infos.set(client, { mode: local ? 'local-endpoint' : 'server', url, dataPath: undefined, database, user: ch.user, cluster: ch.cluster });
     secrets.set(client, secretsOf(config));
     return client;
   }
@@ -94,7 +96,7 @@ export function connect(options: ConnectOptions = {}): ClickHouseClient {
     clickhouse_settings,
     log: { level: options.logLevel ?? ClickHouseLogLevel.OFF },
   });
-  infos.set(client, { mode: 'embedded', url: undefined, dataPath: ch.dataPath, database, user: ch.user });
+  infos.set(client, { mode: 'embedded', url: undefined, dataPath: ch.dataPath, database, user: ch.user, cluster: ch.cluster });
   secrets.set(client, secretsOf(config));
   return client;
 }

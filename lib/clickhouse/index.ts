@@ -5,3 +5,4 @@ export type { FrameOptions, QueryOptions, QueryParamValues, TableRef } from './q
 export { InvalidIdentifierError, isReadOnlyKind, qualifiedName, queryKind, quoteIdentifier, quoteString } from './sql';
 export type { QueryKind } from './sql';
 export { excerpt, parseClickHouseErrorText, toWarehouseError, WarehouseError, WarehouseLockedError } from './errors';
+export { clusterOf, createDistributedSql, distributedEngineSql, LOCAL_TABLE_SUFFIX, localTableName, mergeTreeEngineSql, onClusterSql, REPLICA_NAME, REPLICA_PATH, systemTableSql } from './cluster';
