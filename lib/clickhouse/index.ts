@@ -1,4 +1,4 @@
-export { connect, connectionInfo, defaultEngineConfig, engineOptionsFor, KIT_CLIENT_SETTINGS } from './connect';
+export { CLUSTER_CLIENT_SETTINGS, connect, connectionInfo, defaultEngineConfig, engineOptionsFor, KIT_CLIENT_SETTINGS } from './connect';
 export type { ConnectionInfo, ConnectionMode, ConnectOptions } from './connect';
 export { command, decimalsAsFloat, ensureDatabase, insertRows, queryFrame, queryOne, queryRows, serverVersion, tableSql } from './query';
 export type { FrameOptions, QueryOptions, QueryParamValues, TableRef } from './query';
