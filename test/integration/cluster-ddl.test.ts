@@ -6,6 +6,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { command, connect, queryOne, queryRows, quoteIdentifier } from '../../lib/clickhouse';
 import { findProjectRoot, loadConfig, type KitConfig } from '../../lib/config';
+import { createS3Table, ingestIntoMergeTree } from '../../lib/lake';
+import { tableSizes } from '../../lib/observability';
 import { createS3Client, deleteByPrefix, type KitS3 } from '../../lib/s3';
 import {
   bootstrapRetail,
@@ -205,6 +207,32 @@ describe('the kit unchanged on a cluster (through the Distributed tables)', () =
     // A re-run adds nothing (deduplication tokens pass through the Distributed table).
     const again = await bootstrapRetail(cluster, { database, s3, spec: { seed: 'cluster', events: 4_000, chunkRows: 2_000 }, progress: false });
     expect(again.tables.map((t) => t.rows)).toEqual(report.tables.map((t) => t.rows));
+  });
+
+  it('lake: an S3 table on every node, an ingest into a replicated table behind a Distributed one', async () => {
+    // The Parquet objects the bootstrap staged for events_lake.
+    const path = `lake/${database}/events_lake/*.parquet`;
+    const from = rewrites.statements.length;
+    await createS3Table(cluster, { table: 'cl_lake_view', path, format: 'Parquet' });
+    const viewed = await queryOne<{ n: string }>(single, `SELECT count() AS n FROM ${quoteIdentifier(database)}.cl_lake_view`);
+    expect(Number(viewed?.n)).toBe(4_000);
+    const ingest = await ingestIntoMergeTree(cluster, { source: { path, format: 'Parquet' }, table: 'cl_lake_events', orderBy: ['event_id'] });
+    expect(ingest).toEqual({ rows: 4_000, created: true });
+    expect(await engineOf('cl_lake_events')).toBe(`Distributed('${CLUSTER}', '${database}', 'cl_lake_events_local', rand())`);
+    expect(await engineOf('cl_lake_events_local')).toMatch(/^MergeTree ORDER BY event_id/);
+    const sent = rewrites.statements.slice(from).filter((x) => /^CREATE/.test(x));
+    expect(sent).toHaveLength(3);
+    for (const x of sent) expect(x).toContain(ON_CLUSTER);
+  });
+
+  it('observability: the node a client reaches reports its shard tables (`<name>_local`) and their rows', async () => {
+    const sizes = (await tableSizes(cluster, { database })).toRecords() as Array<{ table: string; engine: string; rows: number | bigint | string }>;
+    const byName = new Map(sizes.map((r) => [r.table, r]));
+    expect(Number(byName.get('events_local')?.rows)).toBe(4_000);
+    expect(Number(byName.get('events_s3_local')?.rows)).toBe(4_000);
+    expect(byName.get('events_local')?.engine).toBe('MergeTree');
+    // Distributed tables hold no parts of their own: not in the MergeTree report.
+    expect(byName.has('events')).toBe(false);
   });
 
   it('vector store: the HNSW index on the shard’s table, search merged over the Distributed table', async () => {
