@@ -175,15 +175,21 @@ describe('compose/config on the embedded engine', () => {
   });
 });
 
+/** A server's config folder in a temporary directory: each target folder a copy of a folder of compose/config. */
+function serverLayout(prefix: string, folders: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  for (const [target, source] of Object.entries(folders)) {
+    mkdirSync(join(dir, target));
+    for (const f of readdirSync(join(sharedDir, source))) copyFileSync(join(sharedDir, source, f), join(dir, target, f));
+  }
+  return dir;
+}
+
 describe('server-only files of compose/config', () => {
   it('parse as ClickHouse configuration: users.d defines `kit` with its password from the environment, loopback and the compose subnet', () => {
     // The server's layout in a temporary folder: config.xml -> users.xml (+ users.d/), conf.d/ = server.d/.
     // clickhouse-local always runs as `default`, so a last users.d file gives it back after users.xml removes it.
-    const dir = mkdtempSync(join(tmpdir(), 'kit-compose-users-'));
-    mkdirSync(join(dir, 'users.d'));
-    mkdirSync(join(dir, 'conf.d'));
-    for (const f of readdirSync(join(sharedDir, 'users.d'))) copyFileSync(join(sharedDir, 'users.d', f), join(dir, 'users.d', f));
-    for (const f of readdirSync(join(sharedDir, 'server.d'))) copyFileSync(join(sharedDir, 'server.d', f), join(dir, 'conf.d', f));
+    const dir = serverLayout('kit-compose-users-', { 'users.d': 'users.d', 'conf.d': 'server.d' });
     writeFileSync(join(dir, 'users.d', 'zz-local-default.xml'), '<clickhouse><users><default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota><access_management>1</access_management></default></users></clickhouse>');
     writeFileSync(join(dir, 'users.xml'), '<clickhouse><profiles><default/></profiles><quotas><default/></quotas><users/></clickhouse>');
     writeFileSync(join(dir, 'config.xml'), `<clickhouse><users_config>${join(dir, 'users.xml')}</users_config></clickhouse>`);
@@ -246,11 +252,7 @@ describe('compose/config/cluster (profile cluster) on the embedded engine', () =
     // A cluster node's layout: config.xml + config.d/ (shared) + conf.d/ (compose/config/cluster). Keeper is
     // replaced by ClickHouse's in-memory test keeper (a last conf.d file): enough to create a replicated
     // table and read its path and replica name (it stays read-only: chDB runs no replication threads).
-    const dir = mkdtempSync(join(tmpdir(), 'kit-compose-cluster-'));
-    mkdirSync(join(dir, 'config.d'));
-    mkdirSync(join(dir, 'conf.d'));
-    for (const f of readdirSync(join(sharedDir, 'config.d'))) copyFileSync(join(sharedDir, 'config.d', f), join(dir, 'config.d', f));
-    for (const f of readdirSync(join(sharedDir, 'cluster'))) copyFileSync(join(sharedDir, 'cluster', f), join(dir, 'conf.d', f));
+    const dir = serverLayout('kit-compose-cluster-', { 'config.d': 'config.d', 'conf.d': 'cluster' });
     writeFileSync(join(dir, 'conf.d', 'zz-test-keeper.xml'), '<clickhouse><zookeeper replace="replace"><implementation>testkeeper</implementation></zookeeper></clickhouse>');
     writeFileSync(join(dir, 'config.xml'), '<clickhouse></clickhouse>');
     const table = createTableStatements(tableTarget('kit_probe', EVENTS, 'local'), { cluster: 'kit' })[0]!.replace(' ON CLUSTER `kit`', '');
