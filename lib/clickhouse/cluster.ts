@@ -7,7 +7,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { connectionInfo } from './connect';
-import { qualifiedName, quoteIdentifier, quoteString } from './sql';
+import { qualifiedName, quoteIdentifier, quoteString } from '../sql';
 
 /** Suffix of the per-shard tables behind a Distributed table. */
 export const LOCAL_TABLE_SUFFIX = '_local';

@@ -1,5 +1,5 @@
 import { createDistributedSql, localTableName, mergeTreeEngineSql, onClusterSql, qualifiedName, quoteIdentifier, quoteString } from '../clickhouse';
-import { LAKE_COLLECTION } from '../lake/collection';
+import { LAKE_COLLECTION } from '../lake';
 import type { TableDef } from './schema';
 import { DEDUPLICATION_WINDOW, S3_STORAGE_POLICY, type TableTarget } from './storage';
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { command, connect, defaultEngineConfig, queryOne, queryRows } from '../../lib/clickhouse';
 import { findProjectRoot, loadConfig } from '../../lib/config';
 import type { KitConfig } from '../../lib/config';
-import { engineEnvironment, S3_DISK_PREFIX } from '../../lib/engine/engine-env';
+import { engineEnvironment, S3_DISK_PREFIX } from '../../lib/engine';
 import { createTableStatements, EVENTS, tableTarget } from '../../lib/tabular';
 import { createS3Client, deleteByPrefix } from '../../lib/s3';
 import type { KitS3 } from '../../lib/s3';
