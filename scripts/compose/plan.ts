@@ -15,6 +15,8 @@ export interface VerifyOptions {
   keepUp: boolean;
   /** Host port of the ClickHouse HTTP interface the host-side tests use. */
   clickhouseHttpPort: number;
+  /** Host port of the cluster entry node's HTTP interface (KIT_DOCKER_CLUSTER_HTTP_PORT_1). */
+  clusterHttpPort: number;
   /** Health wait limit per `up`. */
   healthTimeoutSeconds: number;
   /** Absolute storage/docker folder (removed with forgetData). */
@@ -60,7 +62,7 @@ export function verifyPlan(options: VerifyOptions): Step[] {
     { id: 'up', label: 'start the stack', kind: 'compose', argv: [...profile, 'up', '-d'] },
     { id: 'healthy', label: `services healthy (${services.length})`, kind: 'wait-healthy', argv: [...profile, 'ps', '--all', '--format', 'json'], services },
   ];
-  const url = options.cluster ? `http://127.0.0.1:${CLUSTER_ENTRY.defaultHostPort}` : `http://127.0.0.1:${options.clickhouseHttpPort}`;
+  const url = `http://127.0.0.1:${options.cluster ? options.clusterHttpPort : options.clickhouseHttpPort}`;
   steps.push({
     id: 'test-server',
     label: 'npm run test:server (host)',

@@ -8,12 +8,12 @@
  * Exit 0 when every step passed, 1 when one failed, 2 when there is no Docker here.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../../lib/config';
+import { loadConfig, parseDotenv } from '../../lib/config';
 import { ComposeOutputError, parseComposePs, readiness } from './compose-ps';
 import { imageDigests, parseComposeImages, parseImageInspect, type ImageDigest } from './digests';
-import { composeEnvironment, ONE_SHOT_SERVICES, verifyPlan, type Step, type VerifyOptions } from './plan';
+import { CLUSTER_ENTRY, composeEnvironment, ONE_SHOT_SERVICES, verifyPlan, type Step, type VerifyOptions } from './plan';
 import { renderTable, type StepResult } from './table';
 
 const EXIT_FAILED = 1;
@@ -46,7 +46,7 @@ function run(argv: readonly string[], options: { cwd: string; env?: Record<strin
   });
 }
 
-function parseArgs(argv: string[], root: string): Omit<VerifyOptions, 'clickhouseHttpPort' | 'dockerStorageDir' | 'cleanupImage'> {
+function parseArgs(argv: string[], root: string): Omit<VerifyOptions, 'clickhouseHttpPort' | 'clusterHttpPort' | 'dockerStorageDir' | 'cleanupImage'> {
   const all = readdirSync(join(root, 'notebooks')).filter((f) => f.endsWith('.ipynb')).sort();
   const options = { cluster: false, forgetData: false, keepUp: false, notebooks: all, healthTimeoutSeconds: 600 };
   for (let i = 0; i < argv.length; i++) {
@@ -86,10 +86,14 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
   const root = config.root;
   const composeFile = join(root, 'compose', 'docker-compose.yml');
+  // The ports compose publishes come from .env (or the environment), as compose reads them.
+  const envFile = join(root, '.env');
+  const dotenv = existsSync(envFile) ? parseDotenv(readFileSync(envFile, 'utf8')) : {};
   const cleanupImage = /image:\s*(clickhouse\/clickhouse-server:\S+)/.exec(readFileSync(composeFile, 'utf8'))?.[1] ?? 'clickhouse/clickhouse-server:26.8';
   const options: VerifyOptions = {
     ...parseArgs(argv, root),
-    clickhouseHttpPort: Number(process.env.KIT_DOCKER_CLICKHOUSE_HTTP_PORT ?? 8123),
+    clickhouseHttpPort: Number(process.env.KIT_DOCKER_CLICKHOUSE_HTTP_PORT ?? dotenv.KIT_DOCKER_CLICKHOUSE_HTTP_PORT ?? 8123),
+    clusterHttpPort: Number(process.env[CLUSTER_ENTRY.hostPortVariable] ?? dotenv[CLUSTER_ENTRY.hostPortVariable] ?? CLUSTER_ENTRY.defaultHostPort),
     dockerStorageDir: join(config.storageDir, 'docker'),
     cleanupImage,
   };

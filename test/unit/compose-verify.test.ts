@@ -18,6 +18,7 @@ const base: VerifyOptions = {
   forgetData: false,
   keepUp: false,
   clickhouseHttpPort: 8123,
+  clusterHttpPort: 8131,
   healthTimeoutSeconds: 600,
   dockerStorageDir: '/repo/storage/docker',
   cleanupImage: 'clickhouse/clickhouse-server:26.8',
@@ -47,6 +48,8 @@ describe('verifyPlan', () => {
     }
     expect(plan.find((s) => s.id === 'healthy')?.services).toEqual([...BASE_SERVICES, ...CLUSTER_SERVICES]);
     expect(plan.find((s) => s.id === 'test-server')?.env).toEqual({ CLICKHOUSE_URL: 'http://127.0.0.1:8131', CLICKHOUSE_CLUSTER: 'kit' });
+    expect(verifyPlan({ ...base, cluster: true, clusterHttpPort: 9131 }).find((s) => s.id === 'test-server')?.env?.CLICKHOUSE_URL).toBe('http://127.0.0.1:9131');
+    expect(verifyPlan({ ...base, clickhouseHttpPort: 18123 }).find((s) => s.id === 'test-server')?.env?.CLICKHOUSE_URL).toBe('http://127.0.0.1:18123');
     expect(composeEnvironment({ cluster: true })).toEqual({ KIT_DOCKER_KIT_CLICKHOUSE_URL: 'http://ch-s1r1:8123', KIT_DOCKER_KIT_CLICKHOUSE_CLUSTER: 'kit' });
     expect(composeEnvironment({ cluster: false })).toEqual({});
   });
