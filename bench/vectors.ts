@@ -11,8 +11,7 @@
 import { cpus } from 'node:os';
 import { connect, connectionInfo, serverVersion } from '../lib/clickhouse';
 import { loadConfig } from '../lib/config';
-import { TEST_MODEL_ID, loadEmbedder } from '../lib/embeddings';
-import { readGloveVectors } from '../lib/embeddings/glove-source';
+import { TEST_MODEL_ID, loadEmbedder, readGloveVectors } from '../lib/embeddings';
 import { progress } from '../lib/notebook';
 import {
   benchTableSpec,

@@ -11,7 +11,7 @@ import { BootstrapMismatchError, TabularInputError } from './errors';
 import { frameToParquet } from './frames';
 import { RetailGenerator, type DatasetPlan, type DatasetSpec } from './generate';
 import { RETAIL_TABLES, type RetailTableName } from './schema';
-import { countRows, tableStats } from './stats';
+import { countTableRows, tableStats } from './stats';
 import { chunkObjectKey, pruneObjects, stageObject } from './stage';
 import { STORAGE_MODES, tableTarget, type StorageMode, type TableTarget } from './storage';
 
@@ -198,7 +198,7 @@ async function prepareTables(client: ClickHouseClient, plan: DatasetPlan, target
   for (const t of targets) {
     await command(client, createTableSql(t), undefined, { logComment: 'kit:tabular:bootstrap' });
     if (t.mode === 's3_engine') continue;
-    const rows = await countRows(client, t);
+    const rows = await countTableRows(client, t);
     const expected = known[t.def.name];
     if (rows === 0) {
       await command(client, dropTableSql(t), undefined, { logComment: 'kit:tabular:bootstrap' });

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { scrubSecrets, type KitConfig } from '../../lib/config';
-import { progress } from '../../lib/notebook/progress';
+import { progress } from '../../lib/notebook';
 import { isJupyterInstalled } from './jupyter-install';
 import { tslabKernelSpec } from './jupyter-kernelspec';
 import { jupyterEnvironment, jupyterPaths } from './jupyter-paths';
