@@ -36,6 +36,7 @@ export type {
 export { defaultEngineConfig, engineOptionsFor } from './options';
 export { engineEnvironment, S3_DISK_PREFIX } from './engine-env';
 export { spool } from './spool';
+export { isProcessAlive } from './lock';
 export { advertiseDataFolderUrl, claimDataFolder, readDataFolderOwner, releaseDataFolder, withdrawDataFolderUrl } from './lock';
 export type { DataFolderOwner } from './lock';
 export { KIT_DATABASE, KIT_QUERY_LOG } from './query-log-table';

@@ -15,7 +15,8 @@ import type { S3ServerLayout } from './s3/layout';
 import { withLock } from './s3/lock';
 import { missingCephPrograms } from './s3/packages';
 import { isPortListening } from './ports';
-import { findDaemons, sleep, startDaemon, stopProcess, tailOfFile, waitFor } from './s3/processes';
+import { sleep } from './process';
+import { findDaemons, startDaemon, stopProcess, tailOfFile, waitFor } from './s3/processes';
 import type { DaemonKind } from './s3/processes';
 import { ensureRgwUser } from './s3/rgw-user';
 

@@ -7,18 +7,14 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KitConfig } from '../../lib/config';
 import { ensureEnvFile } from '../setup/env-file';
-import { endpointStatus, startEndpointProcess, stopEndpointProcess } from './endpoint';
-import { installJupyter, isJupyterInstalled, jupyterStatus, jupyterUrl, startJupyter, stopJupyter } from './jupyter';
+import { endpointStatus, startEndpointProcess, stopEndpointProcess, type EndpointStatus } from './endpoint';
+import { installJupyter, isJupyterInstalled, jupyterStatus, jupyterUrl, startJupyter, stopJupyter, type JupyterStatus } from './jupyter';
 import { CHROMIUM_PATH, installBrowser } from './browser';
-import { installS3ServerPackages, s3ServerStatus, startS3Server, stopS3Server } from './s3-server';
+import { installS3ServerPackages, s3ServerStatus, startS3Server, stopS3Server, type S3ServerStatus } from './s3-server';
 import { missingCephPrograms } from './s3/packages';
 import { ensureTestModel, isTestModelBuilt } from '../models/test-model/build';
 
 export type Log = (line: string) => void;
-
-export interface SetupReport {
-  missing: string[];
-}
 
 /** What `npm run setup` still has to do (empty when everything is in place). */
 export function missingSetup(config: KitConfig): string[] {
@@ -106,7 +102,13 @@ export async function stopStack(config: KitConfig, which: ReadonlyArray<'clickho
   }
 }
 
-export async function stackStatus(config: KitConfig): Promise<Record<string, unknown>> {
+export interface StackStatus {
+  clickhouse: EndpointStatus;
+  s3: S3ServerStatus;
+  jupyter: JupyterStatus;
+}
+
+export async function stackStatus(config: KitConfig): Promise<StackStatus> {
   const [clickhouse, s3, jupyter] = await Promise.all([endpointStatus(config), s3ServerStatus(config), jupyterStatus(config)]);
   return { clickhouse, s3, jupyter };
 }
