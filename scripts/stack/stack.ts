@@ -68,6 +68,19 @@ export interface StartStackOptions {
   jupyter?: boolean;
 }
 
+const LOCAL_URL = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/;
+
+/**
+ * For a script that opens the warehouse itself (bench, bootstrap, validate): starts the local S3 server when S3_ENDPOINT
+ * is a local one, the way `npm run notebooks` does, so the order of npm commands does not matter. Returns a function
+ * that stops what this call started (nothing when it was already running or is a remote one).
+ */
+export async function startWarehouseNeeds(config: KitConfig, log: Log = (line) => console.error(`s3: ${line}`)): Promise<() => Promise<void>> {
+  if (!LOCAL_URL.test(config.s3.endpoint)) return () => Promise.resolve();
+  const s3 = await startS3Server(config, { log });
+  return s3.reused ? () => Promise.resolve() : () => stopStack(config, ['s3'], log);
+}
+
 /** Starts (or re-uses) S3, the ClickHouse endpoint and JupyterLab, waiting for each to be healthy. */
 export async function startStack(config: KitConfig, options: StartStackOptions = {}): Promise<StackInfo> {
   const log = options.log ?? console.log;
