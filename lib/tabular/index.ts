@@ -2,7 +2,9 @@ export { bootstrapRetail, isTransientFailure } from './bootstrap';
 export type { BootstrapOptions, BootstrapReport, BootstrapTableResult, ProgressFactory } from './bootstrap';
 export { insertFrame, insertParquet, loadFrame } from './bulk';
 export type { BulkInsertOptions, BulkInsertResult, LoadFrameOptions } from './bulk';
-export { createTableSql, dropTableSql, targetSql } from './ddl';
+export { createTableSql, createTableStatements, dropTableSql, dropTableStatements, mutationTargetSql, shardingKeyOf, targetSql } from './ddl';
+export type { DdlOptions } from './ddl';
+export { createTable, dropTable } from './table-ops';
 export { BootstrapMismatchError, TabularError, TabularInputError, UnsupportedOperationError } from './errors';
 export { conformFrame, frameFromRows, frameToParquet, frameTypeOf, looksLikeParquet, parquetToFrame } from './frames';
 export type { FrameType } from './frames';
@@ -21,3 +23,5 @@ export { crudTarget, resetCrudTable, runCrudFlow, runCrudFlows } from './crud-fl
 export type { CrudFlowOptions, CrudStep } from './crud-flow';
 export { SAMPLE_SPEC, sampleCsv, sampleFrames, sampleParquet } from './samples';
 export { TIME_ZONES } from './vocabulary';
+export { generatePayloadDay, generatePayloads, PAYLOAD_EVENT_TYPES } from './payloads';
+export type { PayloadDay, PayloadEventType, PayloadSpec } from './payloads';
