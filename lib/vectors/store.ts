@@ -1,5 +1,5 @@
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
-import { clusterOf, command, connectionInfo, insertRows, queryOne, queryRows, quoteIdentifier } from '../clickhouse';
+import { clusterOf, command, connectionInfo, insertJsonRows, queryOne, queryRows, quoteIdentifier } from '../clickhouse';
 import type { Embedder } from '../embeddings';
 import { VectorDimensionError, VectorStoreError } from './errors';
 import { compileFilters, type Filters } from './filters';
@@ -118,7 +118,7 @@ export class VectorStore {
     let written = 0;
     for (let i = 0; i < records.length; i += batchSize) {
       const rows = records.slice(i, i + batchSize).map((r) => ({ ...r.metadata, id: r.id, text: r.text, embedding: Array.from(r.embedding) }));
-      await insertRows(this.client, this.table, rows, { logComment: 'kit:vectors:insert' });
+      await insertJsonRows(this.client, this.table, rows, { logComment: 'kit:vectors:insert' });
       written += rows.length;
       options.onProgress?.(written, records.length);
     }
