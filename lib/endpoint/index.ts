@@ -11,3 +11,4 @@ export { parseQueryRequest } from './request';
 export { findInsertData, isEmptyQuery, maskedExcerpt, statementProblem } from './sql-scan';
 export { AccessLog } from './access-log';
 export type { AccessLogEntry } from './access-log';
+export { FileSandbox } from './file-sandbox';
