@@ -39,6 +39,7 @@ import { writeBenchReport, type BenchResult } from './report';
 import { generatorThroughput } from './vectors/generator-throughput';
 import { LanceSide, searchLabel, type LanceBuild } from './vectors/lancedb-side';
 import { vectorsChart, type VectorCase } from './vectors/chart';
+import { startWarehouseNeeds } from '../scripts/stack/stack';
 
 const K = 10;
 const RECALL_GOAL = 0.95;
@@ -137,6 +138,7 @@ async function kitPointLookupP50(client: ClickHouseClient, store: VectorStore, i
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const config = loadConfig();
+  const stopWarehouseNeeds = await startWarehouseNeeds(config);
   const client = connect({ config });
   const prefix = `bench_vectors_${process.pid}`;
   const lance = await LanceSide.open(join(config.storageDir, 'bench', 'vectors', `lancedb-${process.pid}`));
@@ -284,6 +286,7 @@ async function main(): Promise<void> {
     await base?.drop().catch(() => undefined);
     lance.close();
     await client.close();
+    await stopWarehouseNeeds();
   }
 }
 

@@ -10,7 +10,7 @@ import { BootstrapMismatchError, TabularInputError } from './errors';
 import { frameToParquet } from './frames';
 import { RetailGenerator, type DatasetPlan, type DatasetSpec } from './generate';
 import { RETAIL_TABLES, type RetailTableName } from './schema';
-import { countRows, tableStats } from './stats';
+import { countTableRows, tableStats } from './stats';
 import { chunkObjectKey, pruneObjects, stageObject } from './stage';
 import { createTable, dropTable } from './table-ops';
 import { STORAGE_MODES, tableTarget, type StorageMode, type TableTarget } from './storage';
@@ -198,7 +198,7 @@ async function prepareTables(client: ClickHouseClient, plan: DatasetPlan, target
   for (const t of targets) {
     await createTable(client, t, 'kit:tabular:bootstrap');
     if (t.mode === 's3_engine') continue;
-    const rows = await countRows(client, t);
+    const rows = await countTableRows(client, t);
     const expected = known[t.def.name];
     if (rows === 0) {
       await dropTable(client, t, 'kit:tabular:bootstrap');

@@ -33,3 +33,4 @@ export { gloveAnnDataset, benchTableSpec, loadAnnBase, buildIndexedCopy, runAnnQ
 export type { AnnDataset, QueryRun } from './benchmark';
 export { runHnswGrid, hnswLabel, tableBytesOnDisk, exactTopK, perturbedDataset } from './hnsw-grid';
 export type { HnswBuild, HnswGridCase, HnswGridOptions } from './hnsw-grid';
+export { encodeVectorRows, insertVectorRows } from './row-binary';

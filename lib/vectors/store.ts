@@ -1,5 +1,5 @@
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
-import { clusterOf, command, connectionInfo, insertRows, queryOne, queryRows, quoteIdentifier } from '../clickhouse';
+import { clusterOf, command, connectionInfo, insertJsonRows, queryOne, queryRows, quoteIdentifier } from '../clickhouse';
 import type { Embedder } from '../embeddings';
 import { VectorDimensionError, VectorStoreError } from './errors';
 import { compileFilters, type Filters } from './filters';
@@ -123,7 +123,7 @@ export class VectorStore {
         await insertVectorRows(this.client, this.table, batch, this.spec.dimensions, 'kit:vectors:insert');
       } else {
         const rows = batch.map((r) => ({ ...r.metadata, id: r.id, text: r.text, embedding: Array.from(r.embedding) }));
-        await insertRows(this.client, this.table, rows, { logComment: 'kit:vectors:insert' });
+        await insertJsonRows(this.client, this.table, rows, { logComment: 'kit:vectors:insert' });
       }
       written += batch.length;
       options.onProgress?.(written, records.length);

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatInput, modelSpec } from '../../lib/embeddings';
-import { InvalidFilterError, VectorStoreError, compileFilters, createTableSql, exactTopK, percentile, perturbedDataset, recallAtK, vectorTableName, vectorTableSpec, type AnnDataset } from '../../lib/vectors';
-import { encodeVectorRows } from '../../lib/vectors/row-binary';
-import { ITEM_METADATA } from '../../lib/vectors/table-spec';
+import { InvalidFilterError, VectorStoreError, compileFilters, createTableSql, encodeVectorRows, exactTopK, percentile, perturbedDataset, recallAtK, vectorTableName, vectorTableSpec, ITEM_METADATA, type AnnDataset } from '../../lib/vectors';
 
 describe('filters', () => {
   it('binds every value as a typed parameter', () => {
