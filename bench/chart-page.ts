@@ -16,7 +16,10 @@ export function writeChartPage(root: string, name: string, title: string, sectio
   const dir = join(root, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const body = sections
-    .map((s) => `<h2>${escapeHtml(s.heading)}</h2>${s.text ? `<p>${escapeHtml(s.text)}</p>` : ''}\n${s.charts.map((c) => renderChartHtml(c)).join('\n')}`)
+    .map(
+      (s) =>
+        `<h2>${escapeHtml(s.heading)}</h2>${s.text ? `<p>${escapeHtml(s.text)}</p>` : ''}\n${s.charts.map((c) => renderChartHtml(c)).join('\n')}`,
+    )
     .join('\n');
   const html = `<!doctype html>
 <html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>

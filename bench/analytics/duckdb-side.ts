@@ -36,7 +36,8 @@ export class DuckSide {
     const connection = await instance.connect();
     await connection.run("SET TimeZone = 'UTC'");
     const v = await connection.runAndReadAll('SELECT version() AS v');
-    return new DuckSide(instance, connection, tmpDir, String(v.getRowObjectsJS()[0]?.v));
+    const version = v.getRowObjectsJS()[0]?.v;
+    return new DuckSide(instance, connection, tmpDir, typeof version === 'string' ? version : 'unknown');
   }
 
   /** Loads the Parquet files of every table (CREATE TABLE AS read_parquet), then CHECKPOINT; seconds per table. */
@@ -44,7 +45,9 @@ export class DuckSide {
     const out = {} as Record<RetailTableName, number>;
     for (const [table, list] of Object.entries(files) as Array<[RetailTableName, string[]]>) {
       const started = performance.now();
-      await this.connection.run(`CREATE OR REPLACE TABLE ${table} AS SELECT * FROM read_parquet([${list.map(quoteLiteral).join(', ')}])`);
+      await this.connection.run(
+        `CREATE OR REPLACE TABLE ${table} AS SELECT * FROM read_parquet([${list.map(quoteLiteral).join(', ')}])`,
+      );
       out[table] = (performance.now() - started) / 1000;
     }
     await this.connection.run('CHECKPOINT');

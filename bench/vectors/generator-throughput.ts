@@ -5,7 +5,10 @@ import { generateVectorItems, percentile } from '../../lib/vectors';
 import { ensureTestModel } from '../../scripts/models/test-model/build';
 import type { BenchResult } from '../report';
 
-export async function generatorThroughput(config: ReturnType<typeof loadConfig>, log: (s: string) => void): Promise<BenchResult> {
+export async function generatorThroughput(
+  config: ReturnType<typeof loadConfig>,
+  log: (s: string) => void,
+): Promise<BenchResult> {
   await ensureTestModel(config);
   const embedder = await loadEmbedder({ config, modelId: TEST_MODEL_ID });
   const count = 3000;
@@ -20,5 +23,13 @@ export async function generatorThroughput(config: ReturnType<typeof loadConfig>,
   const median = percentile(rates, 50);
   log(`generator throughput (${TEST_MODEL_ID}, batch 64): ${median.toFixed(0)} texts/s`);
   await embedder.dispose();
-  return { case: `vectors:generate narratives with ${TEST_MODEL_ID} (stand-in), batch 64`, metric: 'texts_per_s', value: Math.round(median), unit: 'texts/s', runs, median_of: runs, texts_per_run: count };
+  return {
+    case: `vectors:generate narratives with ${TEST_MODEL_ID} (stand-in), batch 64`,
+    metric: 'texts_per_s',
+    value: Math.round(median),
+    unit: 'texts/s',
+    runs,
+    median_of: runs,
+    texts_per_run: count,
+  };
 }

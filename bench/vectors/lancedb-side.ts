@@ -25,7 +25,13 @@ export interface LanceSearch {
 }
 
 export const searchLabel = (s: LanceSearch): string =>
-  [s.nprobes === undefined ? 'nprobes=default' : `nprobes=${s.nprobes}`, s.ef === undefined ? '' : `ef=${s.ef}`, s.refineFactor === undefined ? '' : `refine=${s.refineFactor}`].filter(Boolean).join(' ');
+  [
+    s.nprobes === undefined ? 'nprobes=default' : `nprobes=${s.nprobes}`,
+    s.ef === undefined ? '' : `ef=${s.ef}`,
+    s.refineFactor === undefined ? '' : `refine=${s.refineFactor}`,
+  ]
+    .filter(Boolean)
+    .join(' ');
 
 function dirBytes(dir: string): number {
   let n = 0;
@@ -38,12 +44,37 @@ function dirBytes(dir: string): number {
 
 // LanceDB (CommonJS) recognises Arrow tables by class: they must come from the same (CommonJS) copy of
 // apache-arrow, not from its ES module build that an \`import\` here would load.
-const { Field, FixedSizeList, Float32, makeData, makeVector, Table: ArrowTable, Utf8, vectorFromArray } = createRequire(import.meta.url)('apache-arrow') as typeof Arrow;
+const {
+  Field,
+  FixedSizeList,
+  Float32,
+  makeData,
+  makeVector,
+  Table: ArrowTable,
+  Utf8,
+  vectorFromArray,
+} = createRequire(import.meta.url)('apache-arrow') as typeof Arrow;
 
-function arrowBatch(ids: readonly string[], vectors: Float32Array, dims: number, start: number, end: number): Arrow.Table {
+function arrowBatch(
+  ids: readonly string[],
+  vectors: Float32Array,
+  dims: number,
+  start: number,
+  end: number,
+): Arrow.Table {
   const n = end - start;
-  const child = makeData({ type: new Float32(), length: n * dims, nullCount: 0, data: vectors.subarray(start * dims, end * dims) });
-  const list = makeData({ type: new FixedSizeList(dims, new Field('item', new Float32(), true)), length: n, nullCount: 0, child });
+  const child = makeData({
+    type: new Float32(),
+    length: n * dims,
+    nullCount: 0,
+    data: vectors.subarray(start * dims, end * dims),
+  });
+  const list = makeData({
+    type: new FixedSizeList(dims, new Field('item', new Float32(), true)),
+    length: n,
+    nullCount: 0,
+    child,
+  });
   return new ArrowTable({ id: vectorFromArray(ids.slice(start, end), new Utf8()), vector: makeVector(list) });
 }
 
@@ -60,11 +91,19 @@ export class LanceSide {
   }
 
   /** Writes the base set into a new table; returns it with the seconds the write took. */
-  async load(name: string, ids: readonly string[], vectors: Float32Array, dims: number): Promise<{ table: lancedb.Table; seconds: number }> {
+  async load(
+    name: string,
+    ids: readonly string[],
+    vectors: Float32Array,
+    dims: number,
+  ): Promise<{ table: lancedb.Table; seconds: number }> {
     const started = performance.now();
     const batch = 100_000;
-    const table = await this.db.createTable(name, arrowBatch(ids, vectors, dims, 0, Math.min(batch, ids.length)), { mode: 'overwrite' });
-    for (let s = batch; s < ids.length; s += batch) await table.add(arrowBatch(ids, vectors, dims, s, Math.min(ids.length, s + batch)));
+    const table = await this.db.createTable(name, arrowBatch(ids, vectors, dims, 0, Math.min(batch, ids.length)), {
+      mode: 'overwrite',
+    });
+    for (let s = batch; s < ids.length; s += batch)
+      await table.add(arrowBatch(ids, vectors, dims, s, Math.min(ids.length, s + batch)));
     return { table, seconds: (performance.now() - started) / 1000 };
   }
 
@@ -89,7 +128,13 @@ export class LanceSide {
   }
 
   /** Every query once after `warmup` untimed ones: result ids and milliseconds per query. */
-  async runQueries(table: lancedb.Table, queries: readonly Float32Array[], k: number, s: LanceSearch | 'exact', warmup = 5): Promise<{ ids: string[][]; latenciesMs: number[] }> {
+  async runQueries(
+    table: lancedb.Table,
+    queries: readonly Float32Array[],
+    k: number,
+    s: LanceSearch | 'exact',
+    warmup = 5,
+  ): Promise<{ ids: string[][]; latenciesMs: number[] }> {
     for (const q of queries.slice(0, warmup)) await this.search(table, q, k, s);
     const ids: string[][] = [];
     const latenciesMs: number[] = [];
@@ -106,7 +151,12 @@ export class LanceSide {
     const times: number[] = [];
     for (const [i, id] of ids.entries()) {
       const t0 = performance.now();
-      const rows = await table.query().where(`id = '${id.replace(/'/g, "''")}'`).select(['id']).limit(1).toArray();
+      const rows = await table
+        .query()
+        .where(`id = '${id.replace(/'/g, "''")}'`)
+        .select(['id'])
+        .limit(1)
+        .toArray();
       if (i >= 5) times.push(performance.now() - t0);
       if (rows.length !== 1) throw new Error(`LanceDB point lookup of ${id} returned ${rows.length} rows`);
     }

@@ -46,15 +46,27 @@ export interface HnswGridOptions {
 export const hnswLabel = (b: HnswBuild): string => `${b.quantization} M=${b.m} efC=${b.efConstruction}`;
 
 /** Runs the grid; every indexed copy is dropped after its runs (only the base table stays). */
-export async function runHnswGrid(client: ClickHouseClient, base: VectorStore, queries: readonly Float32Array[], truth: readonly string[][], options: HnswGridOptions): Promise<HnswGridCase[]> {
+export async function runHnswGrid(
+  client: ClickHouseClient,
+  base: VectorStore,
+  queries: readonly Float32Array[],
+  truth: readonly string[][],
+  options: HnswGridOptions,
+): Promise<HnswGridCase[]> {
   const cases: HnswGridCase[] = [];
   for (const build of options.builds) {
     const label = hnswLabel(build);
-    const { store, buildSeconds, parts } = await buildIndexedCopy(client, base, benchTableSpec(options.prefix, base.spec.dimensions, { ...build, granularity: 100_000_000 }));
+    const { store, buildSeconds, parts } = await buildIndexedCopy(
+      client,
+      base,
+      benchTableSpec(options.prefix, base.spec.dimensions, { ...build, granularity: 100_000_000 }),
+    );
     try {
       const bytesOnDisk = await tableBytesOnDisk(client, store.table);
       options.onBuild?.({ label, buildSeconds, parts, bytesOnDisk });
-      const exactP50Ms = options.measureExact ? percentile((await runAnnQueries(store, queries, options.k, { exact: true })).latenciesMs, 50) : undefined;
+      const exactP50Ms = options.measureExact
+        ? percentile((await runAnnQueries(store, queries, options.k, { exact: true })).latenciesMs, 50)
+        : undefined;
       for (const ef of options.efSearch) {
         const run = await runAnnQueries(store, queries, options.k, { efSearch: ef });
         const c: HnswGridCase = {
@@ -80,7 +92,11 @@ export async function runHnswGrid(client: ClickHouseClient, base: VectorStore, q
 
 /** Bytes on disk of a table's active parts (data, marks, skip indexes). */
 export async function tableBytesOnDisk(client: ClickHouseClient, table: string): Promise<number> {
-  const row = await queryOne<{ b: string }>(client, 'SELECT toString(sum(bytes_on_disk)) AS b FROM system.parts WHERE database = currentDatabase() AND table = {t:String} AND active', { t: table });
+  const row = await queryOne<{ b: string }>(
+    client,
+    'SELECT toString(sum(bytes_on_disk)) AS b FROM system.parts WHERE database = currentDatabase() AND table = {t:String} AND active',
+    { t: table },
+  );
   return Number(row?.b ?? 0);
 }
 
@@ -88,14 +104,20 @@ export async function tableBytesOnDisk(client: ClickHouseClient, table: string):
  * The exact k nearest base rows by cosine distance for each query, computed in JavaScript: the
  * ground truth every engine is scored against. Ties go to the lower row.
  */
-export function exactTopK(data: Pick<AnnDataset, 'ids' | 'dims' | 'vectors'>, queries: readonly Float32Array[], k: number): string[][] {
+export function exactTopK(
+  data: Pick<AnnDataset, 'ids' | 'dims' | 'vectors'>,
+  queries: readonly Float32Array[],
+  k: number,
+): string[][] {
   const d = data.dims;
   const n = data.ids.length;
   const nq = queries.length;
-  if (data.vectors.length !== n * d) throw new VectorStoreError(`exactTopK: ${data.vectors.length} values do not make ${n} vectors of ${d} dimensions.`);
+  if (data.vectors.length !== n * d)
+    throw new VectorStoreError(`exactTopK: ${data.vectors.length} values do not make ${n} vectors of ${d} dimensions.`);
   const qs = new Float32Array(nq * d);
   queries.forEach((q, i) => {
-    if (q.length !== d) throw new VectorStoreError(`exactTopK: query ${i} has ${q.length} dimensions, the base set ${d}.`);
+    if (q.length !== d)
+      throw new VectorStoreError(`exactTopK: query ${i} has ${q.length} dimensions, the base set ${d}.`);
     qs.set(q, i * d);
   });
   // Per query, the best k so far, best first; base rows outer so each row is read once for all queries.
@@ -125,7 +147,11 @@ export function exactTopK(data: Pick<AnnDataset, 'ids' | 'dims' | 'vectors'>, qu
       bestRow[base + p] = i;
     }
   }
-  return queries.map((_, q) => Array.from(bestRow.subarray(q * k, (q + 1) * k)).filter((r) => r >= 0).map((r) => data.ids[r]!));
+  return queries.map((_, q) =>
+    Array.from(bestRow.subarray(q * k, (q + 1) * k))
+      .filter((r) => r >= 0)
+      .map((r) => data.ids[r]!),
+  );
 }
 
 /**
@@ -133,10 +159,15 @@ export function exactTopK(data: Pick<AnnDataset, 'ids' | 'dims' | 'vectors'>, qu
  * Gaussian noise of `noise` times the vector's per-dimension RMS (so every copy is a near neighbour
  * of its source, as paraphrases are). Ids continue the original numbering; words get `#c`.
  */
-export function perturbedDataset(data: AnnDataset, rows: number, options: { seed?: number; noise?: number } = {}): AnnDataset {
+export function perturbedDataset(
+  data: AnnDataset,
+  rows: number,
+  options: { seed?: number; noise?: number } = {},
+): AnnDataset {
   const d = data.dims;
   const n = data.ids.length;
-  if (!Number.isInteger(rows) || rows < n) throw new VectorStoreError(`perturbedDataset: rows (${rows}) must be a whole number >= the source's ${n}.`);
+  if (!Number.isInteger(rows) || rows < n)
+    throw new VectorStoreError(`perturbedDataset: rows (${rows}) must be a whole number >= the source's ${n}.`);
   const noise = options.noise ?? 0.25;
   const rng = new SeededRandom(options.seed ?? 42);
   const gauss = (): number => Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());

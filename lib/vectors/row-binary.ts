@@ -6,7 +6,13 @@
 import { Readable } from 'node:stream';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { quoteIdentifier, toWarehouseError } from '../clickhouse';
-import type { VectorRecord } from './store';
+
+/** The columns a RowBinary row carries (a VectorRecord without metadata). */
+export interface VectorRow {
+  id: string;
+  text: string;
+  embedding: ArrayLike<number>;
+}
 
 function varUInt(n: number, out: number[]): void {
   while (n >= 0x80) {
@@ -17,7 +23,7 @@ function varUInt(n: number, out: number[]): void {
 }
 
 /** RowBinary bytes of `(id String, text String, embedding Array(Float32))` rows. */
-export function encodeVectorRows(records: readonly VectorRecord[], dims: number): Buffer {
+export function encodeVectorRows(records: readonly VectorRow[], dims: number): Buffer {
   const strings = records.map((r) => [Buffer.from(r.id, 'utf8'), Buffer.from(r.text, 'utf8')] as const);
   let size = 0;
   for (const [id, text] of strings) size += id.length + text.length + 15 + 4 * dims;
@@ -42,10 +48,21 @@ export function encodeVectorRows(records: readonly VectorRecord[], dims: number)
 }
 
 /** Inserts rows without metadata as RowBinary (metadata columns, if the table has any, get their defaults). */
-export async function insertVectorRows(client: ClickHouseClient, table: string, records: readonly VectorRecord[], dims: number, logComment: string, settings: ClickHouseSettings = {}): Promise<void> {
+export async function insertVectorRows(
+  client: ClickHouseClient,
+  table: string,
+  records: readonly VectorRow[],
+  dims: number,
+  logComment: string,
+  settings: ClickHouseSettings = {},
+): Promise<void> {
   const sql = `INSERT INTO ${quoteIdentifier(table)} (id, text, embedding) FORMAT RowBinary`;
   try {
-    const r = await client.exec({ query: sql, values: Readable.from([encodeVectorRows(records, dims)], { objectMode: false }), clickhouse_settings: { log_comment: logComment, ...settings } });
+    const r = await client.exec({
+      query: sql,
+      values: Readable.from([encodeVectorRows(records, dims)], { objectMode: false }),
+      clickhouse_settings: { log_comment: logComment, ...settings },
+    });
     for await (const _ of r.stream) void _;
   } catch (e) {
     throw toWarehouseError(e, { sql });

@@ -1,11 +1,35 @@
 import { describe, expect, it } from 'vitest';
 import { formatInput, modelSpec } from '../../lib/embeddings';
-import { InvalidFilterError, VectorStoreError, compileFilters, createTableSql, encodeVectorRows, exactTopK, percentile, perturbedDataset, recallAtK, vectorTableName, vectorTableSpec, ITEM_METADATA, type AnnDataset } from '../../lib/vectors';
+import {
+  InvalidFilterError,
+  VectorStoreError,
+  compileFilters,
+  createTableSql,
+  encodeVectorRows,
+  exactTopK,
+  percentile,
+  perturbedDataset,
+  recallAtK,
+  vectorTableName,
+  vectorTableSpec,
+  ITEM_METADATA,
+  type AnnDataset,
+} from '../../lib/vectors';
 
 describe('filters', () => {
   it('binds every value as a typed parameter', () => {
-    const f = compileFilters({ category: 'toys', rating: { gte: 2, lt: 5 }, region: ['EU', 'US'], created_at: new Date('2025-03-04T10:00:00Z') }, ITEM_METADATA);
-    expect(f.where).toBe('`category` = {f0:String} AND `rating` >= {f1:UInt8} AND `rating` < {f2:UInt8} AND `region` IN {f3:Array(String)} AND `created_at` = {f4:Date}');
+    const f = compileFilters(
+      {
+        category: 'toys',
+        rating: { gte: 2, lt: 5 },
+        region: ['EU', 'US'],
+        created_at: new Date('2025-03-04T10:00:00Z'),
+      },
+      ITEM_METADATA,
+    );
+    expect(f.where).toBe(
+      '`category` = {f0:String} AND `rating` >= {f1:UInt8} AND `rating` < {f2:UInt8} AND `region` IN {f3:Array(String)} AND `created_at` = {f4:Date}',
+    );
     expect(f.params).toEqual({ f0: 'toys', f1: 2, f2: 5, f3: ['EU', 'US'], f4: '2025-03-04' });
   });
 
@@ -26,17 +50,31 @@ describe('filters', () => {
 
 describe('table spec', () => {
   it('names one table per model and dimension', () => {
-    expect(vectorTableName('vector_items', 'BAAI/bge-base-en-v1.5', 768)).toBe('vector_items_baai_bge_base_en_v1_5_768d');
-    expect(vectorTableName('vector_items', 'kit/glove-sif-100d', 100)).not.toBe(vectorTableName('vector_items', 'BAAI/bge-base-en-v1.5', 768));
+    expect(vectorTableName('vector_items', 'BAAI/bge-base-en-v1.5', 768)).toBe(
+      'vector_items_baai_bge_base_en_v1_5_768d',
+    );
+    expect(vectorTableName('vector_items', 'kit/glove-sif-100d', 100)).not.toBe(
+      vectorTableName('vector_items', 'BAAI/bge-base-en-v1.5', 768),
+    );
   });
 
   it('spells out every HNSW parameter and validates them', () => {
-    const sql = createTableSql(vectorTableSpec({ modelId: 'kit/glove-sif-100d', dimensions: 100, hnsw: { quantization: 'i8', m: 16, efConstruction: 64 } }));
+    const sql = createTableSql(
+      vectorTableSpec({
+        modelId: 'kit/glove-sif-100d',
+        dimensions: 100,
+        hnsw: { quantization: 'i8', m: 16, efConstruction: 64 },
+      }),
+    );
     expect(sql).toContain("vector_similarity('hnsw', 'cosineDistance', 100, 'i8', 16, 64) GRANULARITY 100000000");
     expect(() => vectorTableSpec({ modelId: 'm/x', dimensions: 0 })).toThrow(VectorStoreError);
     expect(() => vectorTableSpec({ modelId: 'm/x', dimensions: 8, hnsw: { m: 1 } })).toThrow(/HNSW m/);
-    expect(() => vectorTableSpec({ modelId: 'm/x', dimensions: 8, hnsw: { quantization: 'f8' as never } })).toThrow(/quantization/);
-    expect(() => vectorTableSpec({ modelId: 'm/x', dimensions: 8, metadata: { embedding: 'String' } })).toThrow(/clashes/);
+    expect(() => vectorTableSpec({ modelId: 'm/x', dimensions: 8, hnsw: { quantization: 'f8' as never } })).toThrow(
+      /quantization/,
+    );
+    expect(() => vectorTableSpec({ modelId: 'm/x', dimensions: 8, metadata: { embedding: 'String' } })).toThrow(
+      /clashes/,
+    );
   });
 });
 
@@ -56,8 +94,13 @@ describe('exact ground truth and perturbed data sets', () => {
     ids: angles.map((a) => `a${a}`),
     words: angles.map((a) => `w${a}`),
     dims: d,
-    vectors: new Float32Array(angles.flatMap((a, i) => [(1 + i) * Math.cos((a * Math.PI) / 180), (1 + i) * Math.sin((a * Math.PI) / 180)])),
-    queries: [new Float32Array([Math.cos((92 * Math.PI) / 180), Math.sin((92 * Math.PI) / 180)]), new Float32Array([5 * Math.cos(Math.PI / 90), 5 * Math.sin(Math.PI / 90)])],
+    vectors: new Float32Array(
+      angles.flatMap((a, i) => [(1 + i) * Math.cos((a * Math.PI) / 180), (1 + i) * Math.sin((a * Math.PI) / 180)]),
+    ),
+    queries: [
+      new Float32Array([Math.cos((92 * Math.PI) / 180), Math.sin((92 * Math.PI) / 180)]),
+      new Float32Array([5 * Math.cos(Math.PI / 90), 5 * Math.sin(Math.PI / 90)]),
+    ],
     queryWords: ['q92', 'q0'],
   };
 
@@ -99,8 +142,12 @@ describe('RowBinary encoding of vector rows', () => {
 
 describe('query formats', () => {
   it('applies prefixes and instructions, leaving braces in the text alone', () => {
-    expect(formatInput(modelSpec('BAAI/bge-base-en-v1.5').query, 'red {text} shoes')).toBe('Represent this sentence for searching relevant passages: red {text} shoes');
-    expect(formatInput(modelSpec('Alibaba-NLP/gte-Qwen2-1.5B-instruct').query, 'red shoes', 'Find products')).toBe('Instruct: Find products\nQuery: red shoes');
+    expect(formatInput(modelSpec('BAAI/bge-base-en-v1.5').query, 'red {text} shoes')).toBe(
+      'Represent this sentence for searching relevant passages: red {text} shoes',
+    );
+    expect(formatInput(modelSpec('Alibaba-NLP/gte-Qwen2-1.5B-instruct').query, 'red shoes', 'Find products')).toBe(
+      'Instruct: Find products\nQuery: red shoes',
+    );
     expect(formatInput(modelSpec('BAAI/bge-base-en-v1.5').document, 'plain')).toBe('plain');
   });
 });
