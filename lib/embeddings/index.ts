@@ -15,10 +15,12 @@ export {
   modelSpec,
   howToGet,
   formatInput,
+  twinSpec,
+  TWINS_FOLDER,
   type EmbeddingModelSpec,
   type ModelDtype,
   type Pooling,
   type InputFormat,
 } from './registry';
-export { modelDirOf, onnxFileFor, missingModelFiles, installedDtypes, assertModelInstalled } from './model-files';
+export { modelDirOf, onnxFileFor, missingModelFiles, installedDtypes, assertModelInstalled, dimensionsFromConfig } from './model-files';
 export { cosineSimilarity } from './similarity';

@@ -120,6 +120,28 @@ export function modelSpec(modelId: string): EmbeddingModelSpec {
   return spec;
 }
 
+/** Folder (inside the models folder) that holds the test twins: `<models dir>/kit-twins/<org>/<name>/`. */
+export const TWINS_FOLDER = 'kit-twins';
+
+/**
+ * FOR TESTS ONLY: the spec of a supported model pointed at its tiny test twin (same architecture, pooling,
+ * padding side, normalisation and query/document formats; `dimensions` is the twin's width). Load it with
+ * `loadEmbedder({ spec, modelsDir: <models dir>/kit-twins })`. Normal use never goes through here.
+ */
+export function twinSpec(modelId: string, dimensions: number): EmbeddingModelSpec {
+  const real = modelSpec(modelId);
+  if (real.standIn) throw new UnsupportedModelError(`${modelId} (the stand-in has no twin)`, SPECS.filter((s) => !s.standIn).map((s) => s.id));
+  if (!Number.isInteger(dimensions) || dimensions < 1) throw new RangeError(`twin dimensions must be a positive integer, got ${dimensions}.`);
+  return Object.freeze({
+    ...real,
+    dimensions,
+    hubRepo: null,
+    approxDownload: 'none (built locally by `npm run models:build-twins`)',
+    standIn: true,
+    description: `TEST TWIN of ${real.id}: the same architecture at tiny size with random weights (vectors mean nothing).`,
+  });
+}
+
 /** The command that puts a model into the models folder. */
 export function howToGet(spec: EmbeddingModelSpec): string {
   if (spec.id === TEST_MODEL_ID) return 'Build it with `npm run models:build-test` (offline, about half a minute).';
