@@ -130,9 +130,8 @@ export function selectFiles(listing: HubFile[], repo: string, modelId: string, d
     throw new NoOnnxFilesError(
       `${repo} has no ONNX files under onnx/ (${elsewhere.length > 0 ? `it has ${elsewhere.join(', ')} elsewhere` : 'it only has PyTorch/safetensors weights'}), ` +
         'and transformers.js runs ONNX only. Either download from a repository that publishes an ONNX export for transformers.js: ' +
-        `\`npm run models:fetch -- ${modelId} --from <org>/<repo>\`, or export it yourself with Python: ` +
-        `\`pip install "optimum[onnxruntime]" && optimum-cli export onnx --model ${repo} --task feature-extraction <dir>\`, ` +
-        `then put config.json, tokenizer.json and tokenizer_config.json in <models dir>/${modelId}/ and the .onnx file(s) in its onnx/ folder.`,
+        `\`npm run models:fetch -- ${modelId} --from <org>/<repo>\`, or export it here from its PyTorch weights: ` +
+        `\`npm run models:export -- ${modelId}\` (torch.onnx.export in the project venv, checked against sentence-transformers).`,
     );
   }
   const graph = onnxFileFor(dtype);

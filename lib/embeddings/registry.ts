@@ -82,8 +82,8 @@ const SPECS: readonly EmbeddingModelSpec[] = [
     hubRepo: 'Alibaba-NLP/gte-Qwen2-1.5B-instruct',
     approxDownload: '7 GB (fp32 ONNX with external data)',
     fetchNote:
-      'Its hub repository publishes PyTorch weights only: add `--from <org>/<repo>` naming a transformers.js ONNX export of it, ' +
-      'or export one with `optimum-cli export onnx --task feature-extraction` (models:fetch explains both).',
+      'Its hub repository publishes PyTorch weights only: export it here with `npm run models:export -- Alibaba-NLP/gte-Qwen2-1.5B-instruct` ' +
+      '(downloads ~7 GB of weights with the hub client, needs ~31 GB free disk and ~12 GB memory), or add `--from <org>/<repo>` to models:fetch naming a transformers.js ONNX export of it.',
     standIn: false,
     description: 'GTE Qwen2 1.5B instruct: decoder LLM embedder, last-token pooling, normalized; queries are instruction-formatted.',
   },
