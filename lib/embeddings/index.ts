@@ -24,3 +24,4 @@ export {
 } from './registry';
 export { modelDirOf, onnxFileFor, missingModelFiles, installedDtypes, assertModelInstalled, dimensionsFromConfig } from './model-files';
 export { cosineSimilarity } from './similarity';
+export { configuredModelOrStandIn, isModelInstalled, type ModelChoice } from './model-choice';
