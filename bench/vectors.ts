@@ -27,6 +27,7 @@ import {
   type VectorStore,
 } from '../lib/vectors';
 import { ensureTestModel } from '../scripts/models/test-model/build';
+import { embeddingThroughput } from './embedding-throughput';
 import { writeBenchReport, type BenchResult } from './report';
 
 const K = 10;
@@ -132,6 +133,7 @@ async function main(): Promise<void> {
     // Embedding throughput of the dataset generator (the stand-in model: it is the one always present).
     const throughput = await generatorThroughput(config, log);
     results.push(throughput);
+    results.push(...(await embeddingThroughput(config, log)));
 
     const exactP50 = percentile(exactP50s, 50);
     const qualifying = cases.filter((c) => c.recall >= RECALL_GOAL).sort((a, b) => b.exactP50 / b.p50 - a.exactP50 / a.p50);

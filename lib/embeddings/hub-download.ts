@@ -1,3 +1,6 @@
+// Kept over @huggingface/hub 2.17: its snapshotDownload/downloadFileToCacheDir write the Python cache layout
+// (models--org--name/snapshots/<sha>/), which transformers.js' local loader does not read, and pull a WASM xet chunker;
+// this file writes the transformers.js layout directly, resumes with HTTP ranges, and is tested against a local hub.
 import { createWriteStream, existsSync, mkdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
