@@ -8,8 +8,8 @@
  * <models dir>/<org>/<name>/. Resumable: finished steps are kept in <models dir>/.kit-export/ until success.
  */
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { loadConfig } from '../../lib/config';
 import { modelDirOf, modelSpec, supportedModels } from '../../lib/embeddings';
 import { jupyterEnvironment } from '../stack/jupyter-paths';
@@ -83,7 +83,9 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const spec = modelSpec(args.modelId);
   if (spec.standIn) fail(`${spec.id} is the stand-in test model, built by \`npm run models:build-test\`, not exported.`);
-  const source = args.fromDir ?? args.from ?? spec.hubRepo;
+  if (args.fromDir && !existsSync(join(args.fromDir, 'config.json'))) fail(`--from-dir ${args.fromDir} holds no config.json: point it at a saved PyTorch/sentence-transformers model folder.`);
+  // The Python side runs in scripts/models/python: a relative folder must not be read from there.
+  const source = args.fromDir ? resolve(args.fromDir) : (args.from ?? spec.hubRepo);
   if (!source) fail(`${spec.id} has no hub repository: pass --from or --from-dir.`);
   const config = loadConfig();
   const started = Date.now();
