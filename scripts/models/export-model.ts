@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { loadConfig } from '../../lib/config';
 import { modelDirOf, modelSpec, supportedModels } from '../../lib/embeddings';
 import { jupyterEnvironment } from '../stack/jupyter-paths';
+import { CommandError } from '../stack/jupyter-process';
 import { assertResources, availableResources, exportNeeds, type ExportPlan } from './export/resources';
 import { ensureModelPython, modelPythonPaths, runModelPython } from './python-env';
 
@@ -59,7 +60,10 @@ function parseArgs(argv: string[]): Args {
 }
 
 async function plan(config: ReturnType<typeof loadConfig>, source: string, revision?: string): Promise<ExportPlan> {
-  const out = await runModelPython(config, 'export_model.py', ['plan', '--source', source, ...(revision ? ['--revision', revision] : [])]);
+  const out = await runModelPython(config, 'export_model.py', ['plan', '--source', source, ...(revision ? ['--revision', revision] : [])]).catch((e: unknown) => {
+    const said = e instanceof CommandError ? e.outputTail.split('\n').find((l) => l.startsWith('ERROR ')) : undefined;
+    throw said ? new Error(said.slice(6)) : e;
+  });
   const line = out.split('\n').find((l) => l.startsWith('PLAN '));
   if (!line) throw new Error(`export_model.py plan printed no plan:\n${out.slice(-2000)}`);
   return JSON.parse(line.slice(5)) as ExportPlan;

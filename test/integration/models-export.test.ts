@@ -30,10 +30,10 @@ afterAll(async () => {
   rmSync(modelsDir, { recursive: true, force: true });
 });
 
-function exportCli(args: string[]): { status: number | null; out: string } {
+function exportCli(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; out: string } {
   const r = spawnSync('npx', ['tsx', 'scripts/models/export-model.ts', ...args], {
     cwd: config.root,
-    env: { ...process.env, MODELS_DIR: modelsDir },
+    env: { ...process.env, MODELS_DIR: modelsDir, ...env },
     encoding: 'utf8',
     timeout: 300_000,
   });
@@ -49,6 +49,13 @@ describe('models:export', () => {
     expect(standIn.status).toBe(2);
     expect(standIn.out).toMatch(/models:build-test/);
   });
+
+  it('says what to do when the hub cannot be reached', () => {
+    const r = exportCli([MODEL], { HF_ENDPOINT: 'http://127.0.0.1:9' });
+    expect(r.status).toBe(1);
+    expect(r.out).toMatch(/cannot read Alibaba-NLP\/gte-Qwen2-1\.5B-instruct from the hub at http:\/\/127\.0\.0\.1:9/);
+    expect(r.out).toMatch(/--from-dir/);
+  }, 120_000);
 
   it('exports the Qwen2 twin from its PyTorch folder, resuming an interrupted run, and the kit embeds like PyTorch', async () => {
     const source = modelDirOf(twins, MODEL);

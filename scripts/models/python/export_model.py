@@ -48,13 +48,18 @@ def plan(args) -> None:
             config = json.load(f)
         downloaded = True
     else:
-        from huggingface_hub import HfApi, hf_hub_download
+        from huggingface_hub import HfApi, constants, hf_hub_download
 
-        info = HfApi().model_info(args.source, revision=args.revision, files_metadata=True)
-        files = [s for s in info.siblings if s.rfilename.endswith(".safetensors")] or [s for s in info.siblings if s.rfilename.endswith(".bin")]
-        weights = sum(s.size or 0 for s in files)
-        with open(hf_hub_download(args.source, "config.json", revision=args.revision), encoding="utf-8") as f:
-            config = json.load(f)
+        try:
+            info = HfApi().model_info(args.source, revision=args.revision, files_metadata=True)
+            files = [s for s in info.siblings if s.rfilename.endswith(".safetensors")] or [s for s in info.siblings if s.rfilename.endswith(".bin")]
+            weights = sum(s.size or 0 for s in files)
+            with open(hf_hub_download(args.source, "config.json", revision=args.revision), encoding="utf-8") as f:
+                config = json.load(f)
+        except Exception as e:  # the hub client's errors are many; all end here with what to do
+            sys.exit(f"ERROR cannot read {args.source} from the hub at {constants.ENDPOINT} ({type(e).__name__}: {str(e).splitlines()[0][:200]}). "
+                     "models:export downloads the weights with the hub client: check the network, HF_ENDPOINT (a mirror) and HF_TOKEN "
+                     "(gated repositories), or pass --from-dir <folder> holding the saved model.")
         downloaded = False
     dtype = str(config.get("torch_dtype") or config.get("dtype") or "float32")
     per = DTYPE_BYTES.get(dtype, 4)
