@@ -25,3 +25,4 @@ export {
 export { modelDirOf, onnxFileFor, missingModelFiles, installedDtypes, assertModelInstalled, dimensionsFromConfig } from './model-files';
 export { cosineSimilarity } from './similarity';
 export { configuredModelOrStandIn, isModelInstalled, type ModelChoice } from './model-choice';
+export { GLOVE_PACKAGE, GloveSourceError, glovePackageDir, glovePackageVersion, readGloveVectors, type GloveVectors } from './glove-source';

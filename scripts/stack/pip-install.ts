@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { progress } from '../../lib/notebook/progress';
+import { progress } from '../../lib/notebook';
 import { runCommand } from './jupyter-process';
 
 /** pip could not install a requirements file; the message says where the full log is. */
