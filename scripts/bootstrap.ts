@@ -13,6 +13,8 @@ import { loadConfig } from '../lib/config';
 import { showTable } from '../lib/notebook';
 import { createS3Client } from '../lib/s3';
 import { bootstrapRetail, STORAGE_MODES, type StorageMode } from '../lib/tabular';
+import { numberArg } from './cli-args';
+import { startWarehouseNeeds } from './stack/stack';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -28,6 +30,7 @@ async function main(): Promise<void> {
   const bad = modes.filter((m) => !STORAGE_MODES.includes(m));
   if (bad.length > 0) throw new Error(`unknown storage mode ${bad.join(', ')}; use ${STORAGE_MODES.join(', ')}.`);
   const config = loadConfig();
+  const stopWarehouseNeeds = await startWarehouseNeeds(config);
   const client = connect({ config });
   try {
     const report = await bootstrapRetail(client, {
@@ -49,14 +52,8 @@ async function main(): Promise<void> {
     );
   } finally {
     await client.close();
+    await stopWarehouseNeeds();
   }
-}
-
-function numberArg(v: string | undefined, name: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v.replace(/_/g, ''));
-  if (!Number.isFinite(n)) throw new Error(`${name} expects a number, got "${v}".`);
-  return n;
 }
 
 main().catch((e: unknown) => {

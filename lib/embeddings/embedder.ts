@@ -197,7 +197,7 @@ export async function loadEmbedder(options: LoadEmbedderOptions = {}): Promise<E
   const explicitId = options.modelId ?? options.spec?.id;
   const models = explicitId !== undefined && options.modelsDir !== undefined ? undefined : (options.config ?? loadConfig()).models;
   const spec = options.spec ?? modelSpec(explicitId ?? (models?.active as string));
-  const modelsDir = options.modelsDir ?? (models?.dir as string);
+  const modelsDir: string = options.modelsDir ?? (models?.dir as string);
   const dtype = options.dtype ?? spec.dtype;
   const key = cacheKey(modelDirOf(modelsDir, spec.id), dtype, spec);
   let entry = cache.get(key);

@@ -26,3 +26,4 @@ export { modelDirOf, onnxFileFor, missingModelFiles, installedDtypes, assertMode
 export { cosineSimilarity } from './similarity';
 export { configuredModelOrStandIn, isModelInstalled, type ModelChoice } from './model-choice';
 export { GLOVE_PACKAGE, GloveSourceError, glovePackageDir, glovePackageVersion, readGloveVectors, type GloveVectors } from './glove-source';
+export { fetchModel, type FetchEvent } from './hub-download';
