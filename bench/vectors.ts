@@ -34,6 +34,7 @@ import {
   type VectorStore,
 } from '../lib/vectors';
 import { writeChartPage } from './chart-page';
+import { embeddingThroughput } from './embedding-throughput';
 import { writeBenchReport, type BenchResult } from './report';
 import { generatorThroughput } from './vectors/generator-throughput';
 import { LanceSide, searchLabel, type LanceBuild } from './vectors/lancedb-side';
@@ -451,6 +452,7 @@ async function main(): Promise<void> {
 
     // One line: the embedding-throughput cases live in their own modules.
     results.push(await generatorThroughput(config, log));
+    results.push(...(await embeddingThroughput(config, log)));
     const { goals, written, page } = report(true);
 
     console.log('');
