@@ -10,3 +10,22 @@ export { exportTable, writeToLake } from './write';
 export type { ExportResult, ExportTableOptions, WriteToLakeOptions } from './write';
 export { createS3Table, ingestIntoMergeTree, validateTypes } from './tables';
 export type { CreateS3TableOptions, IngestOptions } from './tables';
+export { IcebergConflictError, IcebergError, IcebergExternalReadError, IcebergMetadataError, IcebergSnapshotNotFoundError } from './iceberg-errors';
+export {
+  addIcebergColumn,
+  appendToIceberg,
+  attachIcebergTable,
+  createIcebergTable,
+  dropIcebergTable,
+  ICEBERG_TRANSFORMS,
+  icebergColumnType,
+  ICEBERG_WRITE_SETTINGS,
+  icebergPartitionSql,
+  writeIcebergTable,
+} from './iceberg-table';
+export type { AppendResult, CreateIcebergTableOptions, IcebergPartition, IcebergTransform, WriteIcebergOptions } from './iceberg-table';
+export { icebergAsOfSettings, icebergPath, icebergSnapshots, queryIceberg } from './iceberg-snapshots';
+export type { IcebergAsOf, IcebergSnapshot, QueryIcebergOptions } from './iceberg-snapshots';
+export { icebergChecksum, icebergChecksumSql } from './iceberg-checksum';
+export { projectPython, readIcebergExternally } from './iceberg-external';
+export type { ExternalDataFile, ExternalIcebergRead } from './iceberg-external';

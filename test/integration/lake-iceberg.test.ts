@@ -1,0 +1,339 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, connectionInfo, queryOne } from '../../lib/clickhouse';
+import {
+  addIcebergColumn,
+  appendToIceberg,
+  attachIcebergTable,
+  createIcebergTable,
+  dropIcebergTable,
+  icebergChecksum,
+  IcebergError,
+  IcebergExternalReadError,
+  IcebergMetadataError,
+  icebergPath,
+  icebergSnapshots,
+  IcebergSnapshotNotFoundError,
+  queryIceberg,
+  readIcebergExternally,
+  writeIcebergTable,
+} from '../../lib/lake';
+import type { IcebergSnapshot } from '../../lib/lake';
+import { createS3Client, deleteByPrefix, deleteObject, getObjectText, listAllObjects, putObject } from '../../lib/s3';
+import type { KitS3 } from '../../lib/s3';
+import { startTestEndpoint } from './endpoint-fixture';
+import type { TestEndpoint } from './endpoint-fixture';
+
+// Iceberg tables on the real S3 server, written by the embedded engine behind the local endpoint
+// (a process of its own, as notebooks reach it), read back by ClickHouse and by pyarrow + fastavro.
+let ep: TestEndpoint;
+let client: ClickHouseClient;
+let s3: KitS3;
+const prefix = `test/iceberg/${randomUUID().slice(0, 8)}/`;
+const children: ChildProcessWithoutNullStreams[] = [];
+
+beforeAll(async () => {
+  ep = await startTestEndpoint('iceberg');
+  client = connect({ config: ep.config });
+  if (connectionInfo(client)?.mode !== 'local-endpoint') throw new Error(`expected the local endpoint, got ${connectionInfo(client)?.mode}`);
+  s3 = createS3Client(ep.config);
+});
+
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  await deleteByPrefix(s3, prefix);
+  s3.client.destroy();
+  await client.close();
+  await ep.dispose();
+});
+
+const ORDERS_SELECT = `
+  SELECT number AS order_id,
+         toDate('2024-01-01') + number % 120 AS day,
+         toLowCardinality(['de', 'fr', 'us', 'jp'][number % 4 + 1]) AS country,
+         if(number % 7 = 0, NULL, number / 8) AS weight,
+         round(number % 10000 / 100, 2) AS total,
+         toDateTime64('2024-01-01 00:00:00', 3, 'UTC') + toIntervalMillisecond(number * 997) AS ordered_at,
+         number % 3 = 0 AS gift,
+         toUInt32(number * 40000) AS points
+  FROM numbers({n:UInt64})`;
+
+function chainIsLinear(snapshots: IcebergSnapshot[]): void {
+  expect(snapshots[0]!.parentId).toBeNull();
+  for (let i = 1; i < snapshots.length; i++) expect(snapshots[i]!.parentId).toBe(snapshots[i - 1]!.snapshotId);
+  expect(snapshots.filter((s) => s.current).map((s) => s.snapshotId)).toEqual([snapshots[snapshots.length - 1]!.snapshotId]);
+}
+
+describe('an Iceberg table written by the kit', () => {
+  const path = `${prefix}orders/`;
+  const first: { rows: number; checksum: string } = { rows: 0, checksum: '' };
+  let snaps: IcebergSnapshot[] = [];
+
+  it('is written from a SELECT, partitioned by month and id bucket, and read back by pyarrow + fastavro with the same rows and checksum', async () => {
+    const w = await writeIcebergTable(client, {
+      table: 'orders_ice',
+      path,
+      select: ORDERS_SELECT,
+      params: { n: 20_000 },
+      partitionBy: [
+        { column: 'day', transform: 'month' },
+        { column: 'order_id', transform: 'bucket', width: 4 },
+      ],
+    });
+    // Types ClickHouse cannot write to Iceberg are widened without loss.
+    expect([w.columns.country, w.columns.gift, w.columns.points]).toEqual(['String', 'Int32', 'Int64']);
+    expect(w.snapshot?.totalRows).toBe(20_000);
+    expect(w.newSnapshots).toHaveLength(1);
+    expect(await icebergPath(client, 'orders_ice')).toBe(path);
+    Object.assign(first, await icebergChecksum(client, 'orders_ice'));
+    expect(first.rows).toBe(20_000);
+
+    const ext = await readIcebergExternally(ep.config, path);
+    expect(ext.problems).toEqual([]);
+    expect(ext.rows).toBe(20_000);
+    expect(ext.checksum).toBe(first.checksum);
+    expect(ext.location).toBe(`s3://${ep.config.s3.bucket}/${path}`);
+    expect(ext.partitionSpec.map((p) => p.transform)).toEqual(['month', 'bucket[4]']);
+    expect(ext.currentSnapshotId).toBe(w.snapshot!.snapshotId);
+    // The manifests list exactly the objects under data/, and their counts are the Parquet files' own.
+    const objects = (await listAllObjects(s3, `${path}data/`)).map((o) => o.key).sort();
+    expect(ext.dataFiles.map((f) => f.key).sort()).toEqual(objects);
+    expect(ext.unreferencedObjects).toEqual([]);
+    for (const f of ext.dataFiles) expect(f.parquetRows).toBe(f.records);
+    // 4 months x 4 buckets
+    expect(ext.dataFiles).toHaveLength(16);
+    const perFile = await queryOne<{ files: string }>(client, 'SELECT uniqExact(_path) AS files FROM orders_ice');
+    expect(Number(perFile!.files)).toBe(16);
+  });
+
+  it('takes appends and a new column, lists every snapshot, and reads as of each one', async () => {
+    const a = await appendToIceberg(client, { table: 'orders_ice', select: `SELECT * FROM (${ORDERS_SELECT}) WHERE order_id >= 15000`, params: { n: 25_000 } });
+    expect(a.newSnapshots.map((s) => s.addedRows)).toEqual([10_000]);
+    const col = await addIcebergColumn(client, 'orders_ice', { name: 'channel', type: 'LowCardinality(String)' });
+    expect(col.type).toBe('Nullable(String)');
+    await appendToIceberg(client, { table: 'orders_ice', select: `SELECT *, 'app' AS channel FROM (${ORDERS_SELECT})`, params: { n: 500 } });
+
+    snaps = await icebergSnapshots(client, 'orders_ice');
+    expect(snaps.map((s) => s.totalRows)).toEqual([20_000, 30_000, 30_500]);
+    expect(snaps.map((s) => s.operation.toLowerCase())).toEqual(['append', 'append', 'append']);
+    chainIsLinear(snaps);
+
+    const now = await queryIceberg<{ n: string; with_channel: string }>(client, { table: 'orders_ice', sql: 'SELECT count() AS n, countIf(channel IS NOT NULL) AS with_channel FROM orders_ice' });
+    expect(now[0]).toEqual({ n: '30500', with_channel: '500' });
+    for (const [i, s] of snaps.entries()) {
+      const bySnapshot = await queryIceberg<{ n: string }>(client, { table: 'orders_ice', sql: 'SELECT count() AS n FROM orders_ice', asOf: { snapshotId: s.snapshotId } });
+      expect(Number(bySnapshot[0]!.n)).toBe(s.totalRows);
+      const byTime = await queryIceberg<{ n: string }>(client, { table: 'orders_ice', sql: 'SELECT count() AS n FROM orders_ice', asOf: { at: s.timestampMs } });
+      expect(Number(byTime[0]!.n), `as of ${i}`).toBe(s.totalRows);
+    }
+    // The first snapshot reads exactly as written (its own schema: no `channel`).
+    expect(await icebergChecksum(client, 'orders_ice', { snapshotId: snaps[0]!.snapshotId })).toEqual(first);
+
+    const ext = await readIcebergExternally(ep.config, path);
+    expect(ext.problems).toEqual([]);
+    expect(ext.columns.map((c) => c.name)).toContain('channel');
+    expect(ext.snapshots.map((s) => s.snapshotId)).toEqual(snaps.map((s) => s.snapshotId));
+    const current = await icebergChecksum(client, 'orders_ice');
+    expect(ext.rows).toBe(30_500);
+    expect(ext.checksum).toBe(current.checksum);
+  });
+
+  it('refuses bad input with clear errors and loses nothing', async () => {
+    const before = await icebergChecksum(client, 'orders_ice');
+    await expect(queryIceberg(client, { table: 'orders_ice', sql: 'SELECT count() FROM orders_ice', asOf: { snapshotId: '123' } })).rejects.toThrow(IcebergSnapshotNotFoundError);
+    await expect(queryIceberg(client, { table: 'orders_ice', sql: 'SELECT count() FROM orders_ice', asOf: { at: snaps[0]!.timestampMs - 60_000 } })).rejects.toThrow(
+      /orders_ice has no snapshot current at .*icebergSnapshots/,
+    );
+    await expect(queryIceberg(client, { table: 'orders_ice', sql: 'SELECT 1', asOf: { snapshotId: 'latest' } })).rejects.toThrow(/not an Iceberg snapshot id/);
+    await expect(createIcebergTable(client, { table: 'again', path, columns: { id: 'Int64' } })).rejects.toThrow(/already holds an Iceberg table; attach it/);
+    await expect(createIcebergTable(client, { table: 'nope', path: `${prefix}nope`, columns: { id: 'Int64' } })).rejects.toThrow(/prefix ending with "\/"/);
+    await expect(createIcebergTable(client, { table: 'nope', path: `${prefix}nope/`, columns: { id: 'Int64' }, partitionBy: [{ column: 'day', transform: 'month' }] })).rejects.toThrow(
+      /partition column "day" is not a column/,
+    );
+    await expect(createIcebergTable(client, { table: 'nope', path: `${prefix}nope/`, columns: { id: 'Int64' }, partitionBy: [{ column: 'id', transform: 'bucket' }] })).rejects.toThrow(
+      /bucket transform of "id" needs a positive integer width/,
+    );
+    await expect(icebergPath(client, 'no_such_table')).rejects.toThrow(IcebergError);
+    await expect(writeIcebergTable(client, { table: 'money', path: `${prefix}money/`, select: 'SELECT toDecimal64(1.5, 2) AS price' })).rejects.toThrow(
+      /Column "price" is Decimal\(18, 2\), which ClickHouse cannot write to Iceberg yet\. Cast it/,
+    );
+    expect(await listAllObjects(s3, `${prefix}money/`)).toEqual([]);
+    expect(await icebergChecksum(client, 'orders_ice')).toEqual(before);
+  });
+
+  it('is attached by a second ClickHouse table over the same path with the same content', async () => {
+    await attachIcebergTable(client, { table: 'orders_ice_2', path });
+    expect(await icebergChecksum(client, 'orders_ice_2')).toEqual(await icebergChecksum(client, 'orders_ice'));
+    await dropIcebergTable(client, 'orders_ice_2');
+    expect((await listAllObjects(s3, `${path}metadata/`)).length).toBeGreaterThan(0);
+  });
+});
+
+describe('partition transforms', () => {
+  it('writes identity, year, hour and truncate partitions that an outside reader sees as such', async () => {
+    const path = `${prefix}transforms/`;
+    await createIcebergTable(client, {
+      table: 'transforms_ice',
+      path,
+      columns: { id: 'Int64', kind: 'String', at: "DateTime64(6, 'UTC')", day: 'Date32' },
+      partitionBy: [
+        { column: 'kind', transform: 'identity' },
+        { column: 'day', transform: 'year' },
+        { column: 'at', transform: 'hour' },
+        { column: 'id', transform: 'truncate', width: 1000 },
+      ],
+    });
+    await appendToIceberg(client, {
+      table: 'transforms_ice',
+      select: "SELECT number, ['a', 'b'][number % 2 + 1], toDateTime64('2024-03-01 00:30:00', 6, 'UTC') + toIntervalSecond(number), toDate32('2023-12-30') + number % 5 FROM numbers(3000)",
+    });
+    const ext = await readIcebergExternally(ep.config, path);
+    // ClickHouse 26.7 names the hour transform "hours" (the spec says "hour"; see the README).
+    expect(ext.partitionSpec.map((p) => p.transform)).toEqual(['identity', 'year', 'hours', 'truncate[1000]']);
+    expect(ext.problems).toEqual([]);
+    expect(ext.rows).toBe(3000);
+    expect(ext.checksum).toBe((await icebergChecksum(client, 'transforms_ice')).checksum);
+    await dropIcebergTable(client, 'transforms_ice', { deleteData: true });
+  });
+});
+
+/** A writer process with its own embedded engine (test/fixtures/iceberg-writer.ts). */
+async function startWriter(path: string, rows: number, tag: number): Promise<{ child: ChildProcessWithoutNullStreams; result: Promise<Record<string, unknown>>; go: () => void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/iceberg-writer.ts', path, String(rows), String(tag)], {
+    cwd: ep.config.root,
+    env: { ...process.env, ...ep.env, CLICKHOUSE_URL: '' },
+  });
+  children.push(child);
+  const lines = createInterface({ input: child.stdout });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const queue: string[] = [];
+  const waiters: Array<(l: string) => void> = [];
+  lines.on('line', (l) => (waiters.length > 0 ? waiters.shift()!(l) : queue.push(l)));
+  const next = (): Promise<string> =>
+    new Promise((resolve, reject) => {
+      if (queue.length > 0) return resolve(queue.shift()!);
+      waiters.push(resolve);
+      child.once('exit', (code) => reject(new Error(`writer ${tag} exited (${code}) before answering: ${stderr.slice(-500)}`)));
+    });
+  const ready = await next();
+  if (ready !== 'ready') throw new Error(`writer ${tag} said ${ready}`);
+  const result = next().then((l) => JSON.parse(l) as Record<string, unknown>);
+  result.catch(() => undefined); // a writer killed on purpose never answers
+  return { child, go: () => child.stdin.write('go\n'), result };
+}
+
+const SHARED_COLUMNS = { id: 'Int64', d: 'Date32', writer: 'Int64', pad: 'String' };
+
+describe('faults', () => {
+  it('two writers (two engines) appending at once: both commits land, one after the other, none lost', async () => {
+    const path = `${prefix}shared/`;
+    await createIcebergTable(client, { table: 'shared', path, columns: SHARED_COLUMNS, partitionBy: [{ column: 'd', transform: 'month' }] });
+    await appendToIceberg(client, { table: 'shared', select: "SELECT number, toDate('2024-01-01'), 0, 'seed' FROM numbers(10)" });
+    const a = await startWriter(path, 100_000, 1);
+    const b = await startWriter(path, 100_000, 2);
+    a.go();
+    b.go();
+    const [ra, rb] = await Promise.all([a.result, b.result]);
+    // ClickHouse commits optimistically (the next vN.metadata.json is written only if absent) and
+    // re-applies a commit that lost the race on top of the winner's snapshot.
+    expect(ra, JSON.stringify(ra)).toMatchObject({ ok: true });
+    expect(rb, JSON.stringify(rb)).toMatchObject({ ok: true });
+    const snaps = await icebergSnapshots(client, 'shared');
+    expect(snaps.map((s) => s.totalRows)).toEqual([10, 100_010, 200_010]);
+    chainIsLinear(snaps);
+    // Both started before either committed: the second commit had to be made on top of the first.
+    expect(Math.max(ra.startedAt as number, rb.startedAt as number)).toBeLessThan(snaps[1]!.timestampMs);
+    const byWriter = await queryIceberg<{ writer: string; n: string }>(client, { table: 'shared', sql: 'SELECT writer, count() AS n FROM shared GROUP BY writer ORDER BY writer' });
+    expect(byWriter.map((r) => [Number(r.writer), Number(r.n)])).toEqual([
+      [0, 10],
+      [1, 100_000],
+      [2, 100_000],
+    ]);
+    const ext = await readIcebergExternally(ep.config, path);
+    expect(ext.problems).toEqual([]);
+    expect(ext.metadataVersions).toEqual([1, 2, 3, 4]);
+    expect(ext.snapshots.map((s) => s.snapshotId)).toEqual(snaps.map((s) => s.snapshotId));
+    expect(ext.rows).toBe(200_010);
+    expect(ext.checksum).toBe((await icebergChecksum(client, 'shared')).checksum);
+  }, 180_000);
+
+  it('an append killed mid-upload leaves the table at its last snapshot, readable and appendable', async () => {
+    const path = `${prefix}killed/`;
+    await createIcebergTable(client, { table: 'killed', path, columns: SHARED_COLUMNS });
+    await appendToIceberg(client, { table: 'killed', select: "SELECT number, toDate('2024-01-01'), 0, 'seed' FROM numbers(1000)" });
+    const before = await icebergChecksum(client, 'killed');
+    const snapsBefore = await icebergSnapshots(client, 'killed');
+
+    // 6M padded rows: several data files of up to 1M rows; kill once the first is on S3.
+    const w = await startWriter(path, 6_000_000, 9);
+    w.go();
+    const deadline = Date.now() + 120_000;
+    while ((await listAllObjects(s3, `${path}data/`)).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    w.child.kill('SIGKILL');
+    await new Promise((r) => w.child.once('exit', r));
+    expect((await listAllObjects(s3, `${path}data/`)).length, 'the writer uploaded a data file before it was killed').toBeGreaterThanOrEqual(2);
+
+    expect(await icebergSnapshots(client, 'killed')).toEqual(snapsBefore);
+    expect(await icebergChecksum(client, 'killed')).toEqual(before);
+    const ext = await readIcebergExternally(ep.config, path);
+    expect(ext.problems).toEqual([]);
+    expect(ext.rows).toBe(1000);
+    expect(ext.checksum).toBe(before.checksum);
+    // The dead writer's files are on S3 but in no manifest: invisible to every reader.
+    expect(ext.unreferencedObjects.length).toBeGreaterThanOrEqual(1);
+
+    await appendToIceberg(client, { table: 'killed', select: "SELECT number, toDate('2024-02-01'), 1, 'after' FROM numbers(5)" });
+    expect((await icebergChecksum(client, 'killed')).rows).toBe(1005);
+  }, 180_000);
+
+  describe('missing or unreadable metadata', () => {
+    async function damaged(name: string): Promise<{ path: string; keys: string[] }> {
+      const path = `${prefix}${name}/`;
+      await createIcebergTable(client, { table: name, path, columns: { id: 'Int64', d: 'Date32' } });
+      await appendToIceberg(client, { table: name, select: "SELECT number, toDate('2024-01-01') FROM numbers(10)" });
+      await appendToIceberg(client, { table: name, select: "SELECT number, toDate('2024-01-02') FROM numbers(10)" });
+      return { path, keys: (await listAllObjects(s3, path)).map((o) => o.key) };
+    }
+
+    it('a newest metadata file that is not JSON (a torn write): the error names the table and that file', async () => {
+      const { path, keys } = await damaged('bad_json');
+      const good = await getObjectText(s3, keys.find((k) => k.endsWith('/v3.metadata.json'))!);
+      const latest = `${path}metadata/v4.metadata.json`;
+      await putObject(s3, latest, good.slice(0, 100));
+      const err = await queryIceberg(client, { table: 'bad_json', sql: 'SELECT count() FROM bad_json' }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(IcebergMetadataError);
+      expect(err).toMatchObject({ table: 'bad_json', object: latest });
+      expect((err as Error).message).toContain(latest);
+      await expect(readIcebergExternally(ep.config, path)).rejects.toThrow(IcebergExternalReadError);
+      await expect(readIcebergExternally(ep.config, path)).rejects.toThrow(`s3://${ep.config.s3.bucket}/${latest} is not valid JSON`);
+      // Nothing lost: without the torn file the table reads in full again.
+      await deleteObject(s3, latest);
+      expect((await icebergChecksum(client, 'bad_json')).rows).toBe(20);
+    });
+
+    it('a missing manifest list: the error names the table and the object', async () => {
+      const { keys } = await damaged('no_manifest_list');
+      const lists = keys.filter((k) => /\/snap-\d+-/.test(k));
+      const current = (await icebergSnapshots(client, 'no_manifest_list')).find((s) => s.current)!;
+      const victim = lists.find((k) => k.includes(`/snap-${current.snapshotId}-`))!;
+      await deleteObject(s3, victim);
+      const err = await queryIceberg(client, { table: 'no_manifest_list', sql: 'SELECT count() FROM no_manifest_list' }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(IcebergMetadataError);
+      expect(err).toMatchObject({ table: 'no_manifest_list', object: victim });
+    });
+
+    it('a table whose metadata folder is gone: the error names the table and the folder', async () => {
+      const { path, keys } = await damaged('no_metadata');
+      for (const k of keys.filter((k) => k.includes('/metadata/'))) await deleteObject(s3, k);
+      const err = await icebergChecksum(client, 'no_metadata').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(IcebergMetadataError);
+      expect(err).toMatchObject({ table: 'no_metadata', object: `${path}metadata/` });
+      await expect(readIcebergExternally(ep.config, path)).rejects.toThrow(/no metadata\/vN\.metadata\.json under/);
+    });
+  });
+});
