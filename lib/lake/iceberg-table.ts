@@ -11,6 +11,8 @@ import { ensureLakeCollection, LAKE_COLLECTION } from './collection';
 import { icebergErrorOf, IcebergError } from './iceberg-errors';
 import { icebergPath, icebergSnapshots, icebergTableName } from './iceberg-snapshots';
 import type { IcebergSnapshot } from './iceberg-snapshots';
+import { parquetWriteSettings } from './parquet';
+import type { ParquetWriteOptions } from './parquet';
 import { checkLakePath, checkTypeText } from './source';
 import type { ColumnTypes } from './source';
 import { validateTypes } from './tables';
@@ -64,7 +66,8 @@ export function icebergPartitionSql(spec: ReadonlyArray<IcebergPartition> | unde
   return `\nPARTITION BY ${parts.length === 1 ? parts[0]! : `(${parts.join(', ')})`}`;
 }
 
-const WIDENED: Record<string, string> = { Int8: 'Int32', Int16: 'Int32', UInt8: 'Int32', UInt16: 'Int32', Bool: 'Int32', UInt32: 'Int64' };
+// UInt64 becomes Iceberg long (the engine does so itself): values from 2^63 on do not fit.
+const WIDENED: Record<string, string> = { Int8: 'Int32', Int16: 'Int32', UInt8: 'Int32', UInt16: 'Int32', Bool: 'Int32', UInt32: 'Int64', UInt64: 'Int64' };
 
 /**
  * The column type an Iceberg table gets for a ClickHouse type. ClickHouse 26.7 writes Iceberg
@@ -154,14 +157,27 @@ export interface AppendResult {
   newSnapshots: IcebergSnapshot[];
 }
 
-/** Appends the rows of a SELECT as one new snapshot. */
-export async function appendToIceberg(client: ClickHouseClient, options: { table: TableRef; select: string; params?: QueryParamValues; columns?: string[] }): Promise<AppendResult> {
+export interface AppendOptions {
+  table: TableRef;
+  select: string;
+  params?: QueryParamValues;
+  /** Columns the SELECT fills, in its order (default: all, in the table's order). */
+  columns?: string[];
+  /** Parquet encoding of the data files over the kit's lake defaults (LAKE_PARQUET_DEFAULTS). */
+  parquet?: ParquetWriteOptions;
+}
+
+/** Appends the rows of a SELECT as one new snapshot (data files encoded like the kit's other lake writes). */
+export async function appendToIceberg(client: ClickHouseClient, options: AppendOptions): Promise<AppendResult> {
   const path = await icebergPath(client, options.table);
   const before = new Set((await icebergSnapshots(client, options.table)).map((s) => s.snapshotId));
   const names = options.columns ? ` (${options.columns.map(quoteIdentifier).join(', ')})` : '';
   let queryId: string;
   try {
-    ({ queryId } = await command(client, `INSERT INTO ${tableSql(options.table)}${names}\n${options.select}`, options.params, { logComment: 'kit:lake:iceberg', settings: ICEBERG_WRITE_SETTINGS }));
+    ({ queryId } = await command(client, `INSERT INTO ${tableSql(options.table)}${names}\n${options.select}`, options.params, {
+      logComment: 'kit:lake:iceberg',
+      settings: { ...parquetWriteSettings(options.parquet), ...ICEBERG_WRITE_SETTINGS },
+    }));
   } catch (e) {
     throw icebergErrorOf(e, { table: icebergTableName(options.table), path });
   }
@@ -176,6 +192,7 @@ export interface WriteIcebergOptions {
   select: string;
   params?: QueryParamValues;
   partitionBy?: IcebergPartition[];
+  parquet?: ParquetWriteOptions;
 }
 
 /** Writes the rows of a SELECT as a new Iceberg table: create from the SELECT's columns, then the first append. */
@@ -187,7 +204,7 @@ export async function writeIcebergTable(client: ClickHouseClient, options: Write
     columns: Object.fromEntries(described.map((c) => [c.name, c.type])),
     partitionBy: options.partitionBy,
   });
-  const appended = await appendToIceberg(client, { table: options.table, select: options.select, params: options.params, columns: Object.keys(columns) });
+  const appended = await appendToIceberg(client, { table: options.table, select: options.select, params: options.params, columns: Object.keys(columns), parquet: options.parquet });
   return { ...appended, columns };
 }
 

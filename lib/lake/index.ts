@@ -23,7 +23,7 @@ export {
   icebergPartitionSql,
   writeIcebergTable,
 } from './iceberg-table';
-export type { AppendResult, CreateIcebergTableOptions, IcebergPartition, IcebergTransform, WriteIcebergOptions } from './iceberg-table';
+export type { AppendOptions, AppendResult, CreateIcebergTableOptions, IcebergPartition, IcebergTransform, WriteIcebergOptions } from './iceberg-table';
 export { icebergAsOfSettings, icebergPath, icebergSnapshots, queryIceberg } from './iceberg-snapshots';
 export type { IcebergAsOf, IcebergSnapshot, QueryIcebergOptions } from './iceberg-snapshots';
 export { icebergChecksum, icebergChecksumSql } from './iceberg-checksum';
