@@ -1,9 +1,9 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type pl from 'nodejs-polars';
 import { command, ensureDatabase, WarehouseError } from '../clickhouse';
-import { connectionInfo } from '../clickhouse/connect';
-import { ensureLakeCollection } from '../lake/collection';
-import { progress as notebookProgress, type Progress } from '../notebook/progress';
+import { connectionInfo } from '../clickhouse';
+import { ensureLakeCollection } from '../lake';
+import { progress as notebookProgress, type Progress } from '../notebook';
 import { deleteByPrefix, ensureBucket, type KitS3 } from '../s3';
 import { insertParquet } from './bulk';
 import { createTableSql, dropTableSql } from './ddl';
