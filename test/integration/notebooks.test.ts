@@ -51,6 +51,8 @@ describe('notebooks run headlessly on the local stack', () => {
       expect(s.charts, `${name} shows a chart`).toBeGreaterThan(0);
     }
     expect(shown(join(reports, '05-observability.ipynb')).charts).toBeGreaterThanOrEqual(3);
+    // 08-iceberg: columns, objects, months, snapshots, time travel, the two readers, the data files
+    expect(shown(join(reports, '08-iceberg.ipynb')).tables).toBeGreaterThanOrEqual(7);
   });
 
   it('re-runs 01-bootstrap and 02-crud cleanly on the bootstrapped warehouse', { timeout: 600_000 }, async () => {
