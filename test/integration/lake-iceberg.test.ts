@@ -85,8 +85,8 @@ describe('faults', () => {
     a.go();
     b.go();
     const [ra, rb] = await Promise.all([a.result, b.result]);
-    // ClickHouse commits optimistically (the next vN.metadata.json is written only if absent) and
-    // re-applies a commit that lost the race on top of the winner's snapshot.
+    // Both commits land, one on top of the other: ClickHouse builds each commit on the newest
+    // metadata version it finds and re-applies one that lost the race on the winner's snapshot.
     expect(ra, JSON.stringify(ra)).toMatchObject({ ok: true });
     expect(rb, JSON.stringify(rb)).toMatchObject({ ok: true });
     const snaps = await icebergSnapshots(client, 'shared');
@@ -107,6 +107,22 @@ describe('faults', () => {
     expect(ext.rows).toBe(200_010);
     expect(ext.checksum).toBe((await icebergChecksum(client, 'shared')).checksum);
   }, 180_000);
+
+  it('an append builds on a metadata version another writer created, and never overwrites it', async () => {
+    const path = `${prefix}race/`;
+    await createIcebergTable(client, { table: 'race', path, columns: { id: 'Int64' } });
+    await appendToIceberg(client, { table: 'race', select: 'SELECT number FROM numbers(10)' });
+    // Another writer "commits" v3 (the same content as v2) just before ours.
+    const v2 = await getObjectText(s3, `${path}metadata/v2.metadata.json`);
+    await putObject(s3, `${path}metadata/v3.metadata.json`, v2);
+    await appendToIceberg(client, { table: 'race', select: 'SELECT number + 10 FROM numbers(5)' });
+    expect(await getObjectText(s3, `${path}metadata/v3.metadata.json`)).toBe(v2);
+    const ext = await readIcebergExternally(ep.config, path);
+    expect(ext.metadataFile).toBe(`${path}metadata/v4.metadata.json`);
+    expect(ext.problems).toEqual([]);
+    expect(ext.rows).toBe(15);
+    chainIsLinear(await icebergSnapshots(client, 'race'));
+  });
 
   it('an append killed mid-upload leaves the table at its last snapshot, readable and appendable', async () => {
     const path = `${prefix}killed/`;
