@@ -57,6 +57,7 @@ export async function icebergPath(client: ClickHouseClient, table: TableRef): Pr
 export function icebergAsOfSettings(asOf: IcebergAsOf): ClickHouseSettings {
   if ('snapshotId' in asOf) {
     if (!/^-?\d{1,20}$/.test(String(asOf.snapshotId))) throw new IcebergError(`"${String(asOf.snapshotId)}" is not an Iceberg snapshot id (a 64-bit integer, as icebergSnapshots() lists them).`);
+    // Sent as text: ids above 2^53 would round as a JavaScript number (the setting parses either).
     return { iceberg_snapshot_id: String(asOf.snapshotId) as unknown as number };
   }
   const ms = asOf.at instanceof Date ? asOf.at.getTime() : asOf.at;
