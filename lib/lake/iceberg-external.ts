@@ -20,6 +20,8 @@ export type ExternalDataFile = {
   /** Rows the Parquet file holds. */
   parquetRows: number;
   bytes: number;
+  /** Column chunks with a bloom filter, over all row groups (0 with the kit's Parquet defaults). */
+  bloomFilters: number;
 };
 
 /** What the reader outside ClickHouse found. */

@@ -181,13 +181,18 @@ def read_table(endpoint, region, bucket, prefix):
         types = [f["type"] for f in fields]
 
         def scan(df):
-            table = pq.read_table(pa.BufferReader(read_object(fs, bucket, df["key"])))
-            return table.num_rows, hash_rows([column_values(table, f, t) for f, t in zip(fields, types)], types)
+            buffer = pa.BufferReader(read_object(fs, bucket, df["key"]))
+            meta = pq.ParquetFile(buffer).metadata
+            blooms = sum(1 for g in range(meta.num_row_groups) for c in range(meta.num_columns) if meta.row_group(g).column(c).bloom_filter_offset is not None)
+            buffer.seek(0)
+            table = pq.read_table(buffer)
+            return table.num_rows, hash_rows([column_values(table, f, t) for f, t in zip(fields, types)], types), blooms
 
         rows = 0
         checksum = 0
-        for df, (n, h) in zip(data_files, pool.map(scan, data_files)):
+        for df, (n, h, blooms) in zip(data_files, pool.map(scan, data_files)):
             df["parquetRows"] = n
+            df["bloomFilters"] = blooms
             if n != df["records"]:
                 out["problems"].append(f"{df['key']}: the manifest says {df['records']} rows, the Parquet file holds {n}")
             rows += n

@@ -110,6 +110,12 @@ export interface CreateIcebergTableOptions {
   path: string;
   columns: ColumnTypes;
   partitionBy?: IcebergPartition[];
+  /**
+   * Parquet encoding of every data file written through this ClickHouse table, over the kit's lake
+   * defaults (LAKE_PARQUET_DEFAULTS). ClickHouse 26.7 takes it from the CREATE's settings: settings
+   * sent with a later INSERT do not change it (measured: bloom filters stayed on).
+   */
+  parquet?: ParquetWriteOptions;
 }
 
 /**
@@ -125,7 +131,7 @@ export async function createIcebergTable(client: ClickHouseClient, options: Crea
     .map(([n, t]) => `${quoteIdentifier(n)} ${t}`)
     .join(',\n  ')}\n) ENGINE = ${engineSql(options.path)}${icebergPartitionSql(options.partitionBy, columns)}`;
   try {
-    await command(client, ddl, undefined, { logComment: 'kit:lake:iceberg', settings: ICEBERG_WRITE_SETTINGS });
+    await command(client, ddl, undefined, { logComment: 'kit:lake:iceberg', settings: { ...parquetWriteSettings(options.parquet), ...ICEBERG_WRITE_SETTINGS } });
   } catch (e) {
     if (/Iceberg table with path .* already exists/i.test(e instanceof Error ? e.message : '')) {
       throw new IcebergError(`s3 prefix ${options.path} already holds an Iceberg table; attach it with attachIcebergTable(), or delete the prefix to start over.`, { cause: e });
@@ -139,11 +145,14 @@ export async function createIcebergTable(client: ClickHouseClient, options: Crea
  * The ClickHouse table over an Iceberg table that exists already (written by the kit, another
  * ClickHouse or any Iceberg engine): columns come from the table's current metadata.
  */
-export async function attachIcebergTable(client: ClickHouseClient, options: { table: TableRef; path: string }): Promise<void> {
+export async function attachIcebergTable(client: ClickHouseClient, options: { table: TableRef; path: string; parquet?: ParquetWriteOptions }): Promise<void> {
   await ensureLakeCollection(client);
   checkTablePath(options.path);
   try {
-    await command(client, `CREATE TABLE ${tableSql(options.table)} ENGINE = ${engineSql(options.path)}`, undefined, { logComment: 'kit:lake:iceberg' });
+    await command(client, `CREATE TABLE ${tableSql(options.table)} ENGINE = ${engineSql(options.path)}`, undefined, {
+      logComment: 'kit:lake:iceberg',
+      settings: { ...parquetWriteSettings(options.parquet), ...ICEBERG_WRITE_SETTINGS },
+    });
   } catch (e) {
     throw icebergErrorOf(e, { table: icebergTableName(options.table), path: options.path });
   }
@@ -163,21 +172,16 @@ export interface AppendOptions {
   params?: QueryParamValues;
   /** Columns the SELECT fills, in its order (default: all, in the table's order). */
   columns?: string[];
-  /** Parquet encoding of the data files over the kit's lake defaults (LAKE_PARQUET_DEFAULTS). */
-  parquet?: ParquetWriteOptions;
 }
 
-/** Appends the rows of a SELECT as one new snapshot (data files encoded like the kit's other lake writes). */
+/** Appends the rows of a SELECT as one new snapshot (Parquet encoded as set when the table was created or attached). */
 export async function appendToIceberg(client: ClickHouseClient, options: AppendOptions): Promise<AppendResult> {
   const path = await icebergPath(client, options.table);
   const before = new Set((await icebergSnapshots(client, options.table)).map((s) => s.snapshotId));
   const names = options.columns ? ` (${options.columns.map(quoteIdentifier).join(', ')})` : '';
   let queryId: string;
   try {
-    ({ queryId } = await command(client, `INSERT INTO ${tableSql(options.table)}${names}\n${options.select}`, options.params, {
-      logComment: 'kit:lake:iceberg',
-      settings: { ...parquetWriteSettings(options.parquet), ...ICEBERG_WRITE_SETTINGS },
-    }));
+    ({ queryId } = await command(client, `INSERT INTO ${tableSql(options.table)}${names}\n${options.select}`, options.params, { logComment: 'kit:lake:iceberg', settings: ICEBERG_WRITE_SETTINGS }));
   } catch (e) {
     throw icebergErrorOf(e, { table: icebergTableName(options.table), path });
   }
@@ -203,8 +207,9 @@ export async function writeIcebergTable(client: ClickHouseClient, options: Write
     path: options.path,
     columns: Object.fromEntries(described.map((c) => [c.name, c.type])),
     partitionBy: options.partitionBy,
+    parquet: options.parquet,
   });
-  const appended = await appendToIceberg(client, { table: options.table, select: options.select, params: options.params, columns: Object.keys(columns), parquet: options.parquet });
+  const appended = await appendToIceberg(client, { table: options.table, select: options.select, params: options.params, columns: Object.keys(columns) });
   return { ...appended, columns };
 }
 

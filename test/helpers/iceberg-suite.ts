@@ -105,6 +105,8 @@ export function icebergSuite(label: string, open: () => Promise<IcebergTarget>):
         expect(ext.dataFiles.map((f) => f.key).sort()).toEqual(objects);
         expect(ext.unreferencedObjects).toEqual([]);
         for (const f of ext.dataFiles) expect(f.parquetRows).toBe(f.records);
+      // Encoded with the kit's lake Parquet defaults (no per-column bloom filters), set at CREATE.
+      expect(ext.dataFiles.map((f) => f.bloomFilters)).toEqual(ext.dataFiles.map(() => 0));
         // 4 months x 4 buckets
         expect(ext.dataFiles).toHaveLength(16);
         const perFile = await queryOne<{ files: string }>(client, 'SELECT uniqExact(_path) AS files FROM orders_ice');
