@@ -113,7 +113,9 @@ export interface CreateIcebergTableOptions {
   /**
    * Parquet encoding of every data file written through this ClickHouse table, over the kit's lake
    * defaults (LAKE_PARQUET_DEFAULTS). ClickHouse 26.7 takes it from the CREATE's settings: settings
-   * sent with a later INSERT do not change it (measured: bloom filters stayed on).
+   * sent with a later INSERT do not change it (measured: bloom filters stayed on), and a table the
+   * engine re-attaches after a restart writes with the engine's defaults (bloom filters on) until it
+   * is attached again with attachIcebergTable.
    */
   parquet?: ParquetWriteOptions;
 }
