@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 // `npm run test:server`: the integration suite against the server in CLICKHOUSE_URL.
 export default defineConfig({
   test: {
-    include: ['test/integration/clickhouse-server.test.ts', 'test/integration/lake-iceberg-server.test.ts'],
+    include: ['test/integration/clickhouse-server.test.ts', 'test/integration/lake-json-server.test.ts', 'test/integration/lake-iceberg-server.test.ts'],
     globalSetup: ['test/setup/global.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,

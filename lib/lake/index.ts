@@ -10,6 +10,15 @@ export { exportTable, writeToLake } from './write';
 export type { ExportResult, ExportTableOptions, WriteToLakeOptions } from './write';
 export { createS3Table, ingestIntoMergeTree, validateTypes } from './tables';
 export type { CreateS3TableOptions, IngestOptions } from './tables';
+export { checkJsonPath, jsonPathSql, jsonSource, jsonTypeSql } from './json-source';
+export type { JsonPathTypes, JsonSource, JsonSourceOptions, JsonTypeOptions } from './json-source';
+export { jsonLineCounts, jsonLineRejects, jsonPathTypes, jsonTableFootprint } from './json-inspect';
+export type { JsonLineCounts, JsonPathType, JsonRejectOptions, JsonTableFootprint, JsonValues } from './json-inspect';
+export type { JsonReject } from './json-rejects';
+export { ingestJsonObjects, listJsonObjects } from './json-ingest';
+export type { JsonIngestOptions, JsonIngestReport, JsonObjectReport } from './json-ingest';
+export { jsonLinesKey, rawEventsPrefix, writeJsonLines } from './json-write';
+export type { JsonLinesDay, JsonLinesObject, WriteJsonLinesOptions } from './json-write';
 export { IcebergConflictError, IcebergError, IcebergExternalReadError, IcebergMetadataError, IcebergSnapshotNotFoundError } from './iceberg-errors';
 export {
   addIcebergColumn,

@@ -21,3 +21,5 @@ export type { ChangeKind, ChangeOptions, ChangeResult, CompareCondition, Conditi
 export { crudTarget, resetCrudTable, runCrudFlow, runCrudFlows } from './crud-flow';
 export type { CrudFlowOptions, CrudStep } from './crud-flow';
 export { SAMPLE_SPEC, sampleCsv, sampleFrames, sampleParquet } from './samples';
+export { generatePayloadDay, generatePayloads, PAYLOAD_EVENT_TYPES } from './payloads';
+export type { PayloadDay, PayloadEventType, PayloadSpec } from './payloads';

@@ -51,6 +51,9 @@ describe('notebooks run headlessly on the local stack', () => {
       expect(s.charts, `${name} shows a chart`).toBeGreaterThan(0);
     }
     expect(shown(join(reports, '05-observability.ipynb')).charts).toBeGreaterThanOrEqual(3);
+    const semi = shown(join(reports, '07-semi-structured.ipynb'));
+    expect(semi.tables, '07-semi-structured shows tables').toBeGreaterThanOrEqual(8);
+    expect(semi.charts, '07-semi-structured shows charts').toBeGreaterThanOrEqual(3);
     // 08-iceberg: columns, objects, months, snapshots, time travel, the two readers, the data files
     expect(shown(join(reports, '08-iceberg.ipynb')).tables).toBeGreaterThanOrEqual(7);
   });
