@@ -11,8 +11,7 @@
 import { cpus } from 'node:os';
 import { connect, connectionInfo, serverVersion } from '../lib/clickhouse';
 import { loadConfig } from '../lib/config';
-import { TEST_MODEL_ID, loadEmbedder } from '../lib/embeddings';
-import { readGloveVectors } from '../lib/embeddings/glove-source';
+import { TEST_MODEL_ID, loadEmbedder, readGloveVectors } from '../lib/embeddings';
 import { progress } from '../lib/notebook';
 import {
   benchTableSpec,
@@ -28,6 +27,7 @@ import {
 } from '../lib/vectors';
 import { ensureTestModel } from '../scripts/models/test-model/build';
 import { writeBenchReport, type BenchResult } from './report';
+import { startWarehouseNeeds } from '../scripts/stack/stack';
 
 const K = 10;
 const RECALL_GOAL = 0.95;
@@ -74,6 +74,7 @@ async function main(): Promise<void> {
   const builds = args.quick ? BUILDS.slice(0, 2) : BUILDS;
   const efs = args.quick ? [64, 256] : EF_SEARCH;
   const config = loadConfig();
+  const stopWarehouseNeeds = await startWarehouseNeeds(config);
   const client = connect({ config });
   const prefix = `bench_vectors_${process.pid}`;
   const stores: VectorStore[] = [];
@@ -172,6 +173,7 @@ async function main(): Promise<void> {
   } finally {
     for (const s of stores) await s.drop().catch(() => undefined);
     await client.close();
+    await stopWarehouseNeeds();
   }
 }
 

@@ -9,16 +9,14 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadConfig } from '../lib/config';
 import { endpointPaths, startEndpoint } from '../lib/endpoint';
+import { ENGINE_THREADPOOL_SIZE } from './stack/process';
 
-// Every running query holds one of libuv's threads, as do file writes and compression: the
-// default four would let four long queries stall everything else. The size is read when the
-// pool starts (before this code runs), so without it the script runs itself again with it.
-const THREADS = '32';
+// UV_THREADPOOL_SIZE is read when the pool starts (before this code runs): without it the script runs itself again with it.
 
 function relaunchWithThreads(): void {
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',
-    env: { ...process.env, UV_THREADPOOL_SIZE: THREADS },
+    env: { ...process.env, UV_THREADPOOL_SIZE: ENGINE_THREADPOOL_SIZE },
   });
   // Ctrl-C reaches both processes from the terminal; a SIGTERM sent here is passed on.
   process.on('SIGINT', () => undefined);
@@ -40,6 +38,11 @@ async function serve(): Promise<void> {
     mkdirSync(dirname(paths.pidFile), { recursive: true });
     writeFileSync(paths.pidFile, `${process.pid}\n`);
     const endpoint = await startEndpoint(config);
+    // The engine resolves relative file paths from its working directory: there they mean the
+    // user-files folder, as relative paths do on clickhouse-server (user_files_path). Only after
+    // the engine started: it reads ./config.xml from the directory it starts in, and that must
+    // never be a file a query can write.
+    process.chdir(paths.userFiles);
     console.log(`ClickHouse endpoint on ${endpoint.url} (user ${config.clickhouse.user}, data ${config.clickhouse.dataPath}, pid ${process.pid})`);
     console.log(`query log: ${paths.logFile}`);
 

@@ -1,18 +1,18 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type pl from 'nodejs-polars';
-import { command, ensureDatabase, WarehouseError } from '../clickhouse';
+import { ensureDatabase, WarehouseError } from '../clickhouse';
 import { connectionInfo } from '../clickhouse';
 import { ensureLakeCollection } from '../lake';
 import { progress as notebookProgress, type Progress } from '../notebook';
 import { deleteByPrefix, ensureBucket, type KitS3 } from '../s3';
 import { insertParquet } from './bulk';
-import { createTableSql, dropTableSql } from './ddl';
 import { BootstrapMismatchError, TabularInputError } from './errors';
 import { frameToParquet } from './frames';
 import { RetailGenerator, type DatasetPlan, type DatasetSpec } from './generate';
 import { RETAIL_TABLES, type RetailTableName } from './schema';
-import { countRows, tableStats } from './stats';
+import { countTableRows, tableStats } from './stats';
 import { chunkObjectKey, pruneObjects, stageObject } from './stage';
+import { createTable, dropTable } from './table-ops';
 import { STORAGE_MODES, tableTarget, type StorageMode, type TableTarget } from './storage';
 
 export type ProgressFactory = (label: string, total?: number) => Progress;
@@ -98,7 +98,7 @@ export async function bootstrapRetail(client: ClickHouseClient, options: Bootstr
   if (modes.includes('s3_engine')) await ensureLakeCollection(client);
   if (options.reset) {
     for (const t of all) {
-      await command(client, dropTableSql(t), undefined, { logComment: 'kit:tabular:bootstrap' });
+      await dropTable(client, t, 'kit:tabular:bootstrap');
       if (t.mode === 's3_engine') await deleteByPrefix(s3!, `${t.lakePrefix}/`);
     }
     log(`reset: dropped ${all.length} tables and their lake objects`);
@@ -196,13 +196,13 @@ export async function bootstrapRetail(client: ClickHouseClient, options: Bootstr
 async function prepareTables(client: ClickHouseClient, plan: DatasetPlan, targets: TableTarget[], log: (line: string) => void): Promise<void> {
   const known: Partial<Record<string, number>> = { customers: plan.customers, products: plan.products, events: plan.events };
   for (const t of targets) {
-    await command(client, createTableSql(t), undefined, { logComment: 'kit:tabular:bootstrap' });
+    await createTable(client, t, 'kit:tabular:bootstrap');
     if (t.mode === 's3_engine') continue;
-    const rows = await countRows(client, t);
+    const rows = await countTableRows(client, t);
     const expected = known[t.def.name];
     if (rows === 0) {
-      await command(client, dropTableSql(t), undefined, { logComment: 'kit:tabular:bootstrap' });
-      await command(client, createTableSql(t), undefined, { logComment: 'kit:tabular:bootstrap' });
+      await dropTable(client, t, 'kit:tabular:bootstrap');
+      await createTable(client, t, 'kit:tabular:bootstrap');
     } else if (expected !== undefined && rows > expected) {
       throw new BootstrapMismatchError(
         `${t.database}.${t.name} holds ${rows.toLocaleString('en-US')} rows but dataset ${plan.id} has ${expected.toLocaleString('en-US')}: it was loaded with other settings or changed since. Re-run with reset (npm run bootstrap -- --reset) to rebuild it.`,

@@ -19,7 +19,7 @@ import {
   type BootstrapReport,
   type DatasetSpec,
 } from '../../lib/tabular';
-import { sampleCsv, sampleFrames, sampleParquet } from '../../lib/tabular/samples';
+import { sampleCsv, sampleFrames, sampleParquet } from '../../lib/tabular';
 import { startS3Server } from '../../scripts/stack/s3-server';
 
 const SPEC: DatasetSpec = { seed: 'bootstrap-test', events: 20_000, chunkRows: 5_000 };

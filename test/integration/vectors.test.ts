@@ -3,10 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WarehouseError, connect, insertRows, queryOne, quoteIdentifier } from '../../lib/clickhouse';
+import { WarehouseError, connect, insertJsonRows, queryOne, quoteIdentifier } from '../../lib/clickhouse';
 import { loadConfig } from '../../lib/config';
-import { TEST_MODEL_ID, disposeEmbedders, loadEmbedder, type Embedder } from '../../lib/embeddings';
-import { readGloveVectors } from '../../lib/embeddings/glove-source';
+import { TEST_MODEL_ID, disposeEmbedders, loadEmbedder, type Embedder, readGloveVectors } from '../../lib/embeddings';
 import {
   InvalidFilterError,
   VectorDimensionError,
@@ -59,7 +58,7 @@ describe('vector table', () => {
   });
 
   it('rejects a wrong-dimension vector in the table itself, with an error naming the constraint', async () => {
-    const err = await insertRows(client, store.table, [{ id: 'bad', text: 'x', embedding: [0.1, 0.2, 0.3] }]).catch((e: unknown) => e);
+    const err = await insertJsonRows(client, store.table, [{ id: 'bad', text: 'x', embedding: [0.1, 0.2, 0.3] }]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WarehouseError);
     expect((err as WarehouseError).type).toBe('VIOLATED_CONSTRAINT');
     expect((err as Error).message).toContain('embedding_dimensions');

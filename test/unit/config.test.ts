@@ -41,6 +41,8 @@ describe('loadConfig', () => {
     ['CLICKHOUSE_DATABASE', 'x; DROP'],
     ['EMBEDDING_MODEL', '../../etc/passwd'],
     ['CLICKHOUSE_CONFIG_FILE', '/does/not/exist.xml'],
+    ['CLICKHOUSE_CLUSTER', 'kit; DROP'],
+    ['CLICKHOUSE_CLUSTER', 'my-cluster'],
   ])('fails fast naming %s for %j', (variable, value) => {
     let error: unknown;
     try {
@@ -55,9 +57,18 @@ describe('loadConfig', () => {
     expect((error as Error).message).not.toContain(':pw@');
   });
 
+  it('reads CLICKHOUSE_CLUSTER (unset: single node) and refuses it for ClickHouse Cloud, which replicates by itself', () => {
+    expect(loadConfig({ env: {}, root: rootWith() }).clickhouse.cluster).toBeUndefined();
+    expect(loadConfig({ env: { CLICKHOUSE_CLUSTER: ' kit ' }, root: rootWith() }).clickhouse.cluster).toBe('kit');
+    expect(loadConfig({ env: { CLICKHOUSE_URL: 'https://abc123.eu-west-1.aws.clickhouse.cloud:8443' }, root: rootWith() }).clickhouse.cluster).toBeUndefined();
+    expect(() => loadConfig({ env: { CLICKHOUSE_URL: 'https://abc123.eu-west-1.aws.clickhouse.cloud:8443', CLICKHOUSE_CLUSTER: 'default' }, root: rootWith() })).toThrow(
+      /CLICKHOUSE_CLUSTER: ClickHouse Cloud replicates and scales every table itself \(SharedMergeTree\): leave CLICKHOUSE_CLUSTER empty there\./,
+    );
+  });
+
   it('never shows secrets when printed, logged or serialised', () => {
     const c = loadConfig({ env: { CLICKHOUSE_PASSWORD: 'pw-very-secret-1', S3_SECRET_ACCESS_KEY: 'sk-very-secret-2', JUPYTER_TOKEN: 'tok-very-secret-3' }, root: rootWith() });
-    const outputs = [inspect(c, { depth: 10 }), JSON.stringify(c), String(c.clickhouse.password), `${c.s3.secretAccessKey}`];
+    const outputs = [inspect(c, { depth: 10 }), JSON.stringify(c), String(c.clickhouse.password), `${String(c.s3.secretAccessKey)}`];
     for (const text of outputs) {
       expect(text).not.toContain('very-secret');
     }

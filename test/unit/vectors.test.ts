@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatInput, modelSpec } from '../../lib/embeddings';
-import { InvalidFilterError, VectorStoreError, compileFilters, createTableSql, percentile, recallAtK, vectorTableName, vectorTableSpec } from '../../lib/vectors';
-import { ITEM_METADATA } from '../../lib/vectors/table-spec';
+import { InvalidFilterError, VectorStoreError, compileFilters, createTableSql, percentile, recallAtK, vectorTableName, vectorTableSpec, ITEM_METADATA } from '../../lib/vectors';
 
 describe('filters', () => {
   it('binds every value as a typed parameter', () => {
