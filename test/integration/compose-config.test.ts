@@ -199,6 +199,7 @@ describe('server-only files of compose/config', () => {
       const { Session } = require('chdb');
       const s = new Session(process.env.PROBE_DATA, { connectionArgs: ['--config-file=' + process.env.PROBE_CONFIG] });
       process.stdout.write(s.query("SELECT name, host_ip, host_names, auth_type FROM system.users WHERE name = 'kit'", 'JSONEachRow'));
+      process.stdout.write(s.query("SELECT setting_name, value FROM system.settings_profile_elements WHERE profile_name = 'default' AND setting_name LIKE '%iceberg%' ORDER BY setting_name", 'JSONEachRow'));
     `;
     let out: string;
     try {
@@ -210,7 +211,13 @@ describe('server-only files of compose/config', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    expect(JSON.parse(out.trim())).toEqual({ name: 'kit', host_ip: ['172.30.240.0/24'], host_names: ['localhost'], auth_type: ['plaintext_password'] });
+    const [user, ...iceberg] = out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(user).toEqual({ name: 'kit', host_ip: ['172.30.240.0/24'], host_names: ['localhost'], auth_type: ['plaintext_password'] });
+    // users.d/iceberg.xml: hand-written Iceberg writes work in clickhouse-client too.
+    expect(iceberg).toEqual([
+      { setting_name: 'allow_insert_into_iceberg', value: '1' },
+      { setting_name: 'write_full_path_in_iceberg_metadata', value: '1' },
+    ]);
   });
 });
 

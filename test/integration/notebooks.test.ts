@@ -54,6 +54,8 @@ describe('notebooks run headlessly on the local stack', () => {
     const semi = shown(join(reports, '07-semi-structured.ipynb'));
     expect(semi.tables, '07-semi-structured shows tables').toBeGreaterThanOrEqual(8);
     expect(semi.charts, '07-semi-structured shows charts').toBeGreaterThanOrEqual(3);
+    // 08-iceberg: columns, objects, months, snapshots, time travel, the two readers, the data files
+    expect(shown(join(reports, '08-iceberg.ipynb')).tables).toBeGreaterThanOrEqual(7);
   });
 
   it('re-runs 01-bootstrap and 02-crud cleanly on the bootstrapped warehouse', { timeout: 600_000 }, async () => {
