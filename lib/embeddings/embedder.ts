@@ -26,12 +26,20 @@ export interface LoadEmbedderOptions {
   modelsDir?: string;
   /** Default: the registry's dtype for the model. */
   dtype?: ModelDtype;
+  /** Tests only: a spec from `twinSpec()` (default: the registry's spec of `modelId`). */
+  spec?: EmbeddingModelSpec;
 }
 
 /** The part of transformers.js' feature-extraction pipeline the kit uses. */
 interface FeatureExtractor {
   (texts: string[], options: { pooling: string; normalize: boolean }): Promise<{ data: ArrayLike<number>; dims: number[] }>;
-  tokenizer: { padding_side: string };
+  tokenizer: {
+    padding_side: string;
+    readonly add_eos_token?: boolean;
+    readonly eos_token?: string | null;
+    readonly eos_token_id?: number;
+    encode(text: string): number[];
+  };
   dispose(): Promise<void>;
 }
 
@@ -46,6 +54,8 @@ export class Embedder {
     readonly dtype: ModelDtype,
     readonly dimensions: number,
     private readonly extractor: FeatureExtractor,
+    /** Appended to every input when the tokenizer must end texts with EOS but its tokenizer.json does not (see eosSuffixFor). */
+    private readonly eosSuffix: string,
   ) {}
 
   get modelId(): string {
@@ -62,6 +72,7 @@ export class Embedder {
     const modelDir = assertModelInstalled(spec, modelsDir, dtype);
     const extractor = await createExtractor(spec.id, modelsDir, modelDir, dtype);
     extractor.tokenizer.padding_side = spec.paddingSide;
+    const eosSuffix = eosSuffixFor(extractor.tokenizer);
     const declared = dimensionsFromConfig(modelDir);
     const probe = await runModel(extractor, spec, ['dimension probe']);
     const produced = probe[0]?.length ?? 0;
@@ -71,7 +82,7 @@ export class Embedder {
     if (produced !== spec.dimensions) {
       throw new ModelMismatchError(`${spec.id}: the model in ${modelDir} produces ${produced}-dimensional vectors, the registry expects ${spec.dimensions}. Wrong files in that folder? Fetch or build it again.`);
     }
-    return new Embedder(spec, modelDir, dtype, produced, extractor);
+    return new Embedder(spec, modelDir, dtype, produced, extractor, eosSuffix);
   }
 
   /** Formats a text the way this model expects for its kind. */
@@ -88,7 +99,7 @@ export class Embedder {
     });
     const out: Float32Array[] = [];
     for (let i = 0; i < texts.length; i += batchSize) {
-      const batch = texts.slice(i, i + batchSize).map((t) => this.format(t, options.kind, options.instruction));
+      const batch = texts.slice(i, i + batchSize).map((t) => this.format(t, options.kind, options.instruction) + this.eosSuffix);
       const vectors = await runModel(this.extractor, this.spec, batch);
       vectors.forEach((v, j) => {
         if (!v.every(Number.isFinite) || v.every((x) => x === 0)) {
@@ -118,6 +129,19 @@ export class Embedder {
     forget(this);
     await this.extractor.dispose();
   }
+}
+
+/**
+ * gte-Qwen2 style tokenizers say `add_eos_token: true` in tokenizer_config.json and the Python tokenizer then
+ * ends every text with EOS, whose hidden state last-token pooling reads. transformers.js only applies
+ * tokenizer.json's post-processor, so when that adds no EOS the kit appends the EOS token's text itself
+ * (special tokens in the text are matched before the model sees it). Empty when nothing is missing.
+ */
+function eosSuffixFor(tokenizer: FeatureExtractor['tokenizer']): string {
+  const eos = tokenizer.eos_token;
+  const eosId = tokenizer.eos_token_id;
+  if (tokenizer.add_eos_token !== true || !eos || eosId === undefined) return '';
+  return tokenizer.encode('probe').at(-1) === eosId ? '' : eos;
 }
 
 async function runModel(extractor: FeatureExtractor, spec: EmbeddingModelSpec, texts: string[]): Promise<Float32Array[]> {
@@ -154,12 +178,13 @@ function createExtractor(modelId: string, modelsDir: string, modelDir: string, d
 
 const cache = new Map<string, Promise<Embedder>>();
 
-function cacheKey(modelDir: string, dtype: ModelDtype): string {
-  return `${modelDir}\u0000${dtype}`;
+// The spec is part of the key: a test may load the same folder under a different (twin) spec.
+function cacheKey(modelDir: string, dtype: ModelDtype, spec: EmbeddingModelSpec): string {
+  return `${modelDir}\u0000${dtype}\u0000${JSON.stringify(spec)}`;
 }
 
 function forget(embedder: Embedder): void {
-  cache.delete(cacheKey(embedder.modelDir, embedder.dtype));
+  cache.delete(cacheKey(embedder.modelDir, embedder.dtype, embedder.spec));
 }
 
 /**
@@ -169,11 +194,12 @@ function forget(embedder: Embedder): void {
  * is only ever used when asked for by name.
  */
 export async function loadEmbedder(options: LoadEmbedderOptions = {}): Promise<Embedder> {
-  const models = options.modelId !== undefined && options.modelsDir !== undefined ? undefined : (options.config ?? loadConfig()).models;
-  const spec = modelSpec(options.modelId ?? (models?.active as string));
+  const explicitId = options.modelId ?? options.spec?.id;
+  const models = explicitId !== undefined && options.modelsDir !== undefined ? undefined : (options.config ?? loadConfig()).models;
+  const spec = options.spec ?? modelSpec(explicitId ?? (models?.active as string));
   const modelsDir: string = options.modelsDir ?? (models?.dir as string);
   const dtype = options.dtype ?? spec.dtype;
-  const key = cacheKey(modelDirOf(modelsDir, spec.id), dtype);
+  const key = cacheKey(modelDirOf(modelsDir, spec.id), dtype, spec);
   let entry = cache.get(key);
   if (!entry) {
     entry = Embedder.open(spec, modelsDir, dtype);

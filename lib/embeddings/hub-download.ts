@@ -1,3 +1,6 @@
+// Kept over @huggingface/hub 2.17: its snapshotDownload/downloadFileToCacheDir write the Python cache layout
+// (models--org--name/snapshots/<sha>/), which transformers.js' local loader does not read, and pull a WASM xet chunker;
+// this file writes the transformers.js layout directly, resumes with HTTP ranges, and is tested against a local hub.
 import { createWriteStream, existsSync, mkdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -130,9 +133,8 @@ export function selectFiles(listing: HubFile[], repo: string, modelId: string, d
     throw new NoOnnxFilesError(
       `${repo} has no ONNX files under onnx/ (${elsewhere.length > 0 ? `it has ${elsewhere.join(', ')} elsewhere` : 'it only has PyTorch/safetensors weights'}), ` +
         'and transformers.js runs ONNX only. Either download from a repository that publishes an ONNX export for transformers.js: ' +
-        `\`npm run models:fetch -- ${modelId} --from <org>/<repo>\`, or export it yourself with Python: ` +
-        `\`pip install "optimum[onnxruntime]" && optimum-cli export onnx --model ${repo} --task feature-extraction <dir>\`, ` +
-        `then put config.json, tokenizer.json and tokenizer_config.json in <models dir>/${modelId}/ and the .onnx file(s) in its onnx/ folder.`,
+        `\`npm run models:fetch -- ${modelId} --from <org>/<repo>\`, or export it here from its PyTorch weights: ` +
+        `\`npm run models:export -- ${modelId}\` (torch.onnx.export in the project venv, checked against sentence-transformers).`,
     );
   }
   const graph = onnxFileFor(dtype);

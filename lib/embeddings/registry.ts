@@ -82,8 +82,8 @@ const SPECS: readonly EmbeddingModelSpec[] = [
     hubRepo: 'Alibaba-NLP/gte-Qwen2-1.5B-instruct',
     approxDownload: '7 GB (fp32 ONNX with external data)',
     fetchNote:
-      'Its hub repository publishes PyTorch weights only: add `--from <org>/<repo>` naming a transformers.js ONNX export of it, ' +
-      'or export one with `optimum-cli export onnx --task feature-extraction` (models:fetch explains both).',
+      'Its hub repository publishes PyTorch weights only: export it here with `npm run models:export -- Alibaba-NLP/gte-Qwen2-1.5B-instruct` ' +
+      '(downloads ~7 GB of weights with the hub client, needs ~31 GB free disk and ~12 GB memory), or add `--from <org>/<repo>` to models:fetch naming a transformers.js ONNX export of it.',
     standIn: false,
     description: 'GTE Qwen2 1.5B instruct: decoder LLM embedder, last-token pooling, normalized; queries are instruction-formatted.',
   },
@@ -118,6 +118,28 @@ export function modelSpec(modelId: string): EmbeddingModelSpec {
   const spec = SPECS.find((s) => s.id === modelId);
   if (!spec) throw new UnsupportedModelError(modelId, supportedModelIds());
   return spec;
+}
+
+/** Folder (inside the models folder) that holds the test twins: `<models dir>/kit-twins/<org>/<name>/`. */
+export const TWINS_FOLDER = 'kit-twins';
+
+/**
+ * FOR TESTS ONLY: the spec of a supported model pointed at its tiny test twin (same architecture, pooling,
+ * padding side, normalisation and query/document formats; `dimensions` is the twin's width). Load it with
+ * `loadEmbedder({ spec, modelsDir: <models dir>/kit-twins })`. Normal use never goes through here.
+ */
+export function twinSpec(modelId: string, dimensions: number): EmbeddingModelSpec {
+  const real = modelSpec(modelId);
+  if (real.standIn) throw new UnsupportedModelError(`${modelId} (the stand-in has no twin)`, SPECS.filter((s) => !s.standIn).map((s) => s.id));
+  if (!Number.isInteger(dimensions) || dimensions < 1) throw new RangeError(`twin dimensions must be a positive integer, got ${dimensions}.`);
+  return Object.freeze({
+    ...real,
+    dimensions,
+    hubRepo: null,
+    approxDownload: 'none (built locally by `npm run models:build-twins`)',
+    standIn: true,
+    description: `TEST TWIN of ${real.id}: the same architecture at tiny size with random weights (vectors mean nothing).`,
+  });
 }
 
 /** The command that puts a model into the models folder. */

@@ -1,12 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KitConfig } from '../../lib/config';
-import { progress } from '../../lib/notebook';
 import { ensureKernelSpec } from './jupyter-kernelspec';
 import { jupyterEnvironment, jupyterPaths } from './jupyter-paths';
 import { runCommand } from './jupyter-process';
+import { pipInstallRequirements } from './pip-install';
 
 /** Python or pip could not set up the Jupyter venv; the message says what to install or where the log is. */
 export class JupyterInstallError extends Error {
@@ -40,11 +39,6 @@ function findVenvCapablePython(): string {
   );
 }
 
-function stampFor(requirements: string, python: string): string {
-  const version = spawnSync(python, ['-c', 'import sys; print(sys.version)'], { encoding: 'utf8' }).stdout.trim();
-  return createHash('sha256').update(requirements).update('\0').update(version).digest('hex');
-}
-
 /**
  * Sets up JupyterLab 4 + nbclient + nbconvert + ipykernel in `<root>/.venv` (pip, pinned in
  * scripts/stack/jupyter-requirements.txt) and registers the tslab kernel inside the project
@@ -67,38 +61,20 @@ export async function installJupyter(config: KitConfig): Promise<JupyterInstallR
     result.venvCreated = true;
   }
 
-  const requirements = readFileSync(p.requirementsFile, 'utf8');
-  const stamp = stampFor(requirements, p.python);
-  const current = existsSync(p.installStamp) ? readFileSync(p.installStamp, 'utf8').trim() : '';
-  if (current !== stamp || !existsSync(p.jupyter)) {
-    const count = requirements.split('\n').filter((l) => /^[A-Za-z0-9]/.test(l)).length;
-    const bar = progress('jupyter: pip install (JupyterLab, nbclient, nbconvert, ipykernel)', count);
-    let seen = 0;
-    try {
-      await runCommand(
-        p.python,
-        ['-m', 'pip', 'install', '--no-input', '--disable-pip-version-check', '-r', p.requirementsFile],
-        {
-          env: { ...jupyterEnvironment(config), PIP_RETRIES: '0' },
-          logFile: p.installLogFile,
-          onLine: (line) => {
-            if (/^(Collecting|Processing|Requirement already satisfied|Using cached) /.test(line)) bar.update(Math.min(++seen, count));
-            else if (line.startsWith('Installing collected packages')) bar.update(count, 'installing');
-          },
-        },
-      );
-    } catch (err) {
-      bar.fail();
-      throw new JupyterInstallError(
-        `pip could not install the Jupyter stack (full log: ${p.installLogFile}). ` +
-          `Check that pip reaches a package index (PIP_INDEX_URL / pip.conf).\n${(err as Error).message}`,
-      );
-    }
-    bar.done();
-    writeFileSync(p.installStamp, `${stamp}\n`);
-    result.packagesInstalled = true;
+  // A venv whose jupyter went missing is reinstalled even if its stamp is current.
+  if (!existsSync(p.jupyter)) rmSync(p.installStamp, { force: true });
+  try {
+    result.packagesInstalled = await pipInstallRequirements({
+      python: p.python,
+      requirementsFile: p.requirementsFile,
+      stampFile: p.installStamp,
+      label: 'jupyter: pip install (JupyterLab, nbclient, nbconvert, ipykernel)',
+      logFile: p.installLogFile,
+      env: jupyterEnvironment(config),
+    });
+  } catch (err) {
+    throw new JupyterInstallError((err as Error).message);
   }
-
   ensureCommonJsBoundary(p.venvDir);
   ensureLabSettingsOverrides(p.venvDir);
   result.kernelSpecWritten = ensureKernelSpec(config);

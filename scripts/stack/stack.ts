@@ -13,6 +13,8 @@ import { CHROMIUM_PATH, installBrowser } from './browser';
 import { installS3ServerPackages, s3ServerStatus, startS3Server, stopS3Server, type S3ServerStatus } from './s3-server';
 import { missingCephPrograms } from './s3/packages';
 import { ensureTestModel, isTestModelBuilt } from '../models/test-model/build';
+import { ensureModelPython, isModelPythonInstalled } from '../models/python-env';
+import { areTwinsBuilt, ensureTwins } from '../models/twins';
 
 export type Log = (line: string) => void;
 
@@ -24,13 +26,16 @@ export function missingSetup(config: KitConfig): string[] {
   if (!isJupyterInstalled(config)) missing.push('jupyter venv + tslab kernel');
   if (!existsSync(CHROMIUM_PATH)) missing.push('chromium (browser tests)');
   if (!isTestModelBuilt(config)) missing.push('test embedding model');
+  if (!isModelPythonInstalled(config)) missing.push('Python model packages (torch, transformers, sentence-transformers, onnx)');
+  if (!areTwinsBuilt(config)) missing.push('test twins of the real embedding models');
   return missing;
 }
 
 /**
  * Installs what the kit needs on this machine; idempotent, quick when done already:
  * `.env` with fresh secrets, Debian packages (Ceph RGW, Chromium), the Jupyter venv with the
- * project-local tslab kernel, and the offline stand-in embedding model.
+ * project-local tslab kernel, the offline stand-in embedding model, the Python model packages and the
+ * test twins of the real embedding models (tiny BERT and Qwen2, for the parity tests).
  */
 export async function setup(config: KitConfig, log: Log = console.log): Promise<void> {
   const env = ensureEnvFile(config.root);
@@ -45,6 +50,8 @@ export async function setup(config: KitConfig, log: Log = console.log): Promise<
   await step('Chromium for browser tests', () => installBrowser(config));
   await step('JupyterLab venv and the tslab kernel', () => installJupyter(config));
   await step('offline stand-in embedding model', () => ensureTestModel(config, { log }));
+  await step('Python model packages (torch CPU, transformers, sentence-transformers, onnx)', () => ensureModelPython(config));
+  await step('test twins of the real embedding models', () => ensureTwins(config, log));
 }
 
 export async function ensureSetup(config: KitConfig, log: Log = console.log): Promise<void> {

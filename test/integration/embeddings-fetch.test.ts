@@ -176,7 +176,7 @@ describe('npm run models:fetch against a local hub', () => {
     const msg = (err as Error).message;
     expect(msg).toContain('no ONNX files');
     expect(msg).toContain('--from <org>/<repo>');
-    expect(msg).toContain('optimum-cli export onnx --model Alibaba-NLP/gte-Qwen2-1.5B-instruct');
+    expect(msg).toContain('npm run models:export -- Alibaba-NLP/gte-Qwen2-1.5B-instruct');
   });
 
   it('names the variants a repository has when the requested dtype is missing', async () => {
