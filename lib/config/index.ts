@@ -160,6 +160,50 @@ export function loadConfig(options: LoadConfigOptions = {}): KitConfig {
   };
 }
 
+/**
+ * Every variable {@link loadConfig} reads, with the text that reads back as the loaded value.
+ * The reader accepts only these names, so a new setting cannot be read without saying how it
+ * is passed on to a child process ({@link configEnvironment}).
+ */
+const CONFIG_VARIABLES = {
+  KIT_ROOT: (c) => c.root,
+  KIT_STORAGE_DIR: (c) => c.storageDir,
+  CLICKHOUSE_URL: (c) => c.clickhouse.url ?? '',
+  CLICKHOUSE_USER: (c) => c.clickhouse.user,
+  CLICKHOUSE_PASSWORD: (c) => c.clickhouse.password.reveal(),
+  CLICKHOUSE_DATABASE: (c) => c.clickhouse.database,
+  CLICKHOUSE_DATA_PATH: (c) => c.clickhouse.dataPath,
+  CLICKHOUSE_CONFIG_FILE: (c) => c.clickhouse.configFile ?? '',
+  CLICKHOUSE_CLUSTER: (c) => c.clickhouse.cluster ?? '',
+  CLICKHOUSE_HTTP_HOST: (c) => c.clickhouse.httpHost,
+  CLICKHOUSE_HTTP_PORT: (c) => String(c.clickhouse.httpPort),
+  S3_ENDPOINT: (c) => c.s3.endpoint,
+  S3_REGION: (c) => c.s3.region,
+  S3_BUCKET: (c) => c.s3.bucket,
+  S3_ACCESS_KEY_ID: (c) => c.s3.accessKeyId,
+  S3_SECRET_ACCESS_KEY: (c) => c.s3.secretAccessKey.reveal(),
+  S3_FORCE_PATH_STYLE: (c) => String(c.s3.forcePathStyle),
+  EMBEDDING_MODEL: (c) => c.models.active,
+  MODELS_DIR: (c) => c.models.dir,
+  JUPYTER_HOST: (c) => c.jupyter.host,
+  JUPYTER_PORT: (c) => String(c.jupyter.port),
+  JUPYTER_TOKEN: (c) => c.jupyter.token.reveal(),
+} satisfies Record<string, (config: KitConfig) => string>;
+
+/** A variable of the kit's settings. */
+export type ConfigVariable = keyof typeof CONFIG_VARIABLES;
+
+/**
+ * `config` as the environment a child process reads, so {@link loadConfig} there yields the same
+ * settings (also ones a caller built with overrides, as tests do). Holds secrets: pass it only to
+ * a child's `env`, never print it.
+ */
+export function configEnvironment(config: KitConfig): Record<ConfigVariable, string> {
+  const env = {} as Record<ConfigVariable, string>;
+  for (const [name, write] of Object.entries(CONFIG_VARIABLES) as [ConfigVariable, (c: KitConfig) => string][]) env[name] = write(config);
+  return env;
+}
+
 /** The settings' secrets as plain strings, for scrubbing texts that may have seen them. */
 export function secretsOf(config: KitConfig): string[] {
   return [config.clickhouse.password, config.s3.secretAccessKey, config.jupyter.token]
@@ -179,22 +223,23 @@ function portOf(u: string): number {
   return url.protocol === 'https:' ? 443 : 80;
 }
 
+// Not zod: each reader's check and message is the kit's own (root-relative paths, file existence, the Cloud cluster refusal), so zod would only wrap these in refine()/transform() calls; the typed variable table above is what stops drift.
 class Reader {
   constructor(
     private readonly env: Env,
     private readonly root: string,
   ) {}
 
-  private raw(name: string): string | undefined {
+  private raw(name: ConfigVariable): string | undefined {
     const v = this.env[name];
     return v === undefined || v.trim() === '' ? undefined : v.trim();
   }
 
-  string(name: string, fallback: string): string {
+  string(name: ConfigVariable, fallback: string): string {
     return this.raw(name) ?? fallback;
   }
 
-  name(name: string, fallback: string): string {
+  name(name: ConfigVariable, fallback: string): string {
     const v = this.string(name, fallback);
     if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(v)) {
       throw new ConfigError(name, `"${v}" is not a valid name: use letters, digits, "_", "." or "-", starting with a letter or "_".`);
@@ -202,12 +247,12 @@ class Reader {
     return v;
   }
 
-  path(name: string, fallback: string): string {
+  path(name: ConfigVariable, fallback: string): string {
     const v = this.string(name, fallback);
     return isAbsolute(v) ? v : resolve(this.root, v);
   }
 
-  optionalFile(name: string): string | undefined {
+  optionalFile(name: ConfigVariable): string | undefined {
     const v = this.raw(name);
     if (v === undefined) return undefined;
     const p = isAbsolute(v) ? v : resolve(this.root, v);
@@ -215,16 +260,16 @@ class Reader {
     return p;
   }
 
-  optionalUrl(name: string, protocols: string[]): string | undefined {
+  optionalUrl(name: ConfigVariable, protocols: string[]): string | undefined {
     const v = this.raw(name);
     return v === undefined ? undefined : this.checkUrl(name, v, protocols);
   }
 
-  url(name: string, fallback: string, protocols: string[]): string {
+  url(name: ConfigVariable, fallback: string, protocols: string[]): string {
     return this.checkUrl(name, this.string(name, fallback), protocols);
   }
 
-  private checkUrl(name: string, v: string, protocols: string[]): string {
+  private checkUrl(name: ConfigVariable, v: string, protocols: string[]): string {
     let u: URL;
     try {
       u = new URL(v);
@@ -240,13 +285,13 @@ class Reader {
     return u.toString().replace(/\/$/, '');
   }
 
-  host(name: string, fallback: string): string {
+  host(name: ConfigVariable, fallback: string): string {
     const v = this.string(name, fallback);
     if (!/^[A-Za-z0-9.:[\]-]+$/.test(v)) throw new ConfigError(name, `"${v}" is not a host name or address.`);
     return v;
   }
 
-  port(name: string, fallback: number): number {
+  port(name: ConfigVariable, fallback: number): number {
     const v = this.raw(name);
     if (v === undefined) return fallback;
     const n = Number(v);
@@ -254,7 +299,7 @@ class Reader {
     return n;
   }
 
-  bool(name: string, fallback: boolean): boolean {
+  bool(name: ConfigVariable, fallback: boolean): boolean {
     const v = this.raw(name);
     if (v === undefined) return fallback;
     if (/^(1|true|yes|on)$/i.test(v)) return true;
@@ -263,7 +308,7 @@ class Reader {
   }
 
   /** A cluster name of `remote_servers`; refused for ClickHouse Cloud, which replicates every table itself. */
-  cluster(name: string, url: string | undefined): string | undefined {
+  cluster(name: ConfigVariable, url: string | undefined): string | undefined {
     const v = this.raw(name);
     if (v === undefined) return undefined;
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v)) {
@@ -275,7 +320,7 @@ class Reader {
     return v;
   }
 
-  bucket(name: string, fallback: string): string {
+  bucket(name: ConfigVariable, fallback: string): string {
     const v = this.string(name, fallback);
     if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v)) {
       throw new ConfigError(name, `"${v}" is not a valid S3 bucket name (3-63 lower-case letters, digits, "." and "-").`);
@@ -283,7 +328,7 @@ class Reader {
     return v;
   }
 
-  modelId(name: string, fallback: string): string {
+  modelId(name: ConfigVariable, fallback: string): string {
     const v = this.string(name, fallback);
     if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(v) || v.includes('..')) {
       throw new ConfigError(name, `"${v}" is not a model id of the form org/name (e.g. BAAI/bge-base-en-v1.5).`);

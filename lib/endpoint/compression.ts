@@ -73,7 +73,7 @@ export type Compressor = Transform & { flush(callback: () => void): void };
 export function createCompressor(encoding: ResponseEncoding, level: number): Compressor {
   if (encoding === 'gzip') return createGzip({ level });
   if (encoding === 'deflate') return createDeflate({ level });
-  if (encoding === 'zstd') return new CompressStream({ compressionLevel: level }) as unknown as Compressor;
+  if (encoding === 'zstd') return new CompressStream({ compressionLevel: level });
   return createBrotliCompress({ params: { [constants.BROTLI_PARAM_QUALITY]: Math.min(level, 11) } });
 }
 

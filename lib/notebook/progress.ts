@@ -88,6 +88,8 @@ function notebookView(display: Display): View {
 
 const BAR_WIDTH = 28;
 
+// Not cli-progress: this view is 20 lines behind the one Progress API lib and scripts share with the notebook display, and cli-progress (3.12.0, + string-width) prints nothing off a terminal unless noTTYOutput, then on a 2 s timer, not the one line per 10% CI logs get here.
+
 function terminalView(stream: NodeJS.WritableStream & { isTTY?: boolean }): View {
   const tty = stream.isTTY === true;
   let lastDecile = -1;

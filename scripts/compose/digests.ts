@@ -36,12 +36,12 @@ function parseJsonList(text: string, what: string): Record<string, unknown>[] {
 /** `docker compose images --format json` (a JSON array; one object per line on some releases). */
 export function parseComposeImages(text: string): ComposeImage[] {
   return parseJsonList(text, 'docker compose images').map((r) => {
-    const repository = String(r.Repository ?? '');
-    const tag = String(r.Tag ?? '');
+    const repository = field(r.Repository);
+    const tag = field(r.Tag);
     return {
-      container: String(r.ContainerName ?? r.Container ?? ''),
+      container: field(r.ContainerName ?? r.Container),
       reference: tag && tag !== '<none>' ? `${repository}:${tag}` : repository,
-      id: String(r.ID ?? r.Id ?? ''),
+      id: field(r.ID ?? r.Id),
     };
   });
 }
@@ -50,7 +50,7 @@ export function parseComposeImages(text: string): ComposeImage[] {
 export function parseImageInspect(text: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const r of parseJsonList(text, 'docker image inspect')) {
-    const id = String(r.Id ?? '');
+    const id = field(r.Id);
     const digests = Array.isArray(r.RepoDigests) ? r.RepoDigests.map(String) : [];
     out.set(id, digests);
   }
@@ -66,4 +66,9 @@ export function imageDigests(images: readonly ComposeImage[], inspected: Readonl
     const digest = digests.find((d) => d.startsWith(`${repo}@`) || d.replace(/^docker\.io\/(library\/)?/, '').startsWith(`${repo}@`)) ?? digests[0];
     return { container: img.container, reference: img.reference, digest, id: fullId ?? img.id };
   });
+}
+
+/** A text field of docker's JSON; anything else (absent, an object) reads as empty. */
+function field(v: unknown): string {
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
 }

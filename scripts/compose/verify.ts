@@ -121,7 +121,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`\n[${i + 2}/${plan.length}] ${step.label}\n`);
     const started = Date.now();
     let ok: boolean;
-    let detail = '';
+    let detail: string;
     try {
       if (step.kind === 'wait-healthy') {
         ({ ok, detail } = await waitHealthy(step, (a) => compose(a), options.healthTimeoutSeconds));

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { KitConfig } from '../../lib/config';
+import { configEnvironment, type KitConfig } from '../../lib/config';
 import { endpointPaths } from '../../lib/endpoint';
 import { readDataFolderOwner } from '../../lib/engine';
 import { ENGINE_THREADPOOL_SIZE, isProcessAlive, sleep } from './process';
@@ -92,11 +92,12 @@ export async function startEndpointProcess(config: KitConfig, options: StartEndp
   const logStart = statSync(paths.consoleLog).size;
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   try {
+    // CLICKHOUSE_URL empty: the endpoint process is the one that opens the embedded engine.
     const child = spawn(process.execPath, ['--import', 'tsx', join(config.root, SCRIPT)], {
       cwd: config.root,
       detached: true,
       stdio: ['ignore', out, out],
-      env: { UV_THREADPOOL_SIZE: ENGINE_THREADPOOL_SIZE, ...process.env, ...configEnvironment(config), ...options.env },
+      env: { UV_THREADPOOL_SIZE: ENGINE_THREADPOOL_SIZE, ...process.env, ...configEnvironment(config), CLICKHOUSE_URL: '', ...options.env },
     });
     child.on('exit', (code, signal) => {
       exited = { code, signal };
@@ -171,34 +172,6 @@ async function waitUntilHealthy(url: string, pid: number | undefined, timeoutMs:
     await sleep(200);
   }
   throw new EndpointProcessError(`The running ClickHouse endpoint (pid ${pid}) does not answer on ${url}. Its output:\n${tail(consoleLog, 0)}`);
-}
-
-/**
- * The settings of `config` as the environment the endpoint process reads, so it serves exactly
- * this configuration (also one a caller built with overrides, as tests do).
- */
-function configEnvironment(config: KitConfig): Record<string, string> {
-  const ch = config.clickhouse;
-  const s3 = config.s3;
-  const env: Record<string, string> = {
-    KIT_ROOT: config.root,
-    KIT_STORAGE_DIR: config.storageDir,
-    CLICKHOUSE_URL: '',
-    CLICKHOUSE_USER: ch.user,
-    CLICKHOUSE_PASSWORD: ch.password.reveal(),
-    CLICKHOUSE_DATABASE: ch.database,
-    CLICKHOUSE_DATA_PATH: ch.dataPath,
-    CLICKHOUSE_CONFIG_FILE: ch.configFile ?? '',
-    CLICKHOUSE_HTTP_HOST: ch.httpHost,
-    CLICKHOUSE_HTTP_PORT: String(ch.httpPort),
-    S3_ENDPOINT: s3.endpoint,
-    S3_REGION: s3.region,
-    S3_BUCKET: s3.bucket,
-    S3_ACCESS_KEY_ID: s3.accessKeyId,
-    S3_SECRET_ACCESS_KEY: s3.secretAccessKey.reveal(),
-    S3_FORCE_PATH_STYLE: String(s3.forcePathStyle),
-  };
-  return env;
 }
 
 function tail(file: string, from: number): string {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,5 +51,34 @@ describe('npm run health', () => {
     const bad = health({ CLICKHOUSE_URL: '', CLICKHOUSE_DATA_PATH: dataPath }, ['--bogus']);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/unknown option --bogus/);
+  });
+
+  it('names the S3 server, not ClickHouse, when the warehouse has S3 tables and the S3 server is down', async () => {
+    const dataPath = mkdtempSync(join(tmpdir(), 'kit-health-s3-'));
+    // A real warehouse with a table read from S3 (the engine checks S3 only for such warehouses).
+    const script = join(dataPath, '..', `${dataPath.split('/').pop()}-create.mts`); // .mts: top-level await outside the project
+    writeFileSync(
+      script,
+      [
+        `import { connect } from ${JSON.stringify(join(root, 'lib', 'clickhouse'))};`,
+        `import { loadConfig } from ${JSON.stringify(join(root, 'lib', 'config'))};`,
+        'const client = connect({ config: loadConfig() });',
+        "await client.command({ query: \"CREATE TABLE default.events_on_s3 (x UInt8) ENGINE = S3('http://127.0.0.1:1/warehouse/health/x.csv', 'CSV')\" });",
+        'await client.close();',
+      ].join('\n'),
+    );
+    const created = spawnSync(tsx, [script], { cwd: root, env: { ...process.env, CLICKHOUSE_URL: '', CLICKHOUSE_DATA_PATH: dataPath }, encoding: 'utf8', timeout: 60_000 });
+    expect(created.stderr).toBe('');
+    expect(created.status).toBe(0);
+
+    // The S3 server is down: nothing listens where S3_ENDPOINT points.
+    const port = await closedPort();
+    const r = health({ CLICKHOUSE_URL: '', CLICKHOUSE_DATA_PATH: dataPath, S3_ENDPOINT: `http://127.0.0.1:${port}` });
+    expect(r.status).toBe(2);
+    const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^health: S3 server unreachable: .*events_on_s3.*127\\.0\\.0\\.1:${port}`));
+    expect(lines[0]).not.toMatch(/ClickHouse unreachable/);
+    expect(r.stdout.trim()).toBe('');
   });
 });

@@ -137,7 +137,7 @@ describe('image digests', () => {
   });
 
   it('reads one object per line too, matches short ids, and picks the digest of the image\'s own repository', () => {
-    const lines = parseComposeImages(JSON.parse(images).map((o: unknown) => JSON.stringify({ ...(o as object), ID: (o as { ID: string }).ID.slice(7, 11) })).join('\n'));
+    const lines = parseComposeImages((JSON.parse(images) as unknown[]).map((o) => JSON.stringify({ ...(o as object), ID: (o as { ID: string }).ID.slice(7, 11) })).join('\n'));
     const multi = parseImageInspect(JSON.stringify([{ Id: 'sha256:1111aaaa', RepoDigests: ['mirror.example/ch@sha256:0000', 'clickhouse/clickhouse-server@sha256:cafe'] }]));
     expect(imageDigests(lines.slice(0, 1), multi)[0]).toMatchObject({ digest: 'clickhouse/clickhouse-server@sha256:cafe', id: 'sha256:1111aaaa' });
     expect(() => parseImageInspect('Error: No such image')).toThrow(ComposeOutputError);

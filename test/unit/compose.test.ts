@@ -107,7 +107,11 @@ describe('compose/docker-compose.yml', () => {
   it('is complete under every profile: each service a profile starts depends only on services that profile starts', () => {
     const profiles = [[], ['tools'], ['cluster'], ['cluster', 'tools']];
     for (const active of profiles) {
-      const started = new Set(Object.keys(services).filter((n) => !services[n]!.profiles || services[n]!.profiles!.some((p) => active.includes(p))));
+      const started = new Set(Object.keys(services).filter((n) => {
+          const profiles = services[n]!.profiles;
+          return profiles === undefined || profiles.some((p) => active.includes(p));
+        }),
+      );
       for (const name of started) {
         for (const dep of Object.keys(service(name).depends_on ?? {})) expect(started.has(dep), `--profile ${active.join(',') || '(none)'}: ${name} depends on ${dep}`).toBe(true);
       }

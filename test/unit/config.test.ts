@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseDotenv, scrubSecrets, Secret } from '../../lib/config';
+import { ConfigError, configEnvironment, loadConfig, parseDotenv, scrubSecrets, Secret } from '../../lib/config';
 
 function rootWith(dotenv?: string): string {
   const root = mkdtempSync(join(tmpdir(), 'kit-config-'));
@@ -88,5 +88,23 @@ describe('secrets', () => {
   it('scrubs secret values and their URL-encoded forms', () => {
     expect(scrubSecrets('pw=p@ss/word! and p%40ss%2Fword!', ['p@ss/word!'])).toBe('pw=[REDACTED] and [REDACTED]');
     expect(new Secret('x').toJSON()).toBe('[REDACTED]');
+  });
+});
+
+describe('configEnvironment', () => {
+  it('passes every setting on: a child process that reads it loads the same configuration', () => {
+    const root = rootWith('CLICKHOUSE_CLUSTER=kit\nCLICKHOUSE_PASSWORD=pw-secret\nS3_ENDPOINT=http://127.0.0.1:7421/\nS3_FORCE_PATH_STYLE=false\nEMBEDDING_MODEL=org/model\nJUPYTER_PORT=9999\n');
+    const parent = loadConfig({ env: { CLICKHOUSE_HTTP_PORT: '18123', CLICKHOUSE_URL: 'http://db.example:8123', JUPYTER_TOKEN: 'tok' }, root });
+    const env = configEnvironment(parent);
+    // The child has neither the parent's environment nor its .env.
+    const child = loadConfig({ env, dotenv: false });
+    expect(configEnvironment(child)).toEqual(env);
+    expect(child.root).toBe(root);
+    expect(child.clickhouse).toMatchObject({ cluster: 'kit', httpPort: 18123, url: 'http://db.example:8123' });
+    expect(child.clickhouse.password.reveal()).toBe('pw-secret');
+    expect(child.s3).toMatchObject({ endpoint: 'http://127.0.0.1:7421', port: 7421, forcePathStyle: false });
+    expect(child.models.active).toBe('org/model');
+    expect(child.jupyter.port).toBe(9999);
+    expect(child.jupyter.token.reveal()).toBe('tok');
   });
 });

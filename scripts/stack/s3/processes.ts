@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
+import { execa } from 'execa';
 import { S3ServerError } from './errors';
 import { isProcessAlive, sleep } from '../process';
 
@@ -53,29 +54,26 @@ export interface RunResult {
  * Runs a Ceph tool to completion. `input` goes to its stdin (how secrets reach the tool: never
  * on the command line, where `ps` shows them). Errors name the tool and the tail of its stderr.
  */
-export function runTool(command: string, args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+// execa here (timeout + SIGKILL, stdin input, env not extended): 12 lines instead of 25; the detached daemons and streamed
+// runs below keep node:child_process, where execa's buffering and promise add nothing.
+export async function runTool(command: string, args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
   const timeoutMs = options.timeoutMs ?? 60_000;
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: toolEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(new S3ServerError(`Could not run ${command}: ${e.message}. Is Ceph installed (npm run s3:start installs it)?`, { cause: e }));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const stdout = Buffer.concat(out).toString('utf8');
-      const stderr = Buffer.concat(err).toString('utf8');
-      if (code === 0) return resolve({ stdout, stderr });
-      const why = signal ? `was killed (${signal}${signal === 'SIGKILL' ? `, timeout ${timeoutMs} ms` : ''})` : `exited with code ${code}`;
-      reject(new S3ServerError(`${command} ${args[0] ?? ''} ${why}:\n${tail(stderr || stdout, 12)}`));
-    });
-    child.stdin.end(options.input ?? '');
+  const r = await execa(command, args, {
+    env: toolEnv(),
+    extendEnv: false,
+    input: options.input ?? '',
+    timeout: timeoutMs,
+    killSignal: 'SIGKILL',
+    stripFinalNewline: false,
+    reject: false,
   });
+  if (r.exitCode === 0) return { stdout: r.stdout, stderr: r.stderr };
+  if (r.exitCode === undefined && r.signal === undefined) {
+    const cause = r.cause instanceof Error ? r.cause : undefined;
+    throw new S3ServerError(`Could not run ${command}: ${cause?.message ?? r.shortMessage}. Is Ceph installed (npm run s3:start installs it)?`, { cause });
+  }
+  const why = r.signal ? `was killed (${r.signal}${r.timedOut ? `, timeout ${timeoutMs} ms` : ''})` : `exited with code ${r.exitCode}`;
+  throw new S3ServerError(`${command} ${args[0] ?? ''} ${why}:\n${tail(r.stderr || r.stdout, 12)}`);
 }
 
 /**
