@@ -3,7 +3,7 @@ export type { BootstrapOptions, BootstrapReport, BootstrapTableResult, ProgressF
 export { insertFrame, insertParquet, loadFrame } from './bulk';
 export type { BulkInsertOptions, BulkInsertResult, LoadFrameOptions } from './bulk';
 export { createTableSql, dropTableSql, targetSql } from './ddl';
-export { BootstrapMismatchError, TabularError, TabularInputError, UnsupportedOperationError } from './errors';
+export { BootstrapMismatchError, DatasetPlanConflictError, TabularError, TabularInputError, UnsupportedOperationError } from './errors';
 export { conformFrame, frameFromRows, frameToParquet, frameTypeOf, looksLikeParquet, parquetToFrame } from './frames';
 export type { FrameType } from './frames';
 export { DEFAULT_CHUNK_ROWS, DEFAULT_EVENTS, EVENT_TYPES, GENERATOR_VERSION, planDataset, RetailGenerator } from './generate';
@@ -21,3 +21,5 @@ export type { ChangeKind, ChangeOptions, ChangeResult, CompareCondition, Conditi
 export { crudTarget, resetCrudTable, runCrudFlow, runCrudFlows } from './crud-flow';
 export type { CrudFlowOptions, CrudStep } from './crud-flow';
 export { SAMPLE_SPEC, sampleCsv, sampleFrames, sampleParquet } from './samples';
+export { datasetLakePrefix, liveTarget, planOfComment, readTableStates, recordedPlanId, STAGING_SUFFIX } from './dataset-state';
+export type { TableState } from './dataset-state';
