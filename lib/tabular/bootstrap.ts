@@ -8,7 +8,7 @@ import { ensureBucket, type KitS3 } from '../s3';
 import { insertParquet } from './bulk';
 import { checkPlan, datasetLakePrefix, readTableStates, STAGING_SUFFIX, taggedDef, type Holding, type TableState } from './dataset-state';
 import { createTableSql } from './ddl';
-import { loadCodeBlock, SCRATCH_PREFIX } from './engine-load';
+import { SCRATCH_PREFIX, ScratchBatch } from './engine-load';
 import { BootstrapMismatchError, TabularInputError } from './errors';
 import { frameToParquet } from './frames';
 import { RetailGenerator, type DatasetPlan, type DatasetSpec } from './generate';
@@ -41,7 +41,7 @@ export interface BootstrapOptions {
   progress?: ProgressFactory | false;
   /** Retries per batch after a transient failure (connection lost, timeout); the same dedup token makes them safe. Default 2. */
   retries?: number;
-  /** Called after each chunk is stored; throwing from it stops the load (tests simulate failures with it). */
+  /** Called after each chunk (events: each batch, `chunk` its last) is stored; throwing from it stops the load (tests simulate failures with it). */
   afterChunk?: (info: { group: string; chunk: number; chunks: number }) => void | Promise<void>;
   /** Called after each table is swapped in; throwing from it stops there (tests simulate a crash mid-swap). */
   afterSwap?: (info: { table: string }) => void | Promise<void>;
@@ -266,6 +266,8 @@ async function loadDataset(
     p.catch(() => undefined);
     copies.push(p);
   };
+  const scratches: ScratchBatch[] = [];
+  const database = live[0]!.database;
   const started = Date.now();
   try {
     // Customers and products: polars frames (small: the reference path), as Parquet.
@@ -294,36 +296,44 @@ async function loadDataset(
       startCopy(table);
     }
 
-    // Events and orders: codes from JavaScript, columns made by the engine. The next chunk is
-    // generated while the engine stores the previous one.
+    // Events and orders: codes from JavaScript, columns made by the engine, a batch of chunks at
+    // a time (one part per partition instead of one per chunk). The next batch is generated
+    // while the engine stores the previous one.
     const chunks = plan.chunks.events;
+    const batches = Math.ceil(chunks / plan.batchChunks);
     let inFlight: Promise<void> | undefined;
-    for (let k = 0; k < chunks; k++) {
-      const t0 = Date.now();
-      const blocks = codeBlocks(generator.activityCodesChunk(k));
-      report.seconds.generate += (Date.now() - t0) / 1000;
-      for (const b of blocks) report.generated[b.table] += b.rows;
+    for (let b = 0; b < batches; b++) {
+      const firstChunk = b * plan.batchChunks;
+      const lastChunk = Math.min(chunks, firstChunk + plan.batchChunks) - 1;
+      const scratch = {
+        events: new ScratchBatch(client, database, `${SCRATCH_PREFIX}${run}_events_${b}`, LOG.logComment),
+        orders: new ScratchBatch(client, database, `${SCRATCH_PREFIX}${run}_orders_${b}`, LOG.logComment),
+      };
+      scratches.push(scratch.events, scratch.orders);
+      for (let k = firstChunk; k <= lastChunk; k++) {
+        const t0 = Date.now();
+        const blocks = codeBlocks(generator.activityCodesChunk(k));
+        report.seconds.generate += (Date.now() - t0) / 1000;
+        for (const block of blocks) report.generated[block.table] += block.rows;
+        await Promise.all(blocks.map((block) => scratch[block.table].append(block)));
+      }
       await inFlight;
-      const chunk = k;
       inFlight = (async () => {
         await Promise.all(
-          blocks.map((block) => {
-            const route = routes.get(block.table)!;
-            const lakeKey = route.lake ? chunkObjectKey(route.lake, chunk) : undefined;
+          (['events', 'orders'] as const).map(async (table) => {
+            const route = routes.get(table)!;
+            const lakeKey = route.lake ? chunkObjectKey(route.lake, firstChunk) : undefined;
             if (route.lake && lakeKey) keep(route.lake, lakeKey);
-            if (!route.mergeTree && lakeKey === undefined) return Promise.resolve();
-            const mergeTree = route.mergeTree ? { target: route.mergeTree, token: `${plan.id}:${block.table}:${chunk}` } : undefined;
-            return withRetries(
-              () => loadCodeBlock(client, { block, database: live[0]!.database, scratch: `${SCRATCH_PREFIX}${run}_${block.table}_${chunk}`, mergeTree, lakeKey, logComment: LOG.logComment }),
-              retries,
-              log,
-            ).then(() => void (lakeKey !== undefined && report.objects.uploaded++));
+            const mergeTree = route.mergeTree ? { target: route.mergeTree, token: `${plan.id}:${table}:${firstChunk}-${lastChunk}` } : undefined;
+            await withRetries(() => scratch[table].flush({ mergeTree, lakeKey }), retries, log);
+            await scratch[table].drop();
+            if (lakeKey !== undefined) report.objects.uploaded++;
           }),
         );
-        bar.tick(blocks[0]!.rows, `events + orders ${chunk + 1}/${chunks}`);
-        await options.afterChunk?.({ group: 'events + orders', chunk, chunks });
+        bar.tick(scratch.events.rows, `events + orders ${lastChunk + 1}/${chunks}`);
+        await options.afterChunk?.({ group: 'events + orders', chunk: lastChunk, chunks });
       })();
-      // Keep an early failure from surfacing as an unhandled rejection while the next chunk is generated.
+      // Keep an early failure from surfacing as an unhandled rejection while the next batch is generated.
       inFlight.catch(() => undefined);
     }
     await inFlight;
@@ -335,6 +345,7 @@ async function loadDataset(
     bar.done(`${plan.events.toLocaleString('en-US')} events, ${report.generated.orders.toLocaleString('en-US')} orders`);
   } catch (e) {
     await Promise.allSettled(copies);
+    await Promise.allSettled(scratches.map((x) => x.drop()));
     bar.fail(e instanceof Error ? e.message.slice(0, 120) : String(e));
     throw e;
   }
