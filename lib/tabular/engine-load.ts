@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { command, qualifiedName, quoteString, toWarehouseError } from '../clickhouse';
 import { clientSecrets, connectionInfo } from '../clickhouse/connect';
-import { LAKE_COLLECTION } from '../lake/collection';
+import { LAKE_COLLECTION, parquetWriteSettings } from '../lake';
 import { targetSql } from './ddl';
 import type { CodeBlock } from './materialize';
 import type { TableTarget } from './storage';
@@ -76,7 +76,7 @@ export class ScratchBatch {
     }
     if (to.lakeKey !== undefined) {
       const fn = `s3(${LAKE_COLLECTION}, filename = ${quoteString(to.lakeKey)}, format = 'Parquet')`;
-      tasks.push(command(this.#client, `INSERT INTO FUNCTION ${fn} ${select(this.#table)}`, undefined, { ...opts, settings: { max_threads: 1, s3_truncate_on_insert: 1 } }));
+      tasks.push(command(this.#client, `INSERT INTO FUNCTION ${fn} ${select(this.#table)}`, undefined, { ...opts, settings: { ...parquetWriteSettings(), max_threads: 1, s3_truncate_on_insert: 1 } }));
     }
     // Both run to the end: one failing must not leave the other reading a dropped table.
     const results = await Promise.allSettled(tasks);
