@@ -1,11 +1,6 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { loadConfig, secretsOf, type KitConfig } from '../config';
-import { EmbeddedConnection } from '../engine/connection';
-import { EmbeddedEngine, type EngineOptions } from '../engine/engine';
-import { engineEnvironment } from '../engine/engine-env';
-import { readDataFolderOwner } from '../engine/lock';
+import { EmbeddedConnection, EmbeddedEngine, engineOptionsFor, readDataFolderOwner } from '../engine';
 import { KitHttpConnection } from './http-connection';
 
 export type ConnectionMode = 'embedded' | 'local-endpoint' | 'server';
@@ -90,30 +85,13 @@ export function connect(options: ConnectOptions = {}): ClickHouseClient {
   const engine = EmbeddedEngine.acquire(engineOptionsFor(config, database));
   const connection = new EmbeddedConnection(engine, { database, user: ch.user, onClose: () => engine.release() });
   const client = createClient({
-    connection: connection as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'],
+    connection,
     clickhouse_settings,
     log: { level: options.logLevel ?? ClickHouseLogLevel.OFF },
   });
   infos.set(client, { mode: 'embedded', url: undefined, dataPath: ch.dataPath, database, user: ch.user });
   secrets.set(client, secretsOf(config));
   return client;
-}
-
-/**
- * How the embedded engine of this kit is opened (data folder, config file, the environment its
- * config reads, secrets to scrub): the one definition shared by connect() and the local endpoint.
- */
-export function engineOptionsFor(config: KitConfig, database: string = config.clickhouse.database): EngineOptions {
-  return {
-    dataPath: config.clickhouse.dataPath,
-    configFile: config.clickhouse.configFile ?? defaultEngineConfig(config),
-    database,
-    environment: engineEnvironment(config),
-    secrets: secretsOf(config),
-    // INSERT data in formats read by seeking (Parquet...) is spooled here: on disk, with the data.
-    spoolDir: join(config.storageDir, 'tmp'),
-    s3Endpoint: config.s3.endpoint,
-  };
 }
 
 /** How a client returned by {@link connect} reaches ClickHouse. */
@@ -124,13 +102,4 @@ export function connectionInfo(client: ClickHouseClient): ConnectionInfo | undef
 /** Secret values a client was configured with, to scrub from any text about it. */
 export function clientSecrets(client: ClickHouseClient): string[] {
   return secrets.get(client) ?? [];
-}
-
-/**
- * The engine config shared with the Docker stack, when present: compose/config/config.xml is the
- * entry file whose config.d/ (storage policies, S3 disk, named collection `lake`) both stacks load.
- */
-export function defaultEngineConfig(config: KitConfig): string | undefined {
-  const file = join(config.root, 'compose', 'config', 'config.xml');
-  return existsSync(file) ? file : undefined;
 }

@@ -16,17 +16,19 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { parseError, type ClickHouseSettings } from '@clickhouse/client';
-import type { ClientConnection } from '../engine/connection';
-import { formatParamValue } from '../engine/params';
+import type {
+  ClientCommandParams as CommandParams,
+  ClientConnection,
+  ClientExecParams as ExecParams,
+  ClientExecResult as ExecResult,
+  ClientInsertParams as InsertParams,
+  ClientQueryParams as QueryParams,
+  ClientQueryResult as QueryResult,
+  ClientSummary as ClickHouseSummary,
+} from '../engine';
+import { formatParamValue } from '../sql';
 
-type QueryParams = Parameters<ClientConnection['query']>[0];
-type InsertParams = Parameters<ClientConnection['insert']>[0];
-type ExecParams = Parameters<ClientConnection['exec']>[0];
-type CommandParams = Parameters<ClientConnection['command']>[0];
-type QueryResult = Awaited<ReturnType<ClientConnection['query']>>;
-type ExecResult = Awaited<ReturnType<ClientConnection['exec']>>;
 type ResponseHeaders = QueryResult['response_headers'];
-type ClickHouseSummary = NonNullable<Awaited<ReturnType<ClientConnection['insert']>>['summary']>;
 
 export interface KitHttpConnectionOptions {
   /** The endpoint's base URL (http://127.0.0.1:8123). */

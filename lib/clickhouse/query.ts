@@ -1,8 +1,7 @@
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import pl from 'nodejs-polars';
-import { toWarehouseError } from './errors';
 import { clientSecrets, connectionInfo } from './connect';
-import { qualifiedName, quoteIdentifier } from './sql';
+import { qualifiedName, quoteIdentifier, toWarehouseError } from '../sql';
 
 export type QueryParamValues = Record<string, unknown>;
 

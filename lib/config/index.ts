@@ -4,7 +4,7 @@ import { readDotenvFile } from './dotenv';
 import { Secret } from './secret';
 
 export { Secret, scrubSecrets, scrubCredentialsInText } from './secret';
-export { parseDotenv } from './dotenv';
+export { parseDotenv, readDotenvFile } from './dotenv';
 
 /** A setting that is missing or malformed. The message always names the variable. */
 export class ConfigError extends Error {

@@ -22,3 +22,4 @@ export {
 } from './registry';
 export { modelDirOf, onnxFileFor, missingModelFiles, installedDtypes, assertModelInstalled } from './model-files';
 export { cosineSimilarity } from './similarity';
+export { GLOVE_PACKAGE, GloveSourceError, glovePackageDir, glovePackageVersion, readGloveVectors, type GloveVectors } from './glove-source';

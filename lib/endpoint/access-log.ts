@@ -5,7 +5,7 @@
  */
 import { createWriteStream, existsSync, mkdirSync, openSync, renameSync, statSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
-import { scrubSecrets } from '../config/secret';
+import { scrubSecrets } from '../config';
 import { maskedExcerpt } from './sql-scan';
 
 export interface AccessLogEntry {

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import type { KitConfig } from '../config';
-import { readDotenvFile } from '../config/dotenv';
+import { readDotenvFile, type KitConfig } from '../config';
 
 /** Where the endpoint keeps its pid file and logs (under storageDir). */
 export function endpointPaths(config: KitConfig): { pidFile: string; logFile: string; consoleLog: string } {

@@ -5,7 +5,7 @@
  */
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import type { EngineSummary } from '../engine/engine';
+import type { EngineSummary } from '../engine';
 import { createCompressor, type Compressor, type ResponseEncoding } from './compression';
 import { inBandException } from './errors';
 

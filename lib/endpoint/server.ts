@@ -10,12 +10,8 @@ import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { KitConfig } from '../config';
 import { secretsOf } from '../config';
-import { engineOptionsFor } from '../clickhouse/connect';
-import { WarehouseError } from '../clickhouse/errors';
-import { isReadOnlyKind, queryKind } from '../clickhouse/sql';
-import { EmbeddedEngine, type EngineSession, type EngineSummary } from '../engine/engine';
-import { advertiseDataFolderUrl, withdrawDataFolderUrl } from '../engine/lock';
-import type { SettingValue } from '../engine/statement';
+import { advertiseDataFolderUrl, EmbeddedEngine, emptySummary, engineOptionsFor, withdrawDataFolderUrl, type EngineSession, type EngineSummary } from '../engine';
+import { isReadOnlyKind, queryKind, WarehouseError, type SettingValue } from '../sql';
 import { AccessLog } from './access-log';
 import { readCredentials, UserCheck } from './auth';
 import { prepareQuery } from './body';
@@ -337,7 +333,7 @@ async function runQuery(ctx: Context, req: IncomingMessage, res: ServerResponse,
     if (encoding) headers['Content-Encoding'] = encoding;
     const iterator = result.chunks[Symbol.asyncIterator]();
     const summary: EngineSummary | undefined = await settledValue(result.done);
-    const startedSummary: EngineSummary = summary ?? { read_rows: 0, read_bytes: 0, written_rows: 0, written_bytes: 0, result_rows: 0, result_bytes: 0, elapsed_ns: Math.round((performance.now() - started) * 1e6) };
+    const startedSummary: EngineSummary = summary ?? emptySummary(Math.round((performance.now() - started) * 1e6));
     headers['X-ClickHouse-Summary'] = summaryHeader(startedSummary);
 
     if (summary && !encoding) {

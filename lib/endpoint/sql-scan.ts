@@ -3,9 +3,9 @@
  * parsing SQL: where inline INSERT data begins, whether a text holds more than one statement,
  * and the client-side-only clauses (INTO OUTFILE, FROM INFILE) a server refuses. Texts may be
  * binary-safe `latin1` decodings of request bytes: offsets are then byte offsets.
- * The lexer itself is the engine's (lib/engine/sql-lexer.ts).
+ * The lexer itself is lib/sql's.
  */
-import { isPunct, Lexer, upper } from '../engine/sql-lexer';
+import { excerpt, isPunct, Lexer, upper } from '../sql';
 import { EndpointError } from './errors';
 
 export interface InsertDataScan {
@@ -119,9 +119,4 @@ export function maskedExcerpt(text: string, max = 200): string {
     length += part.length + 1;
   }
   return excerpt(parts.join(' '), max);
-}
-
-function excerpt(text: string, max: number): string {
-  const one = text.replace(/\s+/g, ' ').trim();
-  return one.length > max ? `${one.slice(0, max)}…` : one;
 }

@@ -13,7 +13,7 @@ export function bucketUrl(config: KitConfig): string {
 
 /**
  * The environment variables compose/config/config.d/*.xml read with `from_env`, derived from the kit's
- * settings (the embedded engine loads compose/config/config.xml: defaultEngineConfig in lib/clickhouse).
+ * settings (the embedded engine loads compose/config/config.xml: defaultEngineConfig in options.ts).
  * The engine's process must have them before the engine starts (the first chDB Session on a data
  * folder reads the config once); the Docker server gets the same names from compose/docker-compose.yml. Secrets travel only this way, never through a file.
  *

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { WarehouseLockedError } from '../clickhouse/errors';
+import { WarehouseLockedError } from '../sql';
 
 /** What the owner of a data folder writes next to the data: who holds it and where it serves it. */
 export interface DataFolderOwner {

@@ -1,8 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { command, queryRows, quoteIdentifier, tableSql } from '../clickhouse';
 import type { QueryParamValues, TableRef } from '../clickhouse';
-import type { KitS3 } from '../s3/client';
-import { deleteByPrefix, listAllObjects } from '../s3/listing';
+import { deleteByPrefix, listAllObjects, type KitS3 } from '../s3';
 import { ensureLakeCollection, LAKE_COLLECTION } from './collection';
 import { countLake } from './inspect';
 import { LakeError } from './errors';

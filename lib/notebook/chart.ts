@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { findProjectRoot } from '../config';
-import type { PlotlySpec } from '../charts/spec';
+import type { PlotlySpec } from '../charts';
 import { randomDomId, scriptJson } from './html';
 import { kernelDisplay } from './kernel';
 import { makeRedactor, type Redactor } from './redact';

@@ -1,4 +1,4 @@
-import { columnNames, columnTypes, headRecords, rowCount, type TabularInput } from '../charts/tabular';
+import { columnNames, columnTypes, headRecords, rowCount, type TabularInput } from '../charts';
 import { cellText, isNumericCell } from './cells';
 import { escapeHtml } from './html';
 import { kernelDisplay } from './kernel';

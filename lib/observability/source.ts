@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { command, connectionInfo, queryRows, WarehouseError, type ConnectionMode } from '../clickhouse';
-import { KIT_DATABASE, KIT_QUERY_LOG } from '../engine/query-log';
+import { KIT_DATABASE, KIT_QUERY_LOG } from '../engine';
 import { QueryLogUnavailableError } from './errors';
 import { observabilityTag } from './tags';
 

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { command, ensureDatabase, queryRows, quoteIdentifier, WarehouseError } from '../clickhouse';
-import { connectionInfo } from '../clickhouse/connect';
-import { ensureLakeCollection } from '../lake/collection';
-import { progress as notebookProgress, type Progress } from '../notebook/progress';
+import { command, connectionInfo, ensureDatabase, queryRows, quoteIdentifier, WarehouseError } from '../clickhouse';
+import { ensureLakeCollection } from '../lake';
+import { progress as notebookProgress, type Progress } from '../notebook';
 import { ensureBucket, type KitS3 } from '../s3';
 import { insertParquet } from './bulk';
 import { checkPlan, datasetLakePrefix, readTableStates, STAGING_SUFFIX, taggedDef, type Holding, type TableState } from './dataset-state';

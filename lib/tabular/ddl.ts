@@ -1,5 +1,5 @@
-import { qualifiedName, quoteIdentifier, quoteString } from '../clickhouse/sql';
-import { LAKE_COLLECTION } from '../lake/collection';
+import { qualifiedName, quoteIdentifier, quoteString } from '../clickhouse';
+import { LAKE_COLLECTION } from '../lake';
 import { DEDUPLICATION_WINDOW, S3_STORAGE_POLICY, type TableTarget } from './storage';
 
 /** `CREATE TABLE` for a target in its storage mode (idempotent with `IF NOT EXISTS`). */

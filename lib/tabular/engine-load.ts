@@ -6,8 +6,7 @@
  */
 import { Readable } from 'node:stream';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
-import { command, qualifiedName, quoteString, toWarehouseError } from '../clickhouse';
-import { clientSecrets, connectionInfo } from '../clickhouse/connect';
+import { clientSecrets, command, connectionInfo, qualifiedName, quoteString, toWarehouseError } from '../clickhouse';
 import { LAKE_COLLECTION, parquetWriteSettings } from '../lake';
 import { targetSql } from './ddl';
 import type { CodeBlock } from './materialize';

@@ -15,7 +15,7 @@ export { CHECKSUM_SQL, countRows, tableStats } from './stats';
 export type { TableStats } from './stats';
 export { DEDUPLICATION_WINDOW, retailTargets, S3_STORAGE_POLICY, STORAGE_MODE_INFO, STORAGE_MODES, tableTarget } from './storage';
 export type { StorageMode, StorageModeInfo, TableTarget, TableTargetOptions } from './storage';
-export { decimalsAsFloat } from '../clickhouse/query';
+export { decimalsAsFloat } from '../clickhouse';
 export { countWhere, deleteRows, insertRows, selectFrame, updateRows, waitForMutations, whereSql } from './crud';
 export type { ChangeKind, ChangeOptions, ChangeResult, CompareCondition, Condition, ListCondition, NullCondition, Scalar, SelectOptions, Where } from './crud';
 export { crudTarget, resetCrudTable, runCrudFlow, runCrudFlows } from './crud-flow';

@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { command, queryOne, quoteIdentifier } from '../clickhouse';
-import type { GloveVectors } from '../embeddings/glove-source';
+import type { GloveVectors } from '../embeddings';
 import { VectorStoreError } from './errors';
 import { VectorStore, type SearchOptions } from './store';
 import { vectorTableSpec, type HnswSettings, type VectorTableSpec } from './table-spec';

@@ -8,8 +8,8 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { KitConfig } from '../../lib/config';
-import { endpointPaths } from '../../lib/endpoint/paths';
-import { readDataFolderOwner } from '../../lib/engine/lock';
+import { endpointPaths } from '../../lib/endpoint';
+import { readDataFolderOwner } from '../../lib/engine';
 
 export class EndpointProcessError extends Error {
   override readonly name = 'EndpointProcessError';

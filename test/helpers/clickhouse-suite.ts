@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ClickHouseError } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -137,6 +138,20 @@ export function clickhouseSuite(label: string, open: () => Promise<SuiteTarget>)
       const err = await client.query({ query: 'SELECT * FROM no_such_table_anywhere' }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ClickHouseError);
       expect((err as ClickHouseError).code).toBe('60');
+    });
+
+    it('inserts into a column named settings', async () => {
+      const table = t('settings_column');
+      await command(client, `CREATE TABLE ${table} (id UInt32, settings String) ENGINE = MergeTree ORDER BY id`);
+      try {
+        await client.insert({ table, values: Readable.from(['1,a\n', '2,b\n'], { objectMode: false }), format: 'CSV', columns: ['id', 'settings'] });
+        expect(await queryRows<{ id: number; settings: string }>(client, `SELECT id, settings FROM ${table} ORDER BY id`)).toEqual([
+          { id: 1, settings: 'a' },
+          { id: 2, settings: 'b' },
+        ]);
+      } finally {
+        await command(client, `DROP TABLE IF EXISTS ${table}`);
+      }
     });
 
     it('does not leak per-query settings into later queries', async () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { command, connect, defaultEngineConfig, queryOne, queryRows } from '../../lib/clickhouse';
 import { findProjectRoot, loadConfig } from '../../lib/config';
 import type { KitConfig } from '../../lib/config';
-import { S3_DISK_PREFIX } from '../../lib/engine/engine-env';
+import { S3_DISK_PREFIX } from '../../lib/engine';
 import { createS3Client, deleteByPrefix } from '../../lib/s3';
 import type { KitS3 } from '../../lib/s3';
 import { startS3Server } from '../../scripts/stack/s3-server';

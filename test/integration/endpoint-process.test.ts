@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config';
 import { EndpointConfigError, endpointPaths, startEndpoint } from '../../lib/endpoint';
-import { readDataFolderOwner } from '../../lib/engine/lock';
+import { readDataFolderOwner } from '../../lib/engine';
 import { endpointStatus, startEndpointProcess, stopEndpointProcess } from '../../scripts/stack/endpoint';
 import { q, raw, startTestEndpoint, type TestEndpoint } from './endpoint-fixture';
 import { listeningAddresses } from '../helpers/listening';

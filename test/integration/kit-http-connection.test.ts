@@ -8,7 +8,7 @@ import { ClickHouseError, createClient, type ClickHouseClient } from '@clickhous
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, connectionInfo } from '../../lib/clickhouse';
-import { KitHttpConnection } from '../../lib/clickhouse/http-connection';
+import { KitHttpConnection } from '../../lib/clickhouse';
 import { startEndpointProcess } from '../../scripts/stack/endpoint';
 import { startTestEndpoint, type TestEndpoint } from './endpoint-fixture';
 

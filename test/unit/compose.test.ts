@@ -5,7 +5,7 @@ import { DCLinter } from 'dclint';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { findProjectRoot, loadConfig, parseDotenv } from '../../lib/config';
-import { engineEnvironment } from '../../lib/engine/engine-env';
+import { engineEnvironment } from '../../lib/engine';
 
 // No Docker engine runs where these tests run: the compose file is checked as data (schema, images,
 // ports, mounts, variables) and against the files it points at.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidIdentifierError, parseClickHouseErrorText, queryKind, quoteIdentifier, qualifiedName } from '../../lib/clickhouse';
 import { formatParamValue } from '../../lib/engine';
-import { insertFromFile, trailingFormat } from '../../lib/engine/statement';
+import { insertFromFile, trailingFormat } from '../../lib/sql';
 
 describe('quoteIdentifier', () => {
   it('quotes plain and hostile names as one identifier', () => {

@@ -1,21 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { ClickHouseError, type ClickHouseClientConfigOptions } from '@clickhouse/client';
-import { EngineError, type EmbeddedEngine, type EngineRequest, type EngineSummary } from './engine';
-import { formatParamValue } from './params';
+import { ClickHouseError } from '@clickhouse/client';
+import { formatParamValue, type SettingValue } from '../sql';
+import type {
+  ClientCommandParams,
+  ClientCommandResult,
+  ClientConnection,
+  ClientExecParams,
+  ClientExecResult,
+  ClientInsertParams,
+  ClientInsertResult,
+  ClientQueryParams,
+  ClientQueryResult,
+  ClientSummary,
+} from './client-contract';
+import type { EmbeddedEngine } from './engine';
+import { EngineError } from './errors';
 import { spool } from './spool';
-import type { SettingValue } from './statement';
-
-/** The `connection` contract of `@clickhouse/client`'s createClient. */
-export type ClientConnection = NonNullable<ClickHouseClientConfigOptions['connection']>;
-type QueryParams = Parameters<ClientConnection['query']>[0];
-type InsertParams = Parameters<ClientConnection['insert']>[0];
-type ExecParams = Parameters<ClientConnection['exec']>[0];
-type Summary = Awaited<ReturnType<ClientConnection['insert']>>['summary'];
+import { emptySummary, type EngineRequest, type EngineResult, type EngineSummary } from './types';
 
 // clickhouse-js sends these to the HTTP server; they mean nothing in-process.
-const ZERO: EngineSummary = { read_rows: 0, read_bytes: 0, written_rows: 0, written_bytes: 0, result_rows: 0, result_bytes: 0, elapsed_ns: 0 };
-
 const HTTP_ONLY = new Set(['wait_end_of_query', 'send_progress_in_http_headers', 'http_headers_progress_interval_ms', 'enable_http_compression', 'http_zlib_compression_level', 'default_format']);
 
 /**
@@ -40,18 +44,18 @@ export class EmbeddedConnection implements ClientConnection {
     }
   }
 
-  async query(params: QueryParams): Promise<Awaited<ReturnType<ClientConnection['query']>>> {
+  async query(params: ClientQueryParams): Promise<ClientQueryResult> {
     const { result } = await this.start(params);
     return { query_id: result.queryId, stream: toReadable(result.chunks), response_headers: {}, http_status_code: 200 };
   }
 
-  async command(params: QueryParams): Promise<Awaited<ReturnType<ClientConnection['command']>>> {
+  async command(params: ClientCommandParams): Promise<ClientCommandResult> {
     const { result } = await this.start(params);
     for await (const _ of result.chunks) void _;
     return { query_id: result.queryId, summary: toSummary(await result.done), response_headers: {}, http_status_code: 200 };
   }
 
-  async exec(params: ExecParams): Promise<Awaited<ReturnType<ClientConnection['exec']>>> {
+  async exec(params: ClientExecParams): Promise<ClientExecResult> {
     if (params.values === undefined) {
       const { result } = await this.start(params);
       const summary = toSummary(await settledSummary(result.done));
@@ -65,11 +69,11 @@ export class EmbeddedConnection implements ClientConnection {
         for await (const _ of result.chunks) void _;
         return { query_id: result.queryId, stream: Readable.from([]), summary: toSummary(await result.done), response_headers: {}, http_status_code: 200 };
       },
-      () => ({ query_id: params.query_id ?? randomUUID(), stream: Readable.from([]), summary: toSummary(ZERO), response_headers: {}, http_status_code: 200 }),
+      () => ({ query_id: params.query_id ?? randomUUID(), stream: Readable.from([]), summary: toSummary(emptySummary()), response_headers: {}, http_status_code: 200 }),
     );
   }
 
-  async insert(params: InsertParams): Promise<Awaited<ReturnType<ClientConnection['insert']>>> {
+  async insert(params: ClientInsertParams): Promise<ClientInsertResult> {
     return this.withData(
       params.values,
       async (data) => {
@@ -77,7 +81,7 @@ export class EmbeddedConnection implements ClientConnection {
         for await (const _ of result.chunks) void _;
         return { query_id: result.queryId, summary: toSummary(await result.done), response_headers: {}, http_status_code: 200 };
       },
-      () => ({ query_id: params.query_id ?? randomUUID(), summary: toSummary(ZERO), response_headers: {}, http_status_code: 200 }),
+      () => ({ query_id: params.query_id ?? randomUUID(), summary: toSummary(emptySummary()), response_headers: {}, http_status_code: 200 }),
     );
   }
 
@@ -97,7 +101,7 @@ export class EmbeddedConnection implements ClientConnection {
     }
   }
 
-  private async start(params: QueryParams, data?: { file: string }): Promise<{ result: Awaited<ReturnType<EmbeddedEngine['execute']>> }> {
+  private async start(params: ClientQueryParams | ClientCommandParams, data?: { file: string }): Promise<{ result: EngineResult }> {
     if (this.closed) throw new EngineError('The client is closed.', { type: 'CLIENT_CLOSED' });
     const request: EngineRequest = {
       sql: params.query,
@@ -134,7 +138,7 @@ function formatParams(params: Record<string, unknown> | undefined): Record<strin
   return out;
 }
 
-function cleanSettings(settings: QueryParams['clickhouse_settings']): Record<string, SettingValue> {
+function cleanSettings(settings: ClientQueryParams['clickhouse_settings']): Record<string, SettingValue> {
   const out: Record<string, SettingValue> = {};
   for (const [k, v] of Object.entries(settings ?? {})) {
     if (v === undefined || HTTP_ONLY.has(k)) continue;
@@ -154,12 +158,12 @@ function toReadable(chunks: AsyncIterable<Uint8Array>): Readable {
 
 async function settledSummary(done: Promise<EngineSummary>): Promise<EngineSummary> {
   // exec hands the stream to the caller: the summary is only known once it is read.
-  const pending = ZERO;
+  const pending = emptySummary();
   const timeout = new Promise<EngineSummary>((r) => setImmediate(() => r(pending)));
   return Promise.race([done.catch(() => pending), timeout]);
 }
 
-function toSummary(s: EngineSummary): NonNullable<Summary> {
+function toSummary(s: EngineSummary): ClientSummary {
   return {
     read_rows: String(s.read_rows),
     read_bytes: String(s.read_bytes),

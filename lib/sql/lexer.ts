@@ -1,5 +1,5 @@
 /**
- * Just enough of ClickHouse's lexer to find statement boundaries and clauses in SQL text without
+ * @file Just enough of ClickHouse's lexer to find statement boundaries and clauses in SQL text without
  * parsing it: literals, quoted identifiers, heredocs, comments and bracket depth. Texts may be
  * binary-safe `latin1` decodings of bytes: offsets are then byte offsets.
  */
@@ -147,33 +147,10 @@ export function isPunct(text: string, t: Token, ch: string): boolean {
   return t.type === 'punct' && text[t.start] === ch;
 }
 
-export interface OutputClause {
-  /** Offset where an INTO OUTFILE clause goes: before a trailing `FORMAT x`, else after the last token. */
-  insertAt: number;
-  /** The format named by a trailing `FORMAT x [SETTINGS ...]` clause. */
-  format: string | undefined;
-}
-
-/**
- * Where a SELECT's output clauses begin. A trailing top-level `FORMAT <name>`, optionally followed
- * by `SETTINGS ...`, is the output format; INTO OUTFILE must precede it. Trailing comments and
- * semicolons are left out, so text inserted at `insertAt` is never commented out.
- */
-export function outputClause(sql: string): OutputClause {
-  const lx = new Lexer(sql);
-  const tokens: Token[] = [];
-  for (let t = lx.next(); t; t = lx.next()) tokens.push(t);
-  let last = tokens.length - 1;
-  while (last >= 0 && isPunct(sql, tokens[last]!, ';')) last--;
-  for (let i = last - 1; i >= 0; i--) {
-    const t = tokens[i]!;
-    if (t.depth !== 0 || upper(sql, t) !== 'FORMAT') continue;
-    const name = tokens[i + 1]!;
-    if (name.type !== 'word') continue;
-    const after = tokens[i + 2];
-    if (i + 1 === last || (after && after.depth === 0 && upper(sql, after) === 'SETTINGS')) {
-      return { insertAt: t.start, format: sql.slice(name.start, name.end) };
-    }
-  }
-  return { insertAt: last >= 0 ? tokens[last]!.end : 0, format: undefined };
+/** All tokens of a text, in order. */
+export function tokenize(text: string): Token[] {
+  const lx = new Lexer(text);
+  const out: Token[] = [];
+  for (let t = lx.next(); t; t = lx.next()) out.push(t);
+  return out;
 }

@@ -1,4 +1,4 @@
-import { scrubCredentialsInText, scrubSecrets } from '../config/secret';
+import { scrubCredentialsInText, scrubSecrets } from '../config';
 
 /**
  * The one error type of the kit's ClickHouse access. Keeps ClickHouse's numeric code and

@@ -1,0 +1,141 @@
+/**
+ * @file The chDB Sessions queries run on: a small pool for sessionless queries (they run side by
+ * side) and named sessions (HTTP `session_id`), each used by one query at a time.
+ */
+import { Session } from 'chdb';
+import { EngineError } from './errors';
+
+export interface Handle {
+  id: number;
+  session: Session;
+  /** Settings this engine set on the Session for the current query (name -> SQL literal). */
+  applied: Map<string, string>;
+  /** Named sessions: values their own `SET` statements left (name -> SQL literal); others are DEFAULT. */
+  baseline: Map<string, string>;
+  database: string | undefined;
+  busy: boolean;
+  /** A named session's settings being put back after a failure; its next query waits for it. */
+  settling: Promise<void> | undefined;
+}
+
+/** A named session: one chDB Session used by one query at a time. */
+export class EngineSession {
+  lastUsed = Date.now();
+  constructor(
+    readonly id: string,
+    readonly timeoutSeconds: number,
+    /** @internal */ readonly handle: Handle,
+  ) {}
+  get busy(): boolean {
+    return this.handle.busy;
+  }
+}
+
+export class SessionPool {
+  private readonly pool: Handle[] = [];
+  private readonly waiters: Array<(h: Handle) => void> = [];
+  private readonly named = new Map<string, EngineSession>();
+  private nextHandleId = 1;
+
+  constructor(
+    private readonly dataPath: string,
+    private readonly size: number,
+  ) {}
+
+  /** Opens (or finds) a named session. `create: false` returns undefined for an unknown id. */
+  session(id: string, options: { create: boolean; timeoutSeconds?: number }): EngineSession | undefined {
+    const found = this.named.get(id);
+    if (found) {
+      found.lastUsed = Date.now();
+      return found;
+    }
+    if (!options.create) return undefined;
+    const s = new EngineSession(id, options.timeoutSeconds ?? 60, this.newHandle());
+    this.named.set(id, s);
+    return s;
+  }
+
+  isOpen(s: EngineSession): boolean {
+    return this.named.has(s.id);
+  }
+
+  closeSession(id: string): void {
+    const s = this.named.get(id);
+    if (!s) return;
+    this.named.delete(id);
+    if (!s.busy) s.handle.session.close();
+  }
+
+  /** Closes named sessions idle for longer than their timeout. */
+  expireSessions(): void {
+    const now = Date.now();
+    for (const [id, s] of this.named) {
+      if (!s.busy && now - s.lastUsed > s.timeoutSeconds * 1000) this.closeSession(id);
+    }
+  }
+
+  /** The Session of a named session, or an error when another query holds it. */
+  async lock(s: EngineSession): Promise<Handle> {
+    while (s.handle.settling) await s.handle.settling;
+    if (s.handle.busy) {
+      throw new EngineError(`Session ${s.id} is locked by a concurrent client: one query at a time per session_id.`, { code: 373, type: 'SESSION_IS_LOCKED' });
+    }
+    s.handle.busy = true;
+    s.lastUsed = Date.now();
+    return s.handle;
+  }
+
+  /** Gives a named session's Session back (closing it if the session was closed meanwhile). */
+  unlock(s: EngineSession): void {
+    s.handle.busy = false;
+    s.lastUsed = Date.now();
+    if (!this.named.has(s.id)) s.handle.session.close();
+  }
+
+  /** A free pooled Session (waits when all are busy). */
+  async take(): Promise<Handle> {
+    const free = this.pool.find((h) => !h.busy);
+    if (free) {
+      free.busy = true;
+      return free;
+    }
+    if (this.pool.length < this.size) {
+      const h = this.newHandle();
+      h.busy = true;
+      this.pool.push(h);
+      return h;
+    }
+    return new Promise<Handle>((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Returns a pooled handle; one whose state is uncertain after a failure is replaced. */
+  giveBack(handle: Handle, ok: boolean): void {
+    let h = handle;
+    if (!ok) {
+      const i = this.pool.indexOf(handle);
+      try {
+        handle.session.close();
+      } catch {
+        /* already gone */
+      }
+      h = this.newHandle();
+      if (i >= 0) this.pool[i] = h;
+    }
+    const waiter = this.waiters.shift();
+    if (waiter) {
+      h.busy = true;
+      waiter(h);
+    } else h.busy = false;
+  }
+
+  closeAll(): void {
+    for (const s of this.named.values()) s.handle.session.close();
+    this.named.clear();
+    for (const h of this.pool) h.session.close();
+    this.pool.length = 0;
+  }
+
+  private newHandle(): Handle {
+    return { id: this.nextHandleId++, session: new Session(this.dataPath), applied: new Map(), baseline: new Map(), database: undefined, busy: false, settling: undefined };
+  }
+}
