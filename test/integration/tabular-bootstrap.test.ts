@@ -84,7 +84,8 @@ afterAll(async () => {
   await client?.close();
 });
 
-describe('bootstrap', () => {
+// Loads take a while on a shared 2-core machine.
+describe('bootstrap', { timeout: 240_000 }, () => {
   let first: BootstrapReport;
   const plan = planDataset(SPEC);
   const other = planDataset({ ...SPEC, events: 8_000 });
