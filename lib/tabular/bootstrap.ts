@@ -104,13 +104,14 @@ export async function bootstrapRetail(client: ClickHouseClient, options: Bootstr
   const plan = generator.plan;
   const live = RETAIL_TABLES.flatMap((def) => modes.map((mode) => tableTarget(database, def, mode)));
   const stagingName = (t: TableTarget): string => `${t.name}${STAGING_SUFFIX}`;
+  // An empty database holds no dataset; it must exist before anything can be read through a server whose session uses it.
+  await ensureDatabase(client, database);
   let states = await readTableStates(client, database, live.flatMap((t) => [t.name, stagingName(t)]));
 
   // 1. Read what the warehouse holds; refuse another dataset before writing anything.
   const holdings = await holdingsOf(client, plan, live, states);
   checkPlan(plan, holdings, options.replace === true, options.replaceHint ?? replaceCommand(plan));
 
-  await ensureDatabase(client, database);
   if (s3) await ensureBucket(s3);
   if (modes.includes('s3_engine')) await ensureLakeCollection(client);
   await dropScratchTables(client, database);
