@@ -122,6 +122,8 @@ async function main(): Promise<void> {
     for (const events of sizes) {
       const database = `bench_bootstrap_${events}`;
       databases.push(database);
+      // The endpoint refuses every query for a database that does not exist, so the bench makes it.
+      await command(client, `CREATE DATABASE IF NOT EXISTS ${database}`);
       console.error(`bootstrap: ${events.toLocaleString('en-US')} events into ${database} (all three modes)...`);
       const r = await runBootstrap(config, { ...env, CLICKHOUSE_DATABASE: database }, events, endpointProcess.pid!);
       const row = await queryOne<{ n: string }>(

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, queryRows } from '../../lib/clickhouse';
+import { command, connect, queryRows } from '../../lib/clickhouse';
 import { loadConfig } from '../../lib/config';
 import { createS3Client, deleteByPrefix, type KitS3 } from '../../lib/s3';
 import { bootstrapRetail, planDataset, readTableStates, RETAIL_TABLES, STORAGE_MODES, tableStats, tableTarget, type BootstrapReport } from '../../lib/tabular';
@@ -26,10 +26,10 @@ const summary = async () =>
   Promise.all(RETAIL_TABLES.flatMap((d) => STORAGE_MODES.map(async (m) => `${d.name}/${m}: ${JSON.stringify(await tableStats(client, tableTarget(db, d, m)))}`)));
 
 /** Runs the bootstrap script in its own process; `killWhen` is polled and SIGKILLs it once true. */
-async function runScript(args: string[], killWhen?: () => Promise<boolean>): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
+async function runScript(args: string[], killWhen?: () => Promise<boolean>, database = db): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bootstrap.ts', ...args], {
     cwd: ep.config.root,
-    env: { ...process.env, ...ep.env, CLICKHOUSE_DATABASE: db },
+    env: { ...process.env, ...ep.env, CLICKHOUSE_DATABASE: database },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -89,5 +89,14 @@ describe('bootstrap --replace under SIGKILL', () => {
       const sums = new Set(await Promise.all(STORAGE_MODES.map(async (m) => (await tableStats(client, tableTarget(db, d, m))).checksum)));
       expect(sums.size, d.name).toBe(1);
     }
+  }, 300_000);
+
+  it('loads into a fresh, empty database through the endpoint', async () => {
+    // The endpoint refuses every query whose session database is missing, CREATE DATABASE included: make it here.
+    await command(client, 'CREATE DATABASE IF NOT EXISTS replace_kill_fresh');
+    const fresh = await runScript(['--events', '2000', '--chunk-rows', '1000'], undefined, 'replace_kill_fresh');
+    expect(fresh.code, fresh.output).toBe(0);
+    expect((await tableStats(client, tableTarget('replace_kill_fresh', RETAIL_TABLES[3]!, 'local'))).rows).toBe(2_000);
+    await deleteByPrefix(s3, 'lake/replace_kill_fresh/');
   }, 300_000);
 });
