@@ -14,6 +14,7 @@ import { loadConfig } from '../lib/config';
 import { showTable } from '../lib/notebook';
 import { createS3Client } from '../lib/s3';
 import { bootstrapRetail, STORAGE_MODES, type StorageMode } from '../lib/tabular';
+import { numberArg } from './cli-args';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -54,13 +55,6 @@ async function main(): Promise<void> {
   } finally {
     await client.close();
   }
-}
-
-function numberArg(v: string | undefined, name: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v.replace(/_/g, ''));
-  if (!Number.isFinite(n)) throw new Error(`${name} expects a number, got "${v}".`);
-  return n;
 }
 
 main().catch((e: unknown) => {

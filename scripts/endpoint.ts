@@ -40,6 +40,11 @@ async function serve(): Promise<void> {
     mkdirSync(dirname(paths.pidFile), { recursive: true });
     writeFileSync(paths.pidFile, `${process.pid}\n`);
     const endpoint = await startEndpoint(config);
+    // The engine resolves relative file paths from its working directory: there they mean the
+    // user-files folder, as relative paths do on clickhouse-server (user_files_path). Only after
+    // the engine started: it reads ./config.xml from the directory it starts in, and that must
+    // never be a file a query can write.
+    process.chdir(paths.userFiles);
     console.log(`ClickHouse endpoint on ${endpoint.url} (user ${config.clickhouse.user}, data ${config.clickhouse.dataPath}, pid ${process.pid})`);
     console.log(`query log: ${paths.logFile}`);
 

@@ -13,6 +13,8 @@ export interface ConnectionInfo {
   dataPath: string | undefined;
   database: string;
   user: string;
+  /** CLICKHOUSE_CLUSTER: the cluster the kit's DDL spans, if any. */
+  cluster: string | undefined;
 }
 
 export interface ConnectOptions {
@@ -37,6 +39,12 @@ export interface ConnectOptions {
 /** Settings every kit client sends: 64-bit integers as strings so they never lose precision. */
 export const KIT_CLIENT_SETTINGS: ClickHouseSettings = { output_format_json_quote_64bit_integers: 1 };
 
+/**
+ * On a cluster (CLICKHOUSE_CLUSTER): an INSERT into a Distributed table returns once every shard
+ * stored its rows on a majority of its replicas, so a read right after it (any replica) sees them.
+ */
+export const CLUSTER_CLIENT_SETTINGS: ClickHouseSettings = { distributed_foreground_insert: 1, insert_quorum: 'auto' };
+
 const infos = new WeakMap<ClickHouseClient, ConnectionInfo>();
 const secrets = new WeakMap<ClickHouseClient, string[]>();
 
@@ -50,7 +58,7 @@ export function connect(options: ConnectOptions = {}): ClickHouseClient {
   const config = options.config ?? loadConfig();
   const ch = config.clickhouse;
   const database = options.database ?? ch.database;
-  const clickhouse_settings = { ...KIT_CLIENT_SETTINGS, ...options.clickhouse_settings };
+  const clickhouse_settings = { ...KIT_CLIENT_SETTINGS, ...(ch.cluster ? CLUSTER_CLIENT_SETTINGS : {}), ...options.clickhouse_settings };
 
   const owner = ch.url || options.mode === 'embedded' ? undefined : readDataFolderOwner(ch.dataPath);
   const url = ch.url ?? (owner && owner.pid !== process.pid ? owner.url : undefined);
@@ -77,7 +85,7 @@ export function connect(options: ConnectOptions = {}): ClickHouseClient {
             log,
             request_timeout,
           });
-    infos.set(client, { mode: local ? 'local-endpoint' : 'server', url, dataPath: undefined, database, user: ch.user });
+    infos.set(client, { mode: local ? 'local-endpoint' : 'server', url, dataPath: undefined, database, user: ch.user, cluster: ch.cluster });
     secrets.set(client, secretsOf(config));
     return client;
   }
@@ -89,7 +97,7 @@ export function connect(options: ConnectOptions = {}): ClickHouseClient {
     clickhouse_settings,
     log: { level: options.logLevel ?? ClickHouseLogLevel.OFF },
   });
-  infos.set(client, { mode: 'embedded', url: undefined, dataPath: ch.dataPath, database, user: ch.user });
+  infos.set(client, { mode: 'embedded', url: undefined, dataPath: ch.dataPath, database, user: ch.user, cluster: ch.cluster });
   secrets.set(client, secretsOf(config));
   return client;
 }

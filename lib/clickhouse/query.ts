@@ -1,7 +1,8 @@
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import pl from 'nodejs-polars';
+import { exceptionAtEnd } from './body-exception';
 import { clientSecrets, connectionInfo } from './connect';
-import { qualifiedName, quoteIdentifier, toWarehouseError } from '../sql';
+import { qualifiedName, quoteIdentifier, toWarehouseError, WarehouseError } from '../sql';
 
 export type QueryParamValues = Record<string, unknown>;
 
@@ -80,10 +81,18 @@ export async function queryFrame(client: ClickHouseClient, sql: string, params?:
     const chunks: Buffer[] = [];
     for await (const chunk of rs.stream as AsyncIterable<Buffer>) chunks.push(Buffer.from(chunk));
     const buf = Buffer.concat(chunks);
+    // A query that failed after its first rows went out ends its body with the error, not with PAR1.
+    const failure = exceptionAtEnd(buf, headerValue(rs.response_headers, 'x-clickhouse-exception-tag'));
+    if (failure) throw new WarehouseError(`${failure.type} (code ${failure.code}): ${failure.message}`, { code: failure.code, type: failure.type, queryId: rs.query_id, sql });
     if (buf.byteLength === 0) return pl.DataFrame({});
     const frame = pl.readParquet(buf);
     return options.keepDecimals ? frame : decimalsAsFloat(frame);
   });
+}
+
+function headerValue(headers: Record<string, string | string[] | undefined> | undefined, name: string): string | undefined {
+  const v = headers?.[name];
+  return Array.isArray(v) ? v[0] : v;
 }
 
 /** The frame with Decimal columns as Float64 (what JavaScript, tables and charts can read). */

@@ -27,6 +27,11 @@ export interface ClickHouseSettings {
   dataPath: string;
   /** Embedded engine: ClickHouse XML config file (absolute), if any. */
   configFile: string | undefined;
+  /**
+   * Cluster (a `remote_servers` name) the kit's tables span: DDL runs `ON CLUSTER`, tables are
+   * ReplicatedMergeTree behind a Distributed table. Unset: single-node tables (also ClickHouse Cloud).
+   */
+  cluster: string | undefined;
   /** Local endpoint (the HTTP interface over the embedded engine). */
   httpHost: string;
   httpPort: number;
@@ -117,6 +122,7 @@ export function loadConfig(options: LoadConfigOptions = {}): KitConfig {
 
   const storageDir = r.path('KIT_STORAGE_DIR', 'storage');
   const url = r.optionalUrl('CLICKHOUSE_URL', ['http:', 'https:']);
+  const cluster = r.cluster('CLICKHOUSE_CLUSTER', url);
   const s3Endpoint = r.url('S3_ENDPOINT', 'http://127.0.0.1:7480', ['http:', 'https:']);
 
   return {
@@ -129,6 +135,7 @@ export function loadConfig(options: LoadConfigOptions = {}): KitConfig {
       database: r.name('CLICKHOUSE_DATABASE', 'warehouse'),
       dataPath: r.path('CLICKHOUSE_DATA_PATH', join(storageDir, 'clickhouse')),
       configFile: r.optionalFile('CLICKHOUSE_CONFIG_FILE'),
+      cluster,
       httpHost: r.host('CLICKHOUSE_HTTP_HOST', '127.0.0.1'),
       httpPort: r.port('CLICKHOUSE_HTTP_PORT', 8123),
     },
@@ -253,6 +260,19 @@ class Reader {
     if (/^(1|true|yes|on)$/i.test(v)) return true;
     if (/^(0|false|no|off)$/i.test(v)) return false;
     throw new ConfigError(name, `"${v}" is not a boolean; use true or false.`);
+  }
+
+  /** A cluster name of `remote_servers`; refused for ClickHouse Cloud, which replicates every table itself. */
+  cluster(name: string, url: string | undefined): string | undefined {
+    const v = this.raw(name);
+    if (v === undefined) return undefined;
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v)) {
+      throw new ConfigError(name, `"${v}" is not a cluster name: use letters, digits and "_" (the name of a <remote_servers> entry, e.g. kit).`);
+    }
+    if (url !== undefined && /\.clickhouse\.cloud$/i.test(new URL(url).hostname)) {
+      throw new ConfigError(name, 'ClickHouse Cloud replicates and scales every table itself (SharedMergeTree): leave CLICKHOUSE_CLUSTER empty there.');
+    }
+    return v;
   }
 
   bucket(name: string, fallback: string): string {

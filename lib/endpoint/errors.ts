@@ -18,6 +18,7 @@ export const Codes = {
   INVALID_SESSION_TIMEOUT: 374,
   HTTP_LENGTH_REQUIRED: 381,
   QUERY_WAS_CANCELLED: 394,
+  PATH_ACCESS_DENIED: 481,
   UNKNOWN_ROLE: 511,
   AUTHENTICATION_FAILED: 516,
   STD_EXCEPTION: 1001,
@@ -71,6 +72,32 @@ export function httpStatusForCode(code: number): number {
 export function exceptionText(code: number, type: string, message: string, version: string): string {
   const body = message.endsWith('.') ? message : `${message}.`;
   return `Code: ${code}. DB::Exception: ${body} (${type}) (version ${version})`;
+}
+
+// The engine's own temporary files (INSERT data pipes and spools, result pipes): never shown.
+const INTERNAL_PATH = /'?\/[^\s'"]*\/kit-(?:fifo|ingest)-[^\s'"]*'?/g;
+
+/**
+ * An engine error in clickhouse-server's text form, said once: `Code: N. DB::Exception: <message>.
+ * (NAME) (version V)`. Prefixes the engine's layers added again are dropped, and so is any mention
+ * of the endpoint's internals (its temporary files).
+ */
+export function serverErrorText(code: number, type: string, message: string, version: string, user?: string): string {
+  let body = message.trim();
+  body = body.replace(/^(?:Code:\s*\d+\.\s*(?:DB::Exception:\s*)?)+/, '');
+  // The engine repeats `(NAME) (version V)` once per layer: the text ends at the first.
+  body = body.replace(/\.?\s*\([A-Z][A-Z0-9_]+\)\s*\(version [^)]*\)[\s\S]*$/, '');
+  body = body.replace(/\s*\([A-Z][A-Z0-9_]+\)\s*$/, '');
+  body = body.replace(/(?:Code:\s*\d+\.\s*DB::Exception:\s*)+/g, '');
+  // INSERT data reaches the engine as a file: what names that file is the endpoint's business.
+  body = body.replace(/\s*\(in file\/uri [^)]*\)?/g, '');
+  body = body.replace(/[:.,]?\s*While reading from:\s*(?:'[^']*'|\S+)/g, '');
+  body = body.replace(/:?\s*While executing File/g, '');
+  body = body.replace(/:?\s*data for INSERT was parsed from file/g, '');
+  body = body.replace(INTERNAL_PATH, 'the request body');
+  // The engine runs every query as its `default` user; the client logged in as `user`.
+  if (user) body = body.replace(/^default: /, `${user}: `);
+  return exceptionText(code, type, body.trim(), version);
 }
 
 /** Appends the version to an engine error text (`Code: N. DB::Exception: ... (NAME)`). */

@@ -2,8 +2,10 @@ import { join } from 'node:path';
 import { readDotenvFile, type KitConfig } from '../config';
 
 /** Where the endpoint keeps its pid file and logs (under storageDir). */
-export function endpointPaths(config: KitConfig): { pidFile: string; logFile: string; consoleLog: string } {
+export function endpointPaths(config: KitConfig): { pidFile: string; logFile: string; consoleLog: string; userFiles: string } {
   return {
+    // clickhouse-server's user_files_path: file(), INFILE/OUTFILE and local table engines stay in it.
+    userFiles: join(config.storageDir, 'user_files'),
     pidFile: join(config.storageDir, 'run', 'clickhouse-endpoint.pid'),
     logFile: join(config.storageDir, 'logs', 'clickhouse-endpoint.log'),
     consoleLog: join(config.storageDir, 'logs', 'clickhouse-endpoint.console.log'),

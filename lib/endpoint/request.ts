@@ -30,6 +30,12 @@ export interface QueryRequestParams {
   compression: { enabled: boolean; level: number };
   /** `wait_end_of_query=1`: answer only after the query finished (no partial result before an error). */
   waitEndOfQuery: boolean;
+  /** `buffer_size` / `http_response_buffer_size`: bytes held before the first flush (0: the default). */
+  bufferSize: number;
+  /** `send_progress_in_http_headers=1`: X-ClickHouse-Progress every `intervalMs` (default 100). */
+  progress: { enabled: boolean; intervalMs: number };
+  /** `output_format_json_array_of_rows=1` turns the JSONEachRow family's Content-Type into application/json. */
+  jsonArrayOfRows: boolean;
 }
 
 export const DEFAULT_SESSION_TIMEOUT_S = 60;
@@ -99,6 +105,9 @@ export function parseQueryRequest(search: URLSearchParams, headers: IncomingHttp
   let compressionEnabled = false;
   let level = 3;
   let waitEnd = false;
+  let bufferSize = 0;
+  let progress = false;
+  let intervalMs = 100;
   for (const [key, value] of search) {
     if (key === '' || RESERVED.has(key)) continue;
     if (key.startsWith('param_')) {
@@ -111,10 +120,15 @@ export function parseQueryRequest(search: URLSearchParams, headers: IncomingHttp
     if (key === 'enable_http_compression') compressionEnabled = flag(value);
     else if (key === 'http_zlib_compression_level') level = clampLevel(value);
     else if (key === 'http_wait_end_of_query') waitEnd = flag(value);
+    else if (key === 'http_response_buffer_size') bufferSize = count(value, bufferSize);
+    else if (key === 'send_progress_in_http_headers') progress = flag(value);
+    else if (key === 'http_headers_progress_interval_ms') intervalMs = count(value, intervalMs);
     if (HTTP_SETTINGS.has(key)) continue;
     settings[key] = value;
   }
   if (search.has('wait_end_of_query')) waitEnd = flag(search.get('wait_end_of_query'));
+  // The URL's buffer_size wins over the setting, as in HTTPHandler.
+  if (search.has('buffer_size')) bufferSize = count(search.get('buffer_size') ?? '', bufferSize);
 
   const sessionId = search.get('session_id');
   return {
@@ -134,6 +148,9 @@ export function parseQueryRequest(search: URLSearchParams, headers: IncomingHttp
     settings,
     compression: { enabled: compressionEnabled, level },
     waitEndOfQuery: waitEnd,
+    bufferSize,
+    progress: { enabled: progress, intervalMs },
+    jsonArrayOfRows: flag(settings.output_format_json_array_of_rows),
   };
 }
 
@@ -145,6 +162,11 @@ function parseSessionTimeout(text: string | null): number {
     throw new EndpointError('INVALID_SESSION_TIMEOUT', `Session timeout '${text}' is larger than max_session_timeout: ${MAX_SESSION_TIMEOUT_S}`);
   }
   return seconds;
+}
+
+function count(text: string, fallback: number): number {
+  const n = Number(text.trim());
+  return Number.isSafeInteger(n) && n >= 0 ? n : fallback;
 }
 
 function clampLevel(text: string): number {

@@ -5,31 +5,44 @@
  */
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
+import type { Writable } from 'node:stream';
 import type { EngineSummary } from '../engine';
 import { createCompressor, type Compressor, type ResponseEncoding } from './compression';
 import { inBandException } from './errors';
 
 const EXPOSED = 'X-ClickHouse-Query-Id,X-ClickHouse-Summary,X-ClickHouse-Server-Display-Name,X-ClickHouse-Format,X-ClickHouse-Timezone,X-ClickHouse-Exception-Code,X-ClickHouse-Exception-Tag';
 
-/** The Content-Type clickhouse-server sends for an output format. */
-export function contentTypeFor(format: string): string {
+// Formats whose rows are newline-delimited JSON objects (JSONEachRowRowOutputFormat and the
+// formats built on it): application/x-ndjson, or application/json with output_format_json_array_of_rows=1.
+const NDJSON = /^(jsoneachrow|jsonlines|ndjson|jsonstringseachrow|jsoneachrowwithprogress|jsonstringseachrowwithprogress|prettyjsoneachrow|prettyjsonlines|prettyndjson)$/;
+const BINARY = /^(native|rowbinary\w*|parquet|arrow|arrowstream|orc|avro|protobuf|protobufsingle|protobuflist|capnproto|msgpack|npy|bsoneachrow|buffers|raw(blob)?)$/;
+
+/**
+ * The Content-Type clickhouse-server sends for an output format: each format's getContentType()
+ * (src/Processors/Formats/Impl/*OutputFormat.h; IOutputFormat's default is text/plain), as
+ * tests/queries/0_stateless/00265_http_content_type_format_timezone checks for a few of them.
+ */
+export function contentTypeFor(format: string, jsonArrayOfRows = false): string {
   const f = format.toLowerCase();
-  if (f.startsWith('json') || f === 'ndjson' || f === 'prettyjsoneachrow') return 'application/json; charset=UTF-8';
+  if (NDJSON.test(f)) return jsonArrayOfRows ? 'application/json; charset=UTF-8' : 'application/x-ndjson; charset=UTF-8';
+  if (f.startsWith('json')) return 'application/json; charset=UTF-8';
   if (f.startsWith('tabseparated') || f.startsWith('tsv')) return 'text/tab-separated-values; charset=UTF-8';
   if (f.startsWith('csv')) return `text/csv; charset=UTF-8; header=${f.includes('withnames') ? 'present' : 'absent'}`;
   if (f === 'xml') return 'application/xml; charset=UTF-8';
-  if (/^(native|rowbinary|parquet|arrow|arrowstream|orc|avro|protobuf|protobufsingle|protobuflist|capnproto|msgpack|npy|bson|buffers)/.test(f)) return 'application/octet-stream';
+  if (f === 'markdown' || f === 'md') return 'text/markdown; charset=UTF-8';
+  if (f === 'prometheus') return 'text/plain; version=0.0.4; charset=UTF-8';
+  if (BINARY.test(f)) return 'application/octet-stream';
   return 'text/plain; charset=UTF-8';
 }
 
 /** X-ClickHouse-Summary: the progress counters as JSON strings, as clickhouse-server sends them. */
-export function summaryHeader(s: EngineSummary): string {
+export function summaryHeader(s: EngineSummary & { total_rows_to_read?: number }): string {
   return JSON.stringify({
     read_rows: String(s.read_rows),
     read_bytes: String(s.read_bytes),
     written_rows: String(s.written_rows),
     written_bytes: String(s.written_bytes),
-    total_rows_to_read: String(s.read_rows),
+    total_rows_to_read: String(s.total_rows_to_read ?? s.read_rows),
     result_rows: String(s.result_rows),
     result_bytes: String(s.result_bytes),
     elapsed_ns: String(s.elapsed_ns),
@@ -52,16 +65,17 @@ export function commonHeaders(h: CommonHeaders): Record<string, string> {
   return out;
 }
 
-/** Sends a whole error answer (nothing was written yet). */
-export function sendError(res: ServerResponse, status: number, code: number, text: string, headers: Record<string, string>): void {
+/** Sends a whole error answer (nothing was written yet); `body` is the text, compressed when `encoding` says so. */
+export function sendError(res: ServerResponse, status: number, code: number, body: Buffer, headers: Record<string, string>, encoding?: string): void {
   if (res.headersSent || res.destroyed) return;
-  const body = Buffer.from(`${text}\n`);
-  res.writeHead(status, {
+  const out: Record<string, string> = {
     ...headers,
     'Content-Type': 'text/plain; charset=UTF-8',
     'X-ClickHouse-Exception-Code': String(code),
     'Content-Length': String(body.length),
-  });
+  };
+  if (encoding) out['Content-Encoding'] = encoding;
+  res.writeHead(status, out);
   res.end(body);
 }
 
@@ -71,7 +85,7 @@ export class ResultWriter {
   private bytes = 0;
 
   constructor(
-    private readonly res: ServerResponse,
+    private readonly res: Writable,
     encoding: ResponseEncoding | undefined,
     level: number,
   ) {
@@ -117,6 +131,9 @@ export class ResultWriter {
 
   private async drained(target: NodeJS.WritableStream): Promise<void> {
     if (this.closed) return;
-    await Promise.race([once(target as unknown as NodeJS.EventEmitter, 'drain'), once(this.res, 'close')]);
+    // Whichever event comes first, both listeners go: a long result must not pile them up.
+    const stop = new AbortController();
+    await Promise.race([once(target as unknown as NodeJS.EventEmitter, 'drain', { signal: stop.signal }), once(this.res, 'close', { signal: stop.signal })]).catch(() => undefined);
+    stop.abort();
   }
 }

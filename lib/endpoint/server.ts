@@ -3,24 +3,19 @@
  * engine, so every notebook kernel, script and test of the machine shares one data folder
  * through the same protocol, clients and tools they would use against a server.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
-import { performance } from 'node:perf_hooks';
 import type { KitConfig } from '../config';
 import { secretsOf } from '../config';
-import { advertiseDataFolderUrl, EmbeddedEngine, emptySummary, engineOptionsFor, withdrawDataFolderUrl, type EngineSession, type EngineSummary } from '../engine';
-import { isReadOnlyKind, queryKind, WarehouseError, type SettingValue } from '../sql';
+import { advertiseDataFolderUrl, EmbeddedEngine, engineOptionsFor, withdrawDataFolderUrl } from '../engine';
 import { AccessLog } from './access-log';
-import { readCredentials, UserCheck } from './auth';
-import { prepareQuery } from './body';
-import { chooseResponseEncoding, requestEncoding } from './compression';
-import { EndpointConfigError, EndpointError, exceptionText, httpStatusForCode, withVersion } from './errors';
+import { UserCheck } from './auth';
+import { EndpointConfigError } from './errors';
+import { FileSandbox } from './file-sandbox';
 import { endpointFlags, endpointPaths } from './paths';
-import { parseQueryRequest, type SessionRequest } from './request';
-import { commonHeaders, contentTypeFor, ResultWriter, sendError, summaryHeader } from './response';
-import { isEmptyQuery, statementProblem } from './sql-scan';
+import { hasBody, runQuery, type QueryContext } from './query-handler';
 
 export interface EndpointOptions {
   /** Address to bind (default CLICKHOUSE_HTTP_HOST, 127.0.0.1). */
@@ -49,13 +44,7 @@ export interface EndpointHandle {
   close(): Promise<void>;
 }
 
-interface Context {
-  engine: EmbeddedEngine;
-  users: UserCheck;
-  version: string;
-  timezone: string;
-  displayName: string;
-  log: AccessLog | undefined;
+interface Context extends QueryContext {
   closing: boolean;
 }
 
@@ -90,8 +79,10 @@ export async function startEndpoint(config: KitConfig, options: EndpointOptions 
     const timezone = await engineTimezone(engine);
     const logFile = options.logFile ?? paths.logFile;
     log = logFile === false ? undefined : new AccessLog(logFile, secretsOf(config));
+    mkdirSync(paths.userFiles, { recursive: true });
     const ctx: Context = {
       engine,
+      sandbox: new FileSandbox(paths.userFiles),
       users: new UserCheck(config.clickhouse.user, config.clickhouse.password.reveal()),
       version,
       timezone,
@@ -209,186 +200,4 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
 
 function okText(res: ServerResponse): void {
   res.writeHead(200, { 'Content-Type': 'text/html; charset=UTF-8', 'Content-Length': '4' }).end('Ok.\n');
-}
-
-function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  return (length !== undefined && length !== '0') || /chunked/i.test(req.headers['transfer-encoding'] ?? '');
-}
-
-function exceptionTag(): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
-  return Array.from(randomBytes(16), (b) => alphabet[b % alphabet.length]).join('');
-}
-
-interface ErrorInfo {
-  code: number;
-  status: number;
-  text: string;
-}
-
-function errorInfo(e: unknown, version: string): ErrorInfo {
-  if (e instanceof EndpointError) return { code: e.code, status: httpStatusForCode(e.code), text: exceptionText(e.code, e.type, e.message, version) };
-  if (e instanceof WarehouseError && e.code !== undefined) {
-    const text = /^Code: \d+\./.test(e.message) ? e.message : exceptionText(e.code, e.type ?? 'UNKNOWN_EXCEPTION', e.message, version);
-    return { code: e.code, status: httpStatusForCode(e.code), text: withVersion(text, version) };
-  }
-  const message = e instanceof Error ? e.message : String(e);
-  return { code: 1001, status: 500, text: exceptionText(1001, 'STD_EXCEPTION', message, version) };
-}
-
-function openSession(engine: EmbeddedEngine, s: SessionRequest): EngineSession {
-  const session = engine.session(s.id, { create: !s.check, timeoutSeconds: s.timeoutSeconds });
-  if (!session) throw new EndpointError('SESSION_NOT_FOUND', `Session ${s.id.slice(0, 128)} not found`);
-  return session;
-}
-
-/** Resolves with the value of a promise that has settled already, else with undefined, without waiting. */
-function settledValue<T>(p: Promise<T>): Promise<T | undefined> {
-  return new Promise((resolve) => {
-    p.then(resolve, () => resolve(undefined));
-    queueMicrotask(() => queueMicrotask(() => resolve(undefined)));
-  });
-}
-
-async function runQuery(ctx: Context, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-  const started = performance.now();
-  const controller = new AbortController();
-  // The client went away before the answer was complete: its query is cancelled.
-  res.on('close', () => {
-    if (!res.writableFinished) controller.abort();
-  });
-  const tag = exceptionTag();
-  const method = req.method ?? 'GET';
-  const userAgent = req.headers['user-agent'];
-  let queryId: string | undefined;
-  let user = '';
-  let kind: string = 'Unknown';
-  let sql = url.searchParams.get('query') ?? '';
-  let status = 200;
-  let code = 0;
-  let resultBytes = 0;
-  let writtenRows = 0;
-  let sessionRequest: SessionRequest | undefined;
-  try {
-    if (method === 'POST' && req.headers['content-length'] === undefined && !/chunked/i.test(req.headers['transfer-encoding'] ?? '')) {
-      // clickhouse-server's answer to a POST that announces no body length.
-      throw new EndpointError('HTTP_LENGTH_REQUIRED', 'The Transfer-Encoding is not chunked and there is no Content-Length header for POST request');
-    }
-    const credentials = readCredentials(req.headers, url.searchParams);
-    user = credentials.user;
-    if (!ctx.users.verify(credentials)) throw UserCheck.failure(credentials);
-    const p = parseQueryRequest(url.searchParams, req.headers);
-    queryId = p.queryId ?? randomUUID();
-    sessionRequest = p.session;
-    const prepared = await prepareQuery(p.query, {
-      stream: req,
-      present: hasBody(req),
-      contentType: req.headers['content-type'],
-      encoding: requestEncoding(req.headers['content-encoding']),
-    });
-    sql = prepared.sql;
-    if (isEmptyQuery(sql)) throw new EndpointError('SYNTAX_ERROR', 'Empty query');
-    const problem = statementProblem(sql);
-    if (problem) throw problem;
-    const statementKind = queryKind(sql);
-    kind = statementKind;
-    const readonly = method !== 'POST';
-    if (readonly && !isReadOnlyKind(statementKind)) {
-      throw new EndpointError(
-        'READONLY',
-        `${user}: Cannot execute query in readonly mode. For queries over HTTP, method GET implies readonly. You should use method POST for modifying queries`,
-      );
-    }
-    const settings: Record<string, SettingValue> = { ...p.settings };
-    // The engine enforces it too: a GET never writes, whatever the statement hides.
-    if (readonly && statementKind !== 'Set' && statementKind !== 'Use' && settings.readonly === undefined) settings.readonly = 2;
-    const session = p.session ? openSession(ctx.engine, p.session) : undefined;
-    const result = await ctx.engine.execute({
-      sql,
-      params: { ...prepared.formParams, ...p.params },
-      settings,
-      // Without `database`, a sessionless query runs in `default`, as for a server user.
-      database: p.database ?? (session ? undefined : 'default'),
-      queryId,
-      user,
-      defaultFormat: p.defaultFormat,
-      session,
-      // The body streams into the engine as it arrives (spooled first only for formats read by seeking).
-      data: prepared.data ? { stream: prepared.data.chunks, compression: prepared.data.compression } : undefined,
-      stream: !p.waitEndOfQuery,
-      signal: controller.signal,
-      interface: 'http',
-      userAgent,
-    });
-
-    const isInsert = result.kind === 'Insert';
-    const encoding = p.compression.enabled ? chooseResponseEncoding(req.headers['accept-encoding']) : undefined;
-    const headers: Record<string, string> = {
-      ...commonHeaders({ displayName: ctx.displayName, queryId: result.queryId, exceptionTag: tag }),
-      'Content-Type': isInsert ? 'text/plain; charset=UTF-8' : contentTypeFor(result.format),
-      'X-ClickHouse-Timezone': typeof settings.session_timezone === 'string' && settings.session_timezone ? settings.session_timezone : ctx.timezone,
-    };
-    if (!isInsert) headers['X-ClickHouse-Format'] = result.format;
-    if (encoding) headers['Content-Encoding'] = encoding;
-    const iterator = result.chunks[Symbol.asyncIterator]();
-    const summary: EngineSummary | undefined = await settledValue(result.done);
-    const startedSummary: EngineSummary = summary ?? emptySummary(Math.round((performance.now() - started) * 1e6));
-    headers['X-ClickHouse-Summary'] = summaryHeader(startedSummary);
-
-    if (summary && !encoding) {
-      // A finished (materialised) result: one chunk at most, sent with its length.
-      const first = await iterator.next();
-      const body = first.done ? Buffer.alloc(0) : Buffer.from(first.value.buffer, first.value.byteOffset, first.value.byteLength);
-      res.writeHead(200, { ...headers, 'Content-Length': String(body.length) });
-      res.end(body);
-      resultBytes = body.length;
-      writtenRows = summary.written_rows;
-      return;
-    }
-    res.writeHead(200, headers);
-    const writer = new ResultWriter(res, encoding, p.compression.level);
-    try {
-      for (;;) {
-        const step = await iterator.next();
-        if (step.done) break;
-        await writer.write(step.value);
-        if (writer.closed) {
-          await iterator.return?.(undefined);
-          break;
-        }
-      }
-      const final = await result.done;
-      writtenRows = final.written_rows;
-      resultBytes = writer.written;
-      await writer.end();
-    } catch (e) {
-      const info = errorInfo(e, ctx.version);
-      code = info.code;
-      resultBytes = writer.written;
-      await writer.end({ text: info.text, tag });
-    }
-  } catch (e) {
-    const info = errorInfo(e, ctx.version);
-    status = info.status;
-    code = info.code;
-    sendError(res, info.status, info.code, info.text, commonHeaders({ displayName: ctx.displayName, queryId, exceptionTag: tag }));
-  } finally {
-    if (sessionRequest?.close) ctx.engine.closeSession(sessionRequest.id);
-    if (controller.signal.aborted && code === 0) code = 394;
-    ctx.log?.write({
-      queryId: queryId ?? '-',
-      user,
-      method,
-      kind,
-      status,
-      code,
-      ms: Math.round(performance.now() - started),
-      resultBytes,
-      writtenRows,
-      session: sessionRequest?.id,
-      userAgent,
-      sql,
-    });
-  }
 }

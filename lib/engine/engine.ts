@@ -16,6 +16,8 @@ import { acquireShared, releaseShared } from './registry';
 import type { RunContext, RunHost } from './run-context';
 import { intoPipe, runIntoPipe } from './run-into-pipe';
 import { runMaterialised } from './run-materialised';
+import { readProgress, type RunProgress } from './progress';
+import { runMarker } from './run-marker';
 import { RunningQueries } from './running';
 import { SessionPool, type EngineSession, type Handle } from './sessions';
 import { resetSessionState, statementsBefore, touchedSettings, type SessionRunner } from './settings';
@@ -144,7 +146,7 @@ export class EmbeddedEngine implements RunHost {
       if (data) body = insertFromFile(sql, data.file, data.compression);
       else if (output && pipe) body = intoPipe(sql, output, pipe, format);
       // A unique leading comment names this run in system.processes, so a cancel kills exactly it.
-      const marker = `/* kit-q:${randomUUID()} */`;
+      const marker = runMarker(request.runId ?? randomUUID());
       const text = [...statementsBefore(handle, request, kind), `${marker} ${body}`].join(';\n');
       ctx = { handle, text, marker, format, queryId, kind, request, started, finish };
     } catch (e) {
@@ -194,6 +196,11 @@ export class EmbeddedEngine implements RunHost {
         this.sessions.unlock(session);
       });
     };
+  }
+
+  /** Progress of a running query started with `runId` (undefined when it is not running). */
+  progress(runId: string): Promise<RunProgress | undefined> {
+    return readProgress(this.anchor, runId);
   }
 
   /** Cancels the run whose text carries `marker` (best effort: it may have finished). */

@@ -1,5 +1,6 @@
 /** @file The engine's error type and how chDB's failures map onto ClickHouse's codes. */
 import { parseClickHouseErrorText, WarehouseError } from '../sql';
+import { MARKER_SHIFT, userPositions } from './run-marker';
 
 /** A failure inside the engine, with ClickHouse's code and name. */
 export class EngineError extends WarehouseError {
@@ -19,7 +20,7 @@ export function toEngineError(e: unknown, queryId: string, sql: string, secrets:
   const message = e instanceof Error ? e.message : String(e);
   const parsed = parseClickHouseErrorText(message);
   if (parsed) {
-    return new EngineError(`Code: ${parsed.code}. DB::Exception: ${parsed.message} (${parsed.type})`, { code: parsed.code, type: parsed.type, queryId, sql, cause: e, secrets });
+    return new EngineError(`Code: ${parsed.code}. DB::Exception: ${userPositions(parsed.message, MARKER_SHIFT)} (${parsed.type})`, { code: parsed.code, type: parsed.type, queryId, sql, cause: e, secrets });
   }
   if (/abort|cancel/i.test(message)) return new EngineError(`Query was cancelled. (QUERY_WAS_CANCELLED)`, { code: 394, type: 'QUERY_WAS_CANCELLED', queryId, sql, cause: e });
   return new EngineError(message, { code: 1001, type: 'STD_EXCEPTION', queryId, sql, cause: e, secrets });

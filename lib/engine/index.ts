@@ -36,6 +36,9 @@ export type {
 export { defaultEngineConfig, engineOptionsFor } from './options';
 export { engineEnvironment, S3_DISK_PREFIX } from './engine-env';
 export { spool } from './spool';
+export { SERVER_DEFAULTS } from './server-defaults';
+export { MARKER_SHIFT, userPositions } from './run-marker';
+export type { RunProgress } from './progress';
 export { advertiseDataFolderUrl, claimDataFolder, readDataFolderOwner, releaseDataFolder, withdrawDataFolderUrl } from './lock';
 export type { DataFolderOwner } from './lock';
 export { KIT_DATABASE, KIT_QUERY_LOG } from './query-log';

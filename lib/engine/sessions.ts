@@ -4,6 +4,7 @@
  */
 import { Session } from 'chdb';
 import { EngineError } from './errors';
+import { withServerDefaults } from './server-defaults';
 
 export interface Handle {
   id: number;
@@ -136,6 +137,6 @@ export class SessionPool {
   }
 
   private newHandle(): Handle {
-    return { id: this.nextHandleId++, session: new Session(this.dataPath), applied: new Map(), baseline: new Map(), database: undefined, busy: false, settling: undefined };
+    return { id: this.nextHandleId++, session: withServerDefaults(new Session(this.dataPath)), applied: new Map(), baseline: new Map(), database: undefined, busy: false, settling: undefined };
   }
 }

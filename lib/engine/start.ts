@@ -8,6 +8,7 @@ import { EngineError } from './errors';
 import { claimDataFolder, readDataFolderOwner, releaseDataFolder } from './lock';
 import { KIT_DATABASE, QUERY_LOG_DDL } from './query-log';
 import { isReachableSync, tablesNeedingS3 } from './s3-dependency';
+import { SYSTEM_QUERY_LOG_VIEW } from './system-query-log';
 import type { EngineOptions } from './types';
 
 /** Starts the engine and returns its anchor Session (the one that keeps it running). */
@@ -23,7 +24,7 @@ export function startEngine(options: EngineOptions): Session {
     releaseDataFolder(dataPath);
     throw e;
   }
-  const setup = [`CREATE DATABASE IF NOT EXISTS ${KIT_DATABASE}`, QUERY_LOG_DDL];
+  const setup = [`CREATE DATABASE IF NOT EXISTS ${KIT_DATABASE}`, QUERY_LOG_DDL, SYSTEM_QUERY_LOG_VIEW];
   if (options.database) setup.push(`CREATE DATABASE IF NOT EXISTS ${useStatement(options.database).slice(4)}`);
   for (const sql of setup) anchor.query(sql, 'TSV');
   return anchor;

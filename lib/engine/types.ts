@@ -48,6 +48,8 @@ export interface EngineRequest {
   signal?: AbortSignal | undefined;
   interface?: 'embedded' | 'http';
   userAgent?: string | undefined;
+  /** Names this run in system.processes (a UUID): EmbeddedEngine.progress reads it. */
+  runId?: string | undefined;
 }
 
 export interface EngineSummary {

@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { command, queryOne, quoteIdentifier, quoteString, tableSql } from '../clickhouse';
+import { clusterOf, command, connectionInfo, createDistributedSql, localTableName, mergeTreeEngineSql, onClusterSql, queryOne, quoteIdentifier, quoteString, tableSql } from '../clickhouse';
 import type { TableRef } from '../clickhouse';
 import { ensureLakeCollection, LAKE_COLLECTION } from './collection';
 import { LakeError } from './errors';
@@ -74,7 +74,8 @@ export async function createS3Table(client: ClickHouseClient, options: CreateS3T
   // Engine arguments are stored with the table: literals here (no secret: the collection holds those).
   await command(
     client,
-    `${create} ${tableSql(options.table)} (\n  ${columnsDdl(columns)}\n) ENGINE = S3(${LAKE_COLLECTION}, filename = ${quoteString(options.path)}, format = ${quoteString(options.format)})`,
+    // On a cluster every node gets the table (each reads the whole lake).
+    `${create} ${tableSql(options.table)}${onClusterSql(clusterOf(client))} (\n  ${columnsDdl(columns)}\n) ENGINE = S3(${LAKE_COLLECTION}, filename = ${quoteString(options.path)}, format = ${quoteString(options.format)})`,
     undefined,
     { logComment: 'kit:lake' },
   );
@@ -112,13 +113,30 @@ export async function ingestIntoMergeTree(client: ClickHouseClient, options: Ing
     }
     const keys = (options.orderBy ?? []).map(quoteIdentifier);
     const order = keys.length === 0 ? 'tuple()' : keys.length === 1 ? keys[0]! : `(${keys.join(', ')})`;
-    await command(client, `CREATE TABLE IF NOT EXISTS ${target} (\n  ${columnsDdl(tableColumns)}\n) ENGINE = MergeTree ORDER BY ${order}`, undefined, { logComment: 'kit:lake' });
+    for (const sql of mergeTreeStatements(client, options.table, `(\n  ${columnsDdl(tableColumns)}\n)`, order)) await command(client, sql, undefined, { logComment: 'kit:lake' });
   }
   const names = Object.keys(columns).map(quoteIdentifier).join(', ');
   const count = async () => Number((await queryOne<{ n: string }>(client, `SELECT count() AS n FROM ${target}`))?.n ?? 0);
   const before = exists ? await count() : 0;
   await command(client, `INSERT INTO ${target} (${names}) SELECT ${names} FROM ${src.sql}`, src.params, { logComment: 'kit:lake' });
   return { rows: (await count()) - before, created: !exists };
+}
+
+/**
+ * The table an ingest fills: one MergeTree table, or on a cluster (CLICKHOUSE_CLUSTER) the shards'
+ * replicated `<table>_local` and a Distributed table of the given name over them (rows spread at
+ * random: lake rows carry no key the kit knows).
+ */
+function mergeTreeStatements(client: ClickHouseClient, ref: TableRef, columns: string, order: string): string[] {
+  const cluster = clusterOf(client);
+  if (!cluster) return [`CREATE TABLE IF NOT EXISTS ${tableSql(ref)} ${columns} ENGINE = MergeTree ORDER BY ${order}`];
+  const database = typeof ref === 'string' ? connectionInfo(client)?.database : ref.database;
+  if (!database) throw new LakeError(`ingesting on cluster ${cluster} needs the table's database: pass { database, table }.`);
+  const name = typeof ref === 'string' ? ref : ref.table;
+  return [
+    `CREATE TABLE IF NOT EXISTS ${tableSql({ database, table: localTableName(name, cluster) })}${onClusterSql(cluster)} ${columns} ENGINE = ${mergeTreeEngineSql(cluster)} ORDER BY ${order}`,
+    createDistributedSql({ cluster, database, name, shardingKey: 'rand()' }),
+  ];
 }
 
 export type { LakeFormat };

@@ -59,12 +59,13 @@ export function queryLogSource(client: ClickHouseClient): Promise<QueryLogSource
 }
 
 async function detectQueryLog(client: ClickHouseClient): Promise<QueryLogSource> {
+  // The kit's own log first: on the embedded engine system.query_log is only a view of it.
   const look = async (): Promise<QueryLogSource | undefined> => {
     const rows = await queryRows<{ db: string }>(
       client,
       `SELECT database AS db FROM system.tables
        WHERE name = {name:String} AND database IN ('system', {kit:String})
-       ORDER BY database = 'system' DESC`,
+       ORDER BY database = {kit:String} DESC`,
       { name: KIT_QUERY_LOG, kit: KIT_DATABASE },
       { logComment: observabilityTag('detect-query-log') },
     );

@@ -6,7 +6,6 @@ import { progress as notebookProgress, type Progress } from '../notebook';
 import { ensureBucket, type KitS3 } from '../s3';
 import { insertParquet } from './bulk';
 import { checkPlan, datasetLakePrefix, readTableStates, STAGING_SUFFIX, taggedDef, type Holding, type TableState } from './dataset-state';
-import { createTableSql } from './ddl';
 import { SCRATCH_PREFIX, ScratchBatch } from './engine-load';
 import { BootstrapMismatchError, TabularInputError } from './errors';
 import { frameToParquet } from './frames';
@@ -16,6 +15,7 @@ import { mirrorTable } from './mirror';
 import { RETAIL_TABLES, type RetailTableName } from './schema';
 import { chunkObjectKey, pruneObjects, stageObject } from './stage';
 import { countRows, tableStats } from './stats';
+import { createTable } from './table-ops';
 import { STORAGE_MODES, tableTarget, type StorageMode, type TableTarget } from './storage';
 import { dropWithObjects, swapIn } from './swap';
 
@@ -154,7 +154,7 @@ export async function bootstrapRetail(client: ClickHouseClient, options: Bootstr
 
   if (needs.length > 0) {
     log(`loading ${plan.id} into ${needs.map((t) => stagingName(t)).join(', ')}`);
-    for (const s of staging.values()) await command(client, createTableSql(s), undefined, LOG);
+    for (const s of staging.values()) await createTable(client, s, LOG.logComment);
     await loadDataset(client, generator, live, staging, effective, report, options);
   }
 

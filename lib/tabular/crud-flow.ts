@@ -1,8 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { command } from '../clickhouse';
 import { deleteByPrefix, type KitS3 } from '../s3';
 import { countWhere, deleteRows, insertRows, selectFrame, updateRows, type Where } from './crud';
-import { createTableSql, dropTableSql } from './ddl';
+import { createTable, dropTable } from './table-ops';
 import { TabularInputError, UnsupportedOperationError } from './errors';
 import { RetailGenerator } from './generate';
 import { EVENTS } from './schema';
@@ -38,12 +37,12 @@ export function crudTarget(database: string, mode: StorageMode, base = 'crud_eve
 
 /** Creates (or re-creates, empty) the scratch table of a mode; its lake objects are removed too. */
 export async function resetCrudTable(client: ClickHouseClient, target: TableTarget, s3?: KitS3): Promise<void> {
-  await command(client, dropTableSql(target), undefined, { logComment: 'kit:tabular:crud' });
+  await dropTable(client, target, 'kit:tabular:crud');
   if (target.mode === 's3_engine') {
     if (!s3) throw new TabularInputError('the s3_engine flow needs an S3 client (createS3Client(config)) to clear its objects.');
     await deleteByPrefix(s3, `${target.lakePrefix}/`);
   }
-  await command(client, createTableSql(target), undefined, { logComment: 'kit:tabular:crud' });
+  await createTable(client, target, 'kit:tabular:crud');
 }
 
 /**

@@ -1,8 +1,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import pl from 'nodejs-polars';
-import { command, queryFrame, queryOne, queryRows, quoteIdentifier, type QueryParamValues } from '../clickhouse';
+import { clusterOf, command, localTableName, queryFrame, queryOne, queryRows, quoteIdentifier, systemTableSql, type QueryParamValues } from '../clickhouse';
 import { insertFrame, type BulkInsertOptions, type BulkInsertResult } from './bulk';
-import { targetSql } from './ddl';
+import { mutationTargetSql, targetSql } from './ddl';
 import { TabularError, TabularInputError, UnsupportedOperationError } from './errors';
 import { frameFromRows, frameTypeOf } from './frames';
 import { columnOf, type ColumnDef, type TableDef } from './schema';
@@ -215,8 +215,8 @@ export async function updateRows(client: ClickHouseClient, target: TableTarget, 
   Object.assign(params, w.params);
   const sql =
     kind === 'lightweight'
-      ? `UPDATE ${targetSql(target)} SET ${assignments.join(', ')} WHERE ${w.sql}`
-      : `ALTER TABLE ${targetSql(target)} UPDATE ${assignments.join(', ')} WHERE ${w.sql}`;
+      ? `UPDATE ${mutationTargetSql(target, clusterOf(client))} SET ${assignments.join(', ')} WHERE ${w.sql}`
+      : `ALTER TABLE ${mutationTargetSql(target, clusterOf(client))} UPDATE ${assignments.join(', ')} WHERE ${w.sql}`;
   return runChange(client, target, sql, params, kind, options);
 }
 
@@ -225,7 +225,8 @@ export async function deleteRows(client: ClickHouseClient, target: TableTarget, 
   const kind = options.kind ?? 'lightweight';
   refuseOnLake(target, kind === 'lightweight' ? 'DELETE' : 'ALTER TABLE ... DELETE');
   const w = requiredWhere(target, where, kind === 'lightweight' ? 'DELETE' : 'ALTER TABLE ... DELETE');
-  const sql = kind === 'lightweight' ? `DELETE FROM ${targetSql(target)} WHERE ${w.sql}` : `ALTER TABLE ${targetSql(target)} DELETE WHERE ${w.sql}`;
+  const on = mutationTargetSql(target, clusterOf(client));
+  const sql = kind === 'lightweight' ? `DELETE FROM ${on} WHERE ${w.sql}` : `ALTER TABLE ${on} DELETE WHERE ${w.sql}`;
   return runChange(client, target, sql, w.params, kind, options);
 }
 
@@ -262,8 +263,8 @@ async function runChange(client: ClickHouseClient, target: TableTarget, sql: str
 async function mutationIds(client: ClickHouseClient, target: TableTarget): Promise<Set<string>> {
   const rows = await queryRows<{ id: string }>(
     client,
-    'SELECT mutation_id AS id FROM system.mutations WHERE database = {db:String} AND table = {table:String}',
-    { db: target.database, table: target.name },
+    `SELECT DISTINCT mutation_id AS id FROM ${systemTableSql('mutations', clusterOf(client))} WHERE database = {db:String} AND table = {table:String}`,
+    { db: target.database, table: localTableName(target.name, clusterOf(client)) },
     { logComment: 'kit:tabular:mutations' },
   );
   return new Set(rows.map((r) => r.id));
@@ -275,8 +276,8 @@ export async function waitForMutations(client: ClickHouseClient, target: TableTa
   for (;;) {
     const open = await queryRows<{ id: string; reason: string }>(
       client,
-      'SELECT mutation_id AS id, latest_fail_reason AS reason FROM system.mutations WHERE database = {db:String} AND table = {table:String} AND NOT is_done',
-      { db: target.database, table: target.name },
+      `SELECT mutation_id AS id, latest_fail_reason AS reason FROM ${systemTableSql('mutations', clusterOf(client))} WHERE database = {db:String} AND table = {table:String} AND NOT is_done`,
+      { db: target.database, table: localTableName(target.name, clusterOf(client)) },
       { logComment: 'kit:tabular:mutations' },
     );
     if (open.length === 0) return;

@@ -18,6 +18,13 @@ export interface TableDef {
   readonly orderBy: ReadonlyArray<string>;
   /** Partition expression of the MergeTree modes (a fixed expression over this table's columns). */
   readonly partitionBy?: string;
+  /**
+   * Sharding key of the Distributed table on a cluster (CLICKHOUSE_CLUSTER). Customers, their orders
+   * and their events hash the same UInt64 (the customer id), so one customer's rows share a shard and
+   * per-customer joins and funnels stay shard-local; guests fall back to their order or visit.
+   * Default: a hash of the sorting key (deterministic, so a retried insert reaches the same shard).
+   */
+  readonly shardingKey?: string;
 }
 
 const col = (name: string, type: string, comment: string): ColumnDef => ({ name, type, comment });
@@ -39,6 +46,7 @@ export const CUSTOMERS: TableDef = {
     col('marketing_opt_in', 'Bool', 'Agreed to marketing e-mail.'),
   ],
   orderBy: ['customer_id'],
+  shardingKey: 'cityHash64(toUInt64(customer_id))',
 };
 
 export const PRODUCTS: TableDef = {
@@ -57,6 +65,7 @@ export const PRODUCTS: TableDef = {
     col('is_active', 'Bool', 'Still sold.'),
   ],
   orderBy: ['product_id'],
+  shardingKey: 'cityHash64(toUInt64(product_id))',
 };
 
 export const ORDERS: TableDef = {
@@ -79,6 +88,7 @@ export const ORDERS: TableDef = {
   ],
   orderBy: ['order_time', 'order_id'],
   partitionBy: 'toYYYYMM(order_time)',
+  shardingKey: 'cityHash64(coalesce(toUInt64(customer_id), order_id))',
 };
 
 export const EVENTS: TableDef = {
@@ -103,6 +113,7 @@ export const EVENTS: TableDef = {
   ],
   orderBy: ['event_type', 'event_time'],
   partitionBy: 'toYYYYMM(event_time)',
+  shardingKey: 'cityHash64(coalesce(toUInt64(customer_id), session_id))',
 };
 
 /** Every table of the retail domain, in load order (dimensions first). */

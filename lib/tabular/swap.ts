@@ -6,7 +6,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { command } from '../clickhouse';
 import { deleteByPrefix, type KitS3 } from '../s3';
-import { dropTableSql, targetSql } from './ddl';
+import { targetSql } from './ddl';
+import { dropTable } from './table-ops';
 import type { TableState } from './dataset-state';
 import type { TableTarget } from './storage';
 
@@ -24,7 +25,7 @@ export async function swapIn(client: ClickHouseClient, staging: TableTarget, liv
 
 /** Drops a table that is not live, and the lake objects it read unless a live table reads them too. */
 export async function dropWithObjects(client: ClickHouseClient, target: TableTarget, state: TableState, s3: KitS3 | undefined, protectedPrefixes: ReadonlySet<string>): Promise<void> {
-  await command(client, dropTableSql(target), undefined, LOG);
+  await dropTable(client, target, LOG.logComment);
   const prefix = state.lakePrefix;
   if (prefix === undefined || s3 === undefined) return;
   for (const p of protectedPrefixes) if (p === prefix || p.startsWith(`${prefix}/`)) return;

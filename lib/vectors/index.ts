@@ -4,12 +4,16 @@ export {
   vectorTableSpec,
   vectorTableName,
   createTableSql,
+  createTableStatements,
+  dropTableStatements,
+  changeTargetSql,
+  VECTOR_SHARDING_KEY,
   DEFAULT_HNSW,
   ITEM_METADATA,
   INDEX_NAME,
   DIMENSION_CONSTRAINT,
 } from './table-spec';
-export type { VectorTableSpec, VectorTableSpecInput, HnswSettings, HnswQuantization, DistanceMetric, MetadataColumnType } from './table-spec';
+export type { VectorDdlOptions, VectorTableSpec, VectorTableSpecInput, HnswSettings, HnswQuantization, DistanceMetric, MetadataColumnType } from './table-spec';
 export { compileFilters } from './filters';
 export type { Filters, FilterValue, RangeFilter } from './filters';
 export { VectorStoreError, VectorDimensionError, InvalidFilterError } from './errors';

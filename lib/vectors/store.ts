@@ -1,9 +1,9 @@
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
-import { command, insertRows, queryOne, queryRows, quoteIdentifier } from '../clickhouse';
+import { clusterOf, command, connectionInfo, insertRows, queryOne, queryRows, quoteIdentifier } from '../clickhouse';
 import type { Embedder } from '../embeddings';
 import { VectorDimensionError, VectorStoreError } from './errors';
 import { compileFilters, type Filters } from './filters';
-import { INDEX_NAME, createTableSql, vectorTableSpec, type VectorTableComment, type VectorTableSpec, type VectorTableSpecInput } from './table-spec';
+import { INDEX_NAME, changeTargetSql, createTableStatements, dropTableStatements, vectorTableSpec, type VectorDdlOptions, type VectorTableComment, type VectorTableSpec, type VectorTableSpecInput } from './table-spec';
 
 /** One row to store: a text, its vector and its metadata columns. */
 export interface VectorRecord {
@@ -84,7 +84,7 @@ export class VectorStore {
         `Table ${spec.table} is for ${spec.modelId} (${spec.dimensions} dims) but the embedder is ${embedder.modelId} (${embedder.dimensions} dims).`,
       );
     }
-    await command(client, createTableSql(spec));
+    for (const sql of createTableStatements(spec, ddlOptions(client))) await command(client, sql, undefined, { logComment: 'kit:vectors:create' });
     const row = await queryOne<{ comment: string }>(client, 'SELECT comment FROM system.tables WHERE database = currentDatabase() AND name = {t:String}', { t: spec.table });
     let existing: Partial<VectorTableComment> = {};
     try {
@@ -129,7 +129,7 @@ export class VectorStore {
   async delete(ids: readonly string[]): Promise<number> {
     if (ids.length === 0) return 0;
     const before = await this.count({ id: [...ids] });
-    await command(this.client, `DELETE FROM ${quoteIdentifier(this.table)} WHERE id IN {ids:Array(String)}`, { ids }, { logComment: 'kit:vectors:delete' });
+    await command(this.client, `DELETE FROM ${changeTargetSql(this.table, ddlOptions(this.client))} WHERE id IN {ids:Array(String)}`, { ids }, { logComment: 'kit:vectors:delete' });
     return before;
   }
 
@@ -148,11 +148,11 @@ export class VectorStore {
 
   /** Merges the table's parts into one, so that one HNSW graph covers every row (fewer, faster lookups). */
   async optimize(): Promise<void> {
-    await command(this.client, `OPTIMIZE TABLE ${quoteIdentifier(this.table)} FINAL`);
+    await command(this.client, `OPTIMIZE TABLE ${changeTargetSql(this.table, ddlOptions(this.client))} FINAL`);
   }
 
   async drop(): Promise<void> {
-    await command(this.client, `DROP TABLE IF EXISTS ${quoteIdentifier(this.table)}`);
+    for (const sql of dropTableStatements(this.table, ddlOptions(this.client))) await command(this.client, sql, undefined, { logComment: 'kit:vectors:drop' });
   }
 
   /**
@@ -272,4 +272,13 @@ export function parseIndexUse(text: string, indexName: string): { usesVectorInde
     }
   }
   return { usesVectorIndex: isVector, granules };
+}
+
+/**
+ * On a cluster (CLICKHOUSE_CLUSTER) the vector table is `<table>_local` on every shard plus a
+ * Distributed table of the spec's name; single-node (and ClickHouse Cloud) it is one table.
+ */
+function ddlOptions(client: ClickHouseClient): VectorDdlOptions {
+  const cluster = clusterOf(client);
+  return cluster ? { cluster, database: connectionInfo(client)?.database } : {};
 }

@@ -1,4 +1,4 @@
-import { quoteIdentifier, quoteString } from '../clickhouse';
+import { createDistributedSql, localTableName, mergeTreeEngineSql, onClusterSql, qualifiedName, quoteIdentifier, quoteString } from '../clickhouse';
 import { VectorStoreError } from './errors';
 
 export type DistanceMetric = 'cosineDistance' | 'L2Distance';
@@ -121,17 +121,32 @@ export interface VectorTableComment {
 export const INDEX_NAME = 'embedding_hnsw';
 export const DIMENSION_CONSTRAINT = 'embedding_dimensions';
 
+/** Where a vector table lives: on a cluster (CLICKHOUSE_CLUSTER) it needs its database spelled out. */
+export interface VectorDdlOptions {
+  /** Cluster name; unset: one MergeTree table (ClickHouse Cloud too). */
+  cluster?: string;
+  /** Database of the table; required with a cluster (the Distributed engine names it). */
+  database?: string;
+  ifNotExists?: boolean;
+}
+
+/**
+ * Vectors are sharded by `id`: an id lives on one shard, so delete-by-id and upsert reach it, and
+ * each shard searches its own HNSW index; the Distributed table merges the shards' top k.
+ */
+export const VECTOR_SHARDING_KEY = 'cityHash64(id)';
+
 /**
  * CREATE TABLE for a spec: `Array(Float32)` without compression (floats barely compress and the
  * index reads them raw), a CHECK on the vector length, and an HNSW index whose every parameter is
- * spelled out.
+ * spelled out. On a cluster this is the `<table>_local` table of every shard (ReplicatedMergeTree).
  */
-export function createTableSql(spec: VectorTableSpec, ifNotExists = true): string {
+export function createTableSql(spec: VectorTableSpec, options: VectorDdlOptions = {}): string {
   const { hnsw } = spec;
-  const comment: VectorTableComment = { kit: 'vectors', model: spec.modelId, dimensions: spec.dimensions, metric: spec.metric };
+  const { cluster } = options;
   const metadataColumns = Object.entries(spec.metadata).map(([name, type]) => `  ${quoteIdentifier(name)} ${type},`);
   return [
-    `CREATE TABLE ${ifNotExists ? 'IF NOT EXISTS ' : ''}${quoteIdentifier(spec.table)}`,
+    `CREATE TABLE ${options.ifNotExists === false ? '' : 'IF NOT EXISTS '}${tableName(localTableName(spec.table, cluster), options)}${onClusterSql(cluster)}`,
     '(',
     '  `id` String,',
     '  `text` String,',
@@ -140,8 +155,37 @@ export function createTableSql(spec: VectorTableSpec, ifNotExists = true): strin
     `  CONSTRAINT ${quoteIdentifier(DIMENSION_CONSTRAINT)} CHECK length(embedding) = ${spec.dimensions},`,
     `  INDEX ${quoteIdentifier(INDEX_NAME)} embedding TYPE vector_similarity('hnsw', '${spec.metric}', ${spec.dimensions}, '${hnsw.quantization}', ${hnsw.m}, ${hnsw.efConstruction}) GRANULARITY ${hnsw.granularity}`,
     ')',
-    'ENGINE = MergeTree',
+    `ENGINE = ${mergeTreeEngineSql(cluster)}`,
     'ORDER BY id',
-    `COMMENT ${quoteString(JSON.stringify(comment))}`,
+    `COMMENT ${quoteString(tableComment(spec))}`,
   ].join('\n');
+}
+
+/** The statements that create a vector table: one table, or the shards' tables and the Distributed table. */
+export function createTableStatements(spec: VectorTableSpec, options: VectorDdlOptions = {}): string[] {
+  const { cluster, database } = options;
+  const first = createTableSql(spec, options);
+  if (!cluster) return [first];
+  if (!database) throw new VectorStoreError(`a vector table on cluster ${cluster} needs its database: pass options.database.`);
+  return [first, createDistributedSql({ cluster, database, name: spec.table, shardingKey: VECTOR_SHARDING_KEY, comment: tableComment(spec), ifNotExists: options.ifNotExists })];
+}
+
+/** DROP of the table (and of the shards' tables on a cluster). */
+export function dropTableStatements(table: string, options: Omit<VectorDdlOptions, 'ifNotExists'> = {}): string[] {
+  const drop = (name: string): string => `DROP TABLE IF EXISTS ${tableName(name, options)}${onClusterSql(options.cluster)} SYNC`;
+  return options.cluster ? [drop(table), drop(localTableName(table, options.cluster))] : [drop(table)];
+}
+
+/** The table DELETE and OPTIMIZE act on: the shards' tables on every replica on a cluster. */
+export function changeTargetSql(table: string, options: Omit<VectorDdlOptions, 'ifNotExists'> = {}): string {
+  return `${tableName(localTableName(table, options.cluster), options)}${onClusterSql(options.cluster)}`;
+}
+
+function tableName(table: string, options: VectorDdlOptions): string {
+  return options.database ? qualifiedName(options.database, table) : quoteIdentifier(table);
+}
+
+function tableComment(spec: VectorTableSpec): string {
+  const comment: VectorTableComment = { kit: 'vectors', model: spec.modelId, dimensions: spec.dimensions, metric: spec.metric };
+  return JSON.stringify(comment);
 }

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { command, connect, defaultEngineConfig, queryOne, queryRows } from '../../lib/clickhouse';
 import { findProjectRoot, loadConfig } from '../../lib/config';
 import type { KitConfig } from '../../lib/config';
-import { S3_DISK_PREFIX } from '../../lib/engine';
+import { engineEnvironment, S3_DISK_PREFIX } from '../../lib/engine';
+import { createTableStatements, EVENTS, tableTarget } from '../../lib/tabular';
 import { createS3Client, deleteByPrefix } from '../../lib/s3';
 import type { KitS3 } from '../../lib/s3';
 import { startS3Server } from '../../scripts/stack/s3-server';
@@ -174,15 +175,21 @@ describe('compose/config on the embedded engine', () => {
   });
 });
 
+/** A server's config folder in a temporary directory: each target folder a copy of a folder of compose/config. */
+function serverLayout(prefix: string, folders: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  for (const [target, source] of Object.entries(folders)) {
+    mkdirSync(join(dir, target));
+    for (const f of readdirSync(join(sharedDir, source))) copyFileSync(join(sharedDir, source, f), join(dir, target, f));
+  }
+  return dir;
+}
+
 describe('server-only files of compose/config', () => {
   it('parse as ClickHouse configuration: users.d defines `kit` with its password from the environment, loopback and the compose subnet', () => {
     // The server's layout in a temporary folder: config.xml -> users.xml (+ users.d/), conf.d/ = server.d/.
     // clickhouse-local always runs as `default`, so a last users.d file gives it back after users.xml removes it.
-    const dir = mkdtempSync(join(tmpdir(), 'kit-compose-users-'));
-    mkdirSync(join(dir, 'users.d'));
-    mkdirSync(join(dir, 'conf.d'));
-    for (const f of readdirSync(join(sharedDir, 'users.d'))) copyFileSync(join(sharedDir, 'users.d', f), join(dir, 'users.d', f));
-    for (const f of readdirSync(join(sharedDir, 'server.d'))) copyFileSync(join(sharedDir, 'server.d', f), join(dir, 'conf.d', f));
+    const dir = serverLayout('kit-compose-users-', { 'users.d': 'users.d', 'conf.d': 'server.d' });
     writeFileSync(join(dir, 'users.d', 'zz-local-default.xml'), '<clickhouse><users><default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota><access_management>1</access_management></default></users></clickhouse>');
     writeFileSync(join(dir, 'users.xml'), '<clickhouse><profiles><default/></profiles><quotas><default/></quotas><users/></clickhouse>');
     writeFileSync(join(dir, 'config.xml'), `<clickhouse><users_config>${join(dir, 'users.xml')}</users_config></clickhouse>`);
@@ -204,5 +211,90 @@ describe('server-only files of compose/config', () => {
       rmSync(dir, { recursive: true, force: true });
     }
     expect(JSON.parse(out.trim())).toEqual({ name: 'kit', host_ip: ['172.30.240.0/24'], host_names: ['localhost'], auth_type: ['plaintext_password'] });
+  });
+});
+
+/**
+ * Runs queries on an engine of its own in a child process and kills it once they answered: a
+ * ReplicatedMergeTree table keeps chDB from exiting (its replication threads never stop).
+ */
+function probeEngine(configFile: string, dataPath: string, env: Record<string, string>, queries: string[]): Promise<string[]> {
+  const script = `
+    const { Session } = require('chdb');
+    const s = new Session(process.env.PROBE_DATA, { connectionArgs: ['--config-file=' + process.env.PROBE_CONFIG] });
+    const out = JSON.parse(process.env.PROBE_QUERIES).map((q) => { try { return s.query(q, 'JSONEachRow'); } catch (e) { return 'ERROR ' + e.message; } });
+    process.stdout.write(JSON.stringify(out) + '\\n');
+  `;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', script], {
+      cwd: root,
+      env: { ...process.env, ...env, PROBE_DATA: dataPath, PROBE_CONFIG: configFile, PROBE_QUERIES: JSON.stringify(queries) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('\n')) child.kill('SIGKILL');
+    });
+    child.stderr.on('data', (b: Buffer) => void (err += b.toString()));
+    child.on('close', () => {
+      clearTimeout(timer);
+      if (!out.includes('\n')) reject(new Error(`the engine probe gave no answer: ${err.slice(0, 500)}`));
+      else resolve(JSON.parse(out.trim()) as string[]);
+    });
+  });
+}
+
+describe('compose/config/cluster (profile cluster) on the embedded engine', () => {
+  it('loads: cluster `kit` of 2 shards x 2 replicas, the node\'s macros from its environment; kit DDL makes its replicated table at /clickhouse/tables/{shard}/...', async () => {
+    // A cluster node's layout: config.xml + config.d/ (shared) + conf.d/ (compose/config/cluster). Keeper is
+    // replaced by ClickHouse's in-memory test keeper (a last conf.d file): enough to create a replicated
+    // table and read its path and replica name (it stays read-only: chDB runs no replication threads).
+    const dir = serverLayout('kit-compose-cluster-', { 'config.d': 'config.d', 'conf.d': 'cluster' });
+    writeFileSync(join(dir, 'conf.d', 'zz-test-keeper.xml'), '<clickhouse><zookeeper replace="replace"><implementation>testkeeper</implementation></zookeeper></clickhouse>');
+    writeFileSync(join(dir, 'config.xml'), '<clickhouse></clickhouse>');
+    const table = createTableStatements(tableTarget('kit_probe', EVENTS, 'local'), { cluster: 'kit' })[0]!.replace(' ON CLUSTER `kit`', '');
+    const env = { ...engineEnvironment(config), KIT_SHARD: '02', KIT_REPLICA: 's2r1', KIT_CLUSTER_SECRET: 'probe-secret-123' };
+    let answers: string[];
+    try {
+      answers = await probeEngine(join(dir, 'config.xml'), join(dir, 'data'), env, [
+        "SELECT shard_num, replica_num, host_name, port, is_local FROM system.clusters WHERE cluster = 'kit' ORDER BY shard_num, replica_num",
+        'SELECT macro, substitution FROM system.macros ORDER BY macro',
+        'CREATE DATABASE kit_probe',
+        table,
+        "SELECT zookeeper_path, replica_name FROM system.replicas WHERE database = 'kit_probe'",
+        "SELECT name FROM system.disks WHERE name IN ('s3', 's3_cache') ORDER BY name",
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const rows = (text: string): unknown[] => text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
+    expect(rows(answers[0]!)).toEqual([
+      { shard_num: 1, replica_num: 1, host_name: 'ch-s1r1', port: 9000, is_local: 0 },
+      { shard_num: 1, replica_num: 2, host_name: 'ch-s1r2', port: 9000, is_local: 0 },
+      { shard_num: 2, replica_num: 1, host_name: 'ch-s2r1', port: 9000, is_local: 0 },
+      { shard_num: 2, replica_num: 2, host_name: 'ch-s2r2', port: 9000, is_local: 0 },
+    ]);
+    expect(rows(answers[1]!)).toEqual([
+      { macro: 'cluster', substitution: 'kit' },
+      { macro: 'replica', substitution: 's2r1' },
+      { macro: 'shard', substitution: '02' },
+    ]);
+    expect(answers[3]).toBe('');
+    expect(rows(answers[4]!)).toEqual([{ zookeeper_path: '/clickhouse/tables/02/kit_probe/events_local', replica_name: 's2r1' }]);
+    expect(rows(answers[5]!)).toEqual([{ name: 's3' }, { name: 's3_cache' }]);
+  });
+
+  it('keeper/keeper.xml parses as ClickHouse configuration with its node id from the environment', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kit-compose-keeper-'));
+    let answers: string[];
+    try {
+      answers = await probeEngine(join(sharedDir, 'keeper', 'keeper.xml'), join(dir, 'data'), { KIT_KEEPER_ID: '2' }, ['SELECT 1 AS ok']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(answers).toEqual(['{"ok":1}\n']);
   });
 });

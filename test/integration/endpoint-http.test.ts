@@ -89,7 +89,8 @@ describe('queries', () => {
     expect(JSON.parse(r.text)).toEqual({ x: 42, s: "it's\ta tab", db: 'warehouse' });
     expect(r.headers.get('x-clickhouse-query-id')).toBe('my-query-1');
     expect(r.headers.get('x-clickhouse-format')).toBe('JSONEachRow');
-    expect(r.headers.get('content-type')).toContain('application/json');
+    // JSONEachRowRowOutputFormat::getContentType (newline-delimited JSON).
+    expect(r.headers.get('content-type')).toBe('application/x-ndjson; charset=UTF-8');
     expect(r.headers.get('x-clickhouse-timezone')).toBeTruthy();
     expect(r.headers.get('x-clickhouse-server-display-name')).toBeTruthy();
     expect(r.headers.get('x-clickhouse-exception-tag')).toMatch(/^[a-z0-9]{16}$/);
@@ -186,7 +187,8 @@ describe('compressed responses', () => {
   });
 
   it('writes a mid-stream error into the compressed body', async () => {
-    const body = await rawBytes(`${q('SELECT throwIf(number = 300000) FROM numbers(400000)', { max_block_size: '1000', enable_http_compression: '1' })}`, { 'Accept-Encoding': 'gzip' });
+    // The error comes after more than the 1 MiB response buffer went out (before it, the answer is a clean error).
+    const body = await rawBytes(`${q('SELECT throwIf(number = 2000000) FROM numbers(3000000)', { max_block_size: '1000', enable_http_compression: '1' })}`, { 'Accept-Encoding': 'gzip' });
     expect(body.headers['content-encoding']).toBe('gzip');
     const text = gunzipSync(body.bytes).toString('utf8');
     expect(text).toContain(`__exception__\r\n${body.headers['x-clickhouse-exception-tag']}\r\n`);
@@ -232,7 +234,8 @@ describe('errors', () => {
   });
 
   it('writes an error that happens after the first rows into the body, marked with the exception tag', async () => {
-    const r = await rawBytes(q('SELECT throwIf(number = 300000) FROM numbers(400000)', { max_block_size: '1000' }), {});
+    // 2 bytes a row: the error comes after more than the 1 MiB response buffer went out.
+    const r = await rawBytes(q('SELECT throwIf(number = 2000000) FROM numbers(3000000)', { max_block_size: '1000' }), {});
     expect(r.status).toBe(200);
     const tag = r.headers['x-clickhouse-exception-tag'];
     const text = r.bytes.toString('utf8');

@@ -51,6 +51,9 @@ describe('notebooks run headlessly on the local stack', () => {
       expect(s.charts, `${name} shows a chart`).toBeGreaterThan(0);
     }
     expect(shown(join(reports, '05-observability.ipynb')).charts).toBeGreaterThanOrEqual(3);
+    const semi = shown(join(reports, '07-semi-structured.ipynb'));
+    expect(semi.tables, '07-semi-structured shows tables').toBeGreaterThanOrEqual(8);
+    expect(semi.charts, '07-semi-structured shows charts').toBeGreaterThanOrEqual(3);
   });
 
   it('re-runs 01-bootstrap and 02-crud cleanly on the bootstrapped warehouse', { timeout: 600_000 }, async () => {

@@ -17,6 +17,7 @@ const composeText = readFileSync(composeFile, 'utf8');
 
 interface Service {
   image?: string;
+  hostname?: string;
   build?: { context: string; dockerfile: string };
   profiles?: string[];
   ports?: string[];
@@ -38,6 +39,9 @@ interface ComposeFile {
   networks: Record<string, { ipam: { config: Array<{ subnet: string }> } }>;
 }
 const compose = parse(composeText) as ComposeFile;
+const CLUSTER_NODES = ['ch-s1r1', 'ch-s1r2', 'ch-s2r1', 'ch-s2r2'];
+const KEEPERS = ['keeper-1', 'keeper-2', 'keeper-3'];
+const CLUSTER_SERVICES = [...CLUSTER_NODES, 'cluster-init', ...KEEPERS].sort();
 const services = compose.services;
 
 function service(name: string): Service {
@@ -91,12 +95,23 @@ describe('compose/docker-compose.yml', () => {
     expect(result?.messages.map((m) => `${m.rule}: ${m.message}`)).toEqual([]);
   });
 
-  it('has the services of the stack, the client only behind a profile', () => {
+  it('has the services of the stack, the client and the cluster only behind their profiles', () => {
     expect(compose.name).toBe('clickhouse-notebook-kit');
-    expect(Object.keys(services).sort()).toEqual(['clickhouse-client', 'clickhouse-init', 'clickhouse-server', 'jupyter', 's3-init', 'seaweedfs']);
+    expect(Object.keys(services).filter((n) => !services[n]!.profiles).sort()).toEqual(['clickhouse-init', 'clickhouse-server', 'jupyter', 's3-init', 'seaweedfs']);
     expect(service('clickhouse-client').profiles).toEqual(['tools']);
-    for (const [name, s] of Object.entries(services)) if (name !== 'clickhouse-client') expect(s.profiles, name).toBeUndefined();
+    expect(Object.keys(services).filter((n) => services[n]!.profiles?.includes('cluster')).sort()).toEqual(CLUSTER_SERVICES);
+    for (const [name, s] of Object.entries(services)) expect(s.profiles ?? [], name).toHaveLength(s.profiles ? 1 : 0);
     for (const [name, s] of Object.entries(services)) expect(s.networks, name).toEqual(['kit']);
+  });
+
+  it('is complete under every profile: each service a profile starts depends only on services that profile starts', () => {
+    const profiles = [[], ['tools'], ['cluster'], ['cluster', 'tools']];
+    for (const active of profiles) {
+      const started = new Set(Object.keys(services).filter((n) => !services[n]!.profiles || services[n]!.profiles!.some((p) => active.includes(p))));
+      for (const name of started) {
+        for (const dep of Object.keys(service(name).depends_on ?? {})) expect(started.has(dep), `--profile ${active.join(',') || '(none)'}: ${name} depends on ${dep}`).toBe(true);
+      }
+    }
   });
 
   it('pins every image to a concrete tag: ClickHouse 26.x, a maintained S3 server, no `latest`', () => {
@@ -106,9 +121,9 @@ describe('compose/docker-compose.yml', () => {
       expect(image.split(':').pop(), name).not.toMatch(/^(latest|stable|edge|nightly|lts|head)$/);
       expect(image, name).not.toMatch(/minio/i);
     }
-    expect(service('clickhouse-server').image).toMatch(/^clickhouse\/clickhouse-server:26\.\d+(\.\d+)*$/);
-    expect(service('clickhouse-client').image).toBe(service('clickhouse-server').image);
-    expect(service('clickhouse-init').image).toBe(service('clickhouse-server').image);
+    // The 26.8 LTS branch tag (compose/README.md says how its existence was established).
+    expect(service('clickhouse-server').image).toBe('clickhouse/clickhouse-server:26.8');
+    for (const name of ['clickhouse-client', 'clickhouse-init', ...CLUSTER_SERVICES]) expect(service(name).image, name).toBe(service('clickhouse-server').image);
     expect(service('seaweedfs').image).toMatch(/^chrislusf\/seaweedfs:\d+\.\d+$/);
     expect(service('s3-init').image).toBe(service('seaweedfs').image);
     // The one built image: named after the project, versioned.
@@ -125,7 +140,18 @@ describe('compose/docker-compose.yml', () => {
         (published[name] ??= []).push(resolved.split(':')[2]!);
       }
     }
-    expect(published).toEqual({ seaweedfs: ['8333'], 'clickhouse-server': ['8123', '9000'], jupyter: ['8888'] });
+    expect(published).toEqual({
+      seaweedfs: ['8333'],
+      'clickhouse-server': ['8123', '9000'],
+      jupyter: ['8888'],
+      'ch-s1r1': ['8123'],
+      'ch-s1r2': ['8123'],
+      'ch-s2r1': ['8123'],
+      'ch-s2r2': ['8123'],
+    });
+    // Host ports (defaults) never collide, across every profile.
+    const hostPorts = Object.values(services).flatMap((s) => (s.ports ?? []).map((p) => interpolate(p, {}).split(':')[1]));
+    expect(new Set(hostPorts).size).toBe(hostPorts.length);
   });
 
   it('has healthchecks where others wait on them, and waits for them', () => {
@@ -228,7 +254,10 @@ describe('compose/docker-compose.yml', () => {
     // npm chdb has no linux/arm64 engine package: the kit image is amd64 everywhere.
     expect(jupyter.platform).toBe('linux/amd64');
     expect(jupyter.tmpfs).toEqual(['/home/jovyan/kit/node_modules']);
-    expect(jupyter.environment?.CLICKHOUSE_URL).toBe('http://clickhouse-server:8123');
+    // The single server unless .env (or compose:verify --cluster) points the kernels at the cluster.
+    expect(interpolate(jupyter.environment?.CLICKHOUSE_URL ?? '', {})).toBe('http://clickhouse-server:8123');
+    expect(interpolate(jupyter.environment?.CLICKHOUSE_CLUSTER ?? '', {})).toBe('');
+    expect(interpolate(jupyter.environment?.CLICKHOUSE_URL ?? '', { KIT_DOCKER_KIT_CLICKHOUSE_URL: 'http://ch-s1r1:8123' })).toBe('http://ch-s1r1:8123');
     expect(jupyter.environment?.S3_ENDPOINT).toBe('http://seaweedfs:8333');
     expect(jupyter.environment?.JUPYTER_TOKEN).toMatch(/^\$\{JUPYTER_TOKEN:\?/);
 
@@ -245,13 +274,77 @@ describe('compose/docker-compose.yml', () => {
   });
 });
 
+describe('compose profile `cluster`', () => {
+  const clusterDir = join(composeDir, 'config', 'cluster');
+  const xml = (f: string): string => readFileSync(join(composeDir, 'config', f), 'utf8');
+  const remote = xml('cluster/remote-servers.xml');
+  const shards = [...remote.matchAll(/<shard>([\s\S]*?)<\/shard>/g)].map((m) => [...m[1]!.matchAll(/<host>([^<]+)<\/host><port>(\d+)<\/port>/g)].map((h) => h[1]!));
+
+  it('defines cluster `kit` as 2 shards x 2 replicas of the compose nodes, with internal replication and a secret from the environment', () => {
+    expect(remote).toMatch(/<remote_servers>\s*<kit>/);
+    expect(shards).toEqual([['ch-s1r1', 'ch-s1r2'], ['ch-s2r1', 'ch-s2r2']]);
+    expect(remote.match(/<internal_replication>true<\/internal_replication>/g)).toHaveLength(2);
+    expect(remote).toMatch(/<secret from_env="KIT_CLUSTER_SECRET"\s*\/>/);
+  });
+
+  it('gives each node the shard and replica of its place in remote_servers, its own hostname, storage and S3 prefix', () => {
+    const macros = xml('cluster/macros.xml');
+    expect(macros).toMatch(/<shard from_env="KIT_SHARD"\s*\/>/);
+    expect(macros).toMatch(/<replica from_env="KIT_REPLICA"\s*\/>/);
+    const storage = join(root, 'storage', 'docker', 'cluster');
+    const diskUrls = new Set<string>();
+    shards.forEach((hosts, s) =>
+      hosts.forEach((host) => {
+        const node = service(host);
+        expect(node.hostname).toBe(host);
+        expect(node.environment?.KIT_SHARD).toBe(String(s + 1).padStart(2, '0'));
+        expect(node.environment?.KIT_REPLICA).toBe(host.replace(/^ch-/, ''));
+        const mounts = Object.fromEntries(bindMounts(node).map((m) => [m.target, m]));
+        expect(mounts['/etc/clickhouse-server/conf.d']).toEqual({ source: clusterDir, target: '/etc/clickhouse-server/conf.d', readOnly: true });
+        expect(mounts['/etc/clickhouse-server/config.d']).toEqual(bindMounts(service('clickhouse-server')).find((m) => m.target === '/etc/clickhouse-server/config.d'));
+        expect(mounts['/etc/clickhouse-server/users.d']).toEqual(bindMounts(service('clickhouse-server')).find((m) => m.target === '/etc/clickhouse-server/users.d'));
+        expect(relative(storage, mounts['/var/lib/clickhouse']!.source)).toBe(join(host, 'data'));
+        // Every from_env of the files the node loads is in its environment.
+        for (const dir of ['config.d', 'users.d', 'cluster']) for (const name of fromEnvNames(join(composeDir, 'config', dir))) expect(node.environment, `${host}: ${name}`).toHaveProperty(name);
+        diskUrls.add(interpolate(node.environment!.KIT_S3_DISK_URL!, localEnv));
+        expect(Object.keys(node.depends_on ?? {}).sort()).toEqual([...KEEPERS, 's3-init']);
+      }),
+    );
+    expect(diskUrls.size).toBe(4);
+    expect(service('cluster-init').entrypoint).toContain('--query=CREATE DATABASE IF NOT EXISTS {db:Identifier} ON CLUSTER kit');
+  });
+
+  it('runs three Keeper nodes whose Raft ids, names and ports match the nodes\' Keeper client list', () => {
+    const keeper = xml('keeper/keeper.xml');
+    const raft = [...keeper.matchAll(/<server><id>(\d+)<\/id><hostname>([^<]+)<\/hostname><port>9234<\/port><\/server>/g)].map((m) => [m[1], m[2]]);
+    expect(raft).toEqual(KEEPERS.map((k, i) => [String(i + 1), k]));
+    expect(keeper).toMatch(/<server_id from_env="KIT_KEEPER_ID"\s*\/>/);
+    KEEPERS.forEach((k, i) => {
+      expect(service(k).environment?.KIT_KEEPER_ID).toBe(String(i + 1));
+      expect(service(k).hostname).toBe(k);
+      expect(service(k).ports).toBeUndefined();
+      expect(bindMounts(service(k)).map((m) => m.target).sort()).toEqual(['/etc/clickhouse-keeper/keeper.xml', '/var/lib/clickhouse-keeper']);
+    });
+    const clients = [...xml('cluster/keeper-client.xml').matchAll(/<node><host>([^<]+)<\/host><port>(\d+)<\/port><\/node>/g)].map((m) => `${m[1]}:${m[2]}`);
+    expect(clients).toEqual(KEEPERS.map((k) => `${k}:9181`));
+    expect(keeper).toContain('<tcp_port>9181</tcp_port>');
+  });
+
+  it('keeps the server settings of the single server (cluster/server.xml is server.d/docker.xml)', () => {
+    const body = (t: string): string => t.replace(/<!--[\s\S]*?-->/g, '').replace(/\s+/g, ' ').trim();
+    expect(body(xml('cluster/server.xml'))).toBe(body(xml('server.d/docker.xml')));
+    expect(readdirSync(clusterDir).sort()).toEqual(['keeper-client.xml', 'macros.xml', 'remote-servers.xml', 'server.xml']);
+  });
+});
+
 describe('docker/jupyter/Dockerfile', () => {
   const dockerfile = readFileSync(join(root, 'docker', 'jupyter', 'Dockerfile'), 'utf8');
   const args = Object.fromEntries([...dockerfile.matchAll(/^ARG ([A-Z_]+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
 
   it('builds on a pinned minimal-notebook from quay.io and Node 24 LTS', () => {
     expect(args.JUPYTER_IMAGE).toMatch(/^quay\.io\/jupyter\/minimal-notebook:\d{4}-\d{2}-\d{2}$/);
-    expect(args.NODE_IMAGE).toMatch(/^node:24\.\d+\.\d+-[a-z]+-slim$/);
+    // Node's official image: the major-version tag of the Debian 12 slim variant (moves with 24.x patches).
+    expect(args.NODE_IMAGE).toBe('node:24-bookworm-slim');
     expect([...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1])).toEqual(['${NODE_IMAGE}', '${JUPYTER_IMAGE}']);
   });
 

@@ -41,6 +41,8 @@ describe('loadConfig', () => {
     ['CLICKHOUSE_DATABASE', 'x; DROP'],
     ['EMBEDDING_MODEL', '../../etc/passwd'],
     ['CLICKHOUSE_CONFIG_FILE', '/does/not/exist.xml'],
+    ['CLICKHOUSE_CLUSTER', 'kit; DROP'],
+    ['CLICKHOUSE_CLUSTER', 'my-cluster'],
   ])('fails fast naming %s for %j', (variable, value) => {
     let error: unknown;
     try {
@@ -53,6 +55,15 @@ describe('loadConfig', () => {
     expect((error as Error).message).toContain(variable);
     // a bad URL with credentials must not echo them
     expect((error as Error).message).not.toContain(':pw@');
+  });
+
+  it('reads CLICKHOUSE_CLUSTER (unset: single node) and refuses it for ClickHouse Cloud, which replicates by itself', () => {
+    expect(loadConfig({ env: {}, root: rootWith() }).clickhouse.cluster).toBeUndefined();
+    expect(loadConfig({ env: { CLICKHOUSE_CLUSTER: ' kit ' }, root: rootWith() }).clickhouse.cluster).toBe('kit');
+    expect(loadConfig({ env: { CLICKHOUSE_URL: 'https://abc123.eu-west-1.aws.clickhouse.cloud:8443' }, root: rootWith() }).clickhouse.cluster).toBeUndefined();
+    expect(() => loadConfig({ env: { CLICKHOUSE_URL: 'https://abc123.eu-west-1.aws.clickhouse.cloud:8443', CLICKHOUSE_CLUSTER: 'default' }, root: rootWith() })).toThrow(
+      /CLICKHOUSE_CLUSTER: ClickHouse Cloud replicates and scales every table itself \(SharedMergeTree\): leave CLICKHOUSE_CLUSTER empty there\./,
+    );
   });
 
   it('never shows secrets when printed, logged or serialised', () => {
