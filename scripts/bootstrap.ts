@@ -15,6 +15,7 @@ import { showTable } from '../lib/notebook';
 import { createS3Client } from '../lib/s3';
 import { bootstrapRetail, STORAGE_MODES, type StorageMode } from '../lib/tabular';
 import { numberArg } from './cli-args';
+import { startWarehouseNeeds } from './stack/stack';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
   const bad = modes.filter((m) => !STORAGE_MODES.includes(m));
   if (bad.length > 0) throw new Error(`unknown storage mode ${bad.join(', ')}; use ${STORAGE_MODES.join(', ')}.`);
   const config = loadConfig();
+  const stopWarehouseNeeds = await startWarehouseNeeds(config);
   const client = connect({ config });
   try {
     const report = await bootstrapRetail(client, {
@@ -54,6 +56,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await client.close();
+    await stopWarehouseNeeds();
   }
 }
 

@@ -9,16 +9,14 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadConfig } from '../lib/config';
 import { endpointPaths, startEndpoint } from '../lib/endpoint';
+import { ENGINE_THREADPOOL_SIZE } from './stack/process';
 
-// Every running query holds one of libuv's threads, as do file writes and compression: the
-// default four would let four long queries stall everything else. The size is read when the
-// pool starts (before this code runs), so without it the script runs itself again with it.
-const THREADS = '32';
+// UV_THREADPOOL_SIZE is read when the pool starts (before this code runs): without it the script runs itself again with it.
 
 function relaunchWithThreads(): void {
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',
-    env: { ...process.env, UV_THREADPOOL_SIZE: THREADS },
+    env: { ...process.env, UV_THREADPOOL_SIZE: ENGINE_THREADPOOL_SIZE },
   });
   // Ctrl-C reaches both processes from the terminal; a SIGTERM sent here is passed on.
   process.on('SIGINT', () => undefined);

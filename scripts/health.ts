@@ -2,7 +2,7 @@
 // check fails, 2 when ClickHouse cannot be reached (one line on stderr saying so).
 //   npm run health [-- --json] [--max-failed-queries N] [--window-minutes N]
 import type { ClickHouseClient } from '@clickhouse/client';
-import { connect, connectionInfo } from '../lib/clickhouse';
+import { connect, connectionInfo, WarehouseError } from '../lib/clickhouse';
 import { loadConfig, scrubCredentialsInText } from '../lib/config';
 import { healthReport, type CheckStatus, type HealthReport, type HealthThresholds } from '../lib/observability';
 
@@ -73,9 +73,12 @@ async function main(): Promise<number> {
     client = connect({ config, request_timeout: 15_000 });
     report = await healthReport(client, args.thresholds);
   } catch (e) {
-    const where = (client && connectionInfo(client)?.url) ?? config.clickhouse.url ?? config.clickhouse.dataPath;
     const message = oneLine(e);
-    console.error(`health: ClickHouse unreachable: ${message}${message.includes(where) ? '' : ` (${where})`}`);
+    // The embedded engine refuses to start when tables need an S3 server that is down: name that part, not ClickHouse.
+    const s3Down = e instanceof WarehouseError && e.type === 'S3_UNREACHABLE';
+    const where = s3Down ? config.s3.endpoint : ((client && connectionInfo(client)?.url) ?? config.clickhouse.url ?? config.clickhouse.dataPath);
+    const part = s3Down ? 'S3 server unreachable' : 'ClickHouse unreachable';
+    console.error(`health: ${part}: ${message}${message.includes(where) ? '' : ` (${where})`}`);
     await client?.close().catch(() => undefined);
     return EXIT_UNREACHABLE;
   }

@@ -3,9 +3,11 @@
 // leaves the stack running (stop it with `npm stop`).
 import { findProjectRoot, loadConfig } from '../lib/config';
 import { ensureEnvFile } from './setup/env-file';
+import { ignoreClosedOutput } from './stack/process';
 import { ensureSetup, startStack, stopStack } from './stack/stack';
 
 const background = process.argv.includes('--background') || process.argv.includes('-d');
+ignoreClosedOutput();
 ensureEnvFile(findProjectRoot());
 const config = loadConfig();
 

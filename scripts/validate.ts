@@ -11,6 +11,7 @@ import { loadConfig } from '../lib/config';
 import { showTable } from '../lib/notebook';
 import { createS3Client } from '../lib/s3';
 import { runCrudFlows, STORAGE_MODES, type StorageMode } from '../lib/tabular';
+import { startWarehouseNeeds } from './stack/stack';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { modes: { type: 'string' }, rows: { type: 'string' } } });
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   const rows = values.rows === undefined ? undefined : Number(values.rows);
   if (rows !== undefined && (!Number.isInteger(rows) || rows < 100)) throw new Error(`--rows expects a whole number >= 100, got "${values.rows}".`);
   const config = loadConfig();
+  const stopWarehouseNeeds = await startWarehouseNeeds(config);
   const client = connect({ config });
   try {
     const steps = await runCrudFlows(client, {
@@ -38,6 +40,7 @@ async function main(): Promise<void> {
     if (failed.length > 0) process.exitCode = 1;
   } finally {
     await client.close();
+    await stopWarehouseNeeds();
   }
 }
 

@@ -150,7 +150,7 @@ export class KitHttpConnection implements ClientConnection {
         if (settled) return;
         settled = true;
         cleanup();
-        reject(e);
+        reject(e instanceof Error ? e : new Error(String(e)));
       };
       const client = httpRequest(url, { method: req.method, agent: this.agent, headers });
       const onAbort = (): void => {

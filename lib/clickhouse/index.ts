@@ -6,7 +6,7 @@ export { clientSecrets, CLUSTER_CLIENT_SETTINGS, connect, connectionInfo, KIT_CL
 export type { ConnectionInfo, ConnectionMode, ConnectOptions } from './connect';
 export { KitHttpConnection } from './http-connection';
 export type { KitHttpConnectionOptions } from './http-connection';
-export { command, decimalsAsFloat, ensureDatabase, insertRows, queryFrame, queryOne, queryRows, serverVersion, tableSql } from './query';
+export { command, decimalsAsFloat, ensureDatabase, insertJsonRows, queryFrame, queryOne, queryRows, serverVersion, tableSql } from './query';
 export type { FrameOptions, QueryOptions, QueryParamValues, TableRef } from './query';
 // Public names of this module since before lib/engine and lib/sql held them; kept stable.
 export { defaultEngineConfig, engineOptionsFor } from '../engine';

@@ -116,7 +116,7 @@ export async function command(client: ClickHouseClient, sql: string, params?: Qu
 }
 
 /** Inserts objects (JSONEachRow) into a table; the table name goes through the quoting helper. */
-export async function insertRows(client: ClickHouseClient, table: TableRef, rows: ReadonlyArray<Record<string, unknown>>, options: QueryOptions = {}): Promise<{ queryId: string; writtenRows: number }> {
+export async function insertJsonRows(client: ClickHouseClient, table: TableRef, rows: ReadonlyArray<Record<string, unknown>>, options: QueryOptions = {}): Promise<{ queryId: string; writtenRows: number }> {
   const target = tableSql(table);
   return guarded(client, `INSERT INTO ${target} FORMAT JSONEachRow`, options.queryId, async () => {
     const r = await client.insert({

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
  * Kept tiny on purpose: the kit reads flat settings, never expands `${VAR}` references
  * (expansion is where secrets leak into other variables).
  */
+// Kept over Node's util.parseEnv (measured on Node 20.20): it reads `PASSWORD=a#b` as `a` and `X="a\"b"` as `a\`.
 export function parseDotenv(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const raw of text.split(/\r?\n/)) {

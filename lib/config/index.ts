@@ -17,7 +17,7 @@ export class ConfigError extends Error {
   }
 }
 
-export interface ClickHouseSettings {
+export interface ClickHouseConnectionSettings {
   /** Server URL (Docker, remote, cloud, the local endpoint). Unset: the embedded engine in-process. */
   url: string | undefined;
   user: string;
@@ -66,7 +66,7 @@ export interface KitConfig {
   root: string;
   /** Where every service keeps its data and logs (absolute). */
   storageDir: string;
-  clickhouse: ClickHouseSettings;
+  clickhouse: ClickHouseConnectionSettings;
   s3: S3Settings;
   models: ModelSettings;
   jupyter: JupyterSettings;

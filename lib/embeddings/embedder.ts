@@ -171,7 +171,7 @@ function forget(embedder: Embedder): void {
 export async function loadEmbedder(options: LoadEmbedderOptions = {}): Promise<Embedder> {
   const models = options.modelId !== undefined && options.modelsDir !== undefined ? undefined : (options.config ?? loadConfig()).models;
   const spec = modelSpec(options.modelId ?? (models?.active as string));
-  const modelsDir = options.modelsDir ?? (models?.dir as string);
+  const modelsDir: string = options.modelsDir ?? (models?.dir as string);
   const dtype = options.dtype ?? spec.dtype;
   const key = cacheKey(modelDirOf(modelsDir, spec.id), dtype);
   let entry = cache.get(key);

@@ -111,7 +111,7 @@ export async function listRepoFiles(host: string, repo: string, revision: string
     }
     if (res.status === 404) throw new ModelFetchError(`The hub has no repository ${repo} at revision ${revision} (HTTP 404). Check the id, or pass --from <org>/<repo>.`);
     if (!res.ok) throw new ModelFetchError(`Listing ${repo} failed: HTTP ${res.status} from ${redactUrl(url)}.`);
-    const body = (await res.json()) as unknown;
+    const body = (await res.json());
     if (!Array.isArray(body)) throw new ModelFetchError(`Listing ${repo}: expected a JSON array from ${redactUrl(url)}.`);
     for (const e of body as TreeEntry[]) {
       if (e.type === 'file' && typeof e.path === 'string') files.push({ path: e.path, size: e.lfs?.size ?? e.size ?? -1 });

@@ -23,3 +23,4 @@ export {
 export { modelDirOf, onnxFileFor, missingModelFiles, installedDtypes, assertModelInstalled } from './model-files';
 export { cosineSimilarity } from './similarity';
 export { GLOVE_PACKAGE, GloveSourceError, glovePackageDir, glovePackageVersion, readGloveVectors, type GloveVectors } from './glove-source';
+export { fetchModel, type FetchEvent } from './hub-download';

@@ -91,6 +91,6 @@ function digest(text: string): Buffer {
 }
 
 function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- replacing control characters is the point
   return text.replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, 64);
 }

@@ -26,7 +26,7 @@ export function readDataFolderOwner(dataPath: string): DataFolderOwner | undefin
   } catch {
     return undefined;
   }
-  if (owner.host !== hostname() || !isAlive(owner.pid)) return undefined;
+  if (owner.host !== hostname() || !isProcessAlive(owner.pid)) return undefined;
   return owner;
 }
 
@@ -63,7 +63,8 @@ export function releaseDataFolder(dataPath: string): void {
   if (owner && owner.pid === process.pid) rmSync(ownerFilePath(dataPath), { force: true });
 }
 
-function isAlive(pid: number): boolean {
+/** True while the process runs: EPERM (another user's process) counts as running, a zombie (killed, not yet reaped) does not. */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (e) {

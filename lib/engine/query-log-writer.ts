@@ -1,7 +1,7 @@
-/** @file Writes every query the engine ran into `_kit.query_log` (see query-log.ts), batched about once a second. */
+/** @file Writes every query the engine ran into `_kit.query_log` (see query-log-table.ts), batched about once a second. */
 import { inlineLogComment, type QueryKind } from '../sql';
 import { scrubSecrets } from '../config';
-import { KIT_DATABASE, microsTimestamp, secondsTimestamp, type QueryLogEntry } from './query-log';
+import { KIT_DATABASE, microsTimestamp, secondsTimestamp, type QueryLogEntry } from './query-log-table';
 import type { EngineError } from './errors';
 import type { EngineRequest, EngineSummary } from './types';
 

@@ -27,7 +27,7 @@ export function rowsFromLines(format: string, lines: number): number {
 }
 
 /** Rows in a materialised result. */
-export function countRows(format: string, bytes: Uint8Array): number {
+export function countResultRows(format: string, bytes: Uint8Array): number {
   if (bytes.byteLength === 0) return 0;
   const f = format.toLowerCase();
   if (f === 'json' || f === 'jsoncompact' || f === 'jsonstrings' || f === 'jsoncompactstrings') {

@@ -5,7 +5,7 @@
 import { quoteString, type OutputClause } from '../sql';
 import { cancelledError, EngineError, toEngineError } from './errors';
 import { FifoReader } from './fifo';
-import { countNewlines, countRows, isLineFormat, rowsFromLines } from './row-count';
+import { countNewlines, countResultRows, isLineFormat, rowsFromLines } from './row-count';
 import type { RunContext, RunHost } from './run-context';
 import { recordSessionState } from './settings';
 import { elapsedNsSince, emptySummary, wholeResult, type EngineResult, type EngineSummary } from './types';
@@ -63,7 +63,7 @@ export async function runIntoPipe(ctx: RunContext, host: RunHost, pipe: string):
       read_bytes: s.ok ? s.r.bytesRead : 0,
       written_rows: 0,
       written_bytes: 0,
-      result_rows: countRows(format, bytes),
+      result_rows: countResultRows(format, bytes),
       result_bytes: bytes.byteLength,
       elapsed_ns: elapsedNsSince(started),
     };
@@ -115,7 +115,7 @@ export async function runIntoPipe(ctx: RunContext, host: RunHost, pipe: string):
     try {
       let step = await first;
       while (!step.done) {
-        const bytes = step.value as Buffer;
+        const bytes = step.value;
         summary.result_bytes += bytes.byteLength;
         if (countLines) summary.result_rows += countNewlines(bytes);
         yield bytes;

@@ -2,7 +2,7 @@
 import type { ChdbResult } from 'chdb';
 import { DataSourceError } from './errors';
 import type { Feed } from './insert-input';
-import { countRows } from './row-count';
+import { countResultRows } from './row-count';
 import type { RunContext, RunHost } from './run-context';
 import { changedSettings, recordSessionState } from './settings';
 import { wholeResult, type EngineResult, type EngineSummary } from './types';
@@ -36,7 +36,7 @@ export async function runMaterialised(ctx: RunContext, host: RunHost, feed?: Fee
     read_bytes: result.bytesRead,
     written_rows: isWrite ? result.rowsRead : 0,
     written_bytes: isWrite ? result.bytesRead : 0,
-    result_rows: RESULT_KINDS.has(kind) ? countRows(format, bytes) : 0,
+    result_rows: RESULT_KINDS.has(kind) ? countResultRows(format, bytes) : 0,
     result_bytes: bytes.byteLength,
     elapsed_ns: Math.round((result.elapsed || (Date.now() - started) / 1000) * 1e9),
   };

@@ -6,7 +6,7 @@ import { Session } from 'chdb';
 import { useStatement, WarehouseLockedError } from '../sql';
 import { EngineError } from './errors';
 import { claimDataFolder, readDataFolderOwner, releaseDataFolder } from './lock';
-import { KIT_DATABASE, QUERY_LOG_DDL } from './query-log';
+import { KIT_DATABASE, QUERY_LOG_DDL } from './query-log-table';
 import { isReachableSync, tablesNeedingS3 } from './s3-dependency';
 import { SYSTEM_QUERY_LOG_VIEW } from './system-query-log';
 import type { EngineOptions } from './types';

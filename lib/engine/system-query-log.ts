@@ -7,7 +7,7 @@
  * Not filled (no source in the engine): memory_usage (0), formatted_query and stack_trace ('').
  * `databases` / `tables` are read from the statement text (FROM / JOIN / INTO / TABLE names).
  */
-import { KIT_DATABASE, KIT_QUERY_LOG } from './query-log';
+import { KIT_DATABASE, KIT_QUERY_LOG } from './query-log-table';
 
 // One capture for the name, one for a following `(` (a table function, not a table).
 const TABLE_NAME = String.raw`(?i)\\b(?:FROM|JOIN|INTO|TABLE|UPDATE)\\s+(\x60[^\x60]+\x60(?:\\.\x60[^\x60]+\x60)?|[A-Za-z_][A-Za-z0-9_]*(?:\\.[A-Za-z_][A-Za-z0-9_]*)?)\\s*(\\(?)`;

@@ -58,7 +58,7 @@ export function checkLakePath(path: string): void {
   if (typeof path !== 'string' || path.trim() === '') throw new LakeError('The lake path is empty; give a key or glob under the bucket, e.g. "lake/trips/*.parquet".');
   if (path.startsWith('/')) throw new LakeError(`The lake path "${path}" starts with "/"; paths are relative to the bucket (write "lake/x.parquet").`);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) throw new LakeError(`The lake path "${path}" is a URL; give a key under the bucket: the endpoint and bucket come from the "lake" named collection.`);
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
   if (/[\u0000-\u001f]/.test(path)) throw new LakeError('The lake path contains control characters.');
 }
 

@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import pl from 'nodejs-polars';
 import { queryOne, queryRows } from '../clickhouse';
 import { ObservabilityError } from './errors';
-import { queryErrors } from './query-log';
+import { queryErrors } from './query-log-reader';
 import { serverOverview } from './server';
 import { observabilityTag } from './tags';
 

@@ -14,7 +14,7 @@ export {
   type LatencyOptions,
   type KitActivityOptions,
   type TimePoint,
-} from './query-log';
+} from './query-log-reader';
 export { tableSizes, tableSizesByDisk, partsPerTable, columnSizes, mutations, vectorIndexes, disks, storagePolicies, type TableScope, type MutationOptions } from './storage';
 export { healthReport, healthFrame, formatBytes, formatDuration, type HealthReport, type HealthCheck, type HealthThresholds, type CheckStatus } from './health';
 export { latencyChart, bytesReadByKindChart, tableSizesByDiskChart, partsPerTableChart } from './charts';

@@ -14,7 +14,7 @@ import { codeBlocks } from './materialize';
 import { mirrorTable } from './mirror';
 import { RETAIL_TABLES, type RetailTableName } from './schema';
 import { chunkObjectKey, pruneObjects, stageObject } from './stage';
-import { countRows, tableStats } from './stats';
+import { countTableRows, tableStats } from './stats';
 import { createTable } from './table-ops';
 import { STORAGE_MODES, tableTarget, type StorageMode, type TableTarget } from './storage';
 import { dropWithObjects, swapIn } from './swap';
@@ -190,7 +190,7 @@ async function holdingsOf(client: ClickHouseClient, plan: DatasetPlan, live: Tab
     if (!state) holdings.push({ target: t, holds: undefined });
     else if (state.plan !== undefined) holdings.push({ target: t, holds: state.plan });
     else {
-      const rows = state.rows ?? (await countRows(client, t));
+      const rows = state.rows ?? (await countTableRows(client, t));
       const size = plannedRows(plan, t.def.name);
       holdings.push({ target: t, holds: rows === 0 || size === undefined || rows === size ? undefined : 'unrecorded' });
     }

@@ -109,7 +109,7 @@ export async function loadFrame(client: ClickHouseClient, target: TableTarget, f
   const concurrency = Math.max(1, options.concurrency ?? 2);
   const running = new Set<Promise<unknown>>();
   let bytes = 0;
-  let failure: unknown;
+  let failure: Error | undefined;
   for (let i = 0; i < batches && failure === undefined; i++) {
     const slice = conformed.slice(i * batchRows, batchRows);
     const parquet = frameToParquet(slice);
@@ -117,7 +117,7 @@ export async function loadFrame(client: ClickHouseClient, target: TableTarget, f
     const token = options.token === undefined ? undefined : `${options.token}:${i}`;
     const p = insertParquet(client, target, parquet, { ...options, token, rows: slice.height }).then(
       () => options.onBatch?.({ batch: i, batches, rows: slice.height }),
-      (e: unknown) => void (failure ??= e),
+      (e: unknown) => void (failure ??= e instanceof Error ? e : new Error(String(e))),
     );
     running.add(p);
     void p.finally(() => running.delete(p));

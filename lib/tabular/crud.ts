@@ -75,7 +75,7 @@ export function whereSql(def: TableDef, where: Where | undefined, prefix = 'w'):
     if (c.op === 'is null' || c.op === 'is not null') return `${col} ${c.op.toUpperCase()}`;
     if (c.op === 'in' || c.op === 'not in') {
       if (!Array.isArray(c.value)) throw new TabularInputError(`the "${c.op}" filter on "${column.name}" needs an array of values.`);
-      params[name] = c.value.map((v) => paramValue(def, column, v));
+      params[name] = (c.value as ReadonlyArray<Scalar>).map((v) => paramValue(def, column, v));
       return `${col} ${c.op.toUpperCase()} {${name}:Array(${paramType(column, false)})}`;
     }
     const binary = c as CompareCondition;

@@ -88,7 +88,7 @@ export function conformFrame(def: TableDef, frame: pl.DataFrame): pl.DataFrame {
 
 function conformSeries(def: TableDef, column: ColumnDef, ft: FrameType, s: pl.Series): pl.Series {
   const where = `column "${column.name}" of table ${def.name} (${column.type})`;
-  const from = kindOfDtype(s.dtype);
+  const from = kindOfDtype(dtypeOf(s));
   if (!ft.nullable && s.nullCount() > 0) {
     throw new TabularInputError(`${where} cannot hold nulls, but ${s.nullCount()} value(s) are null.`);
   }
@@ -103,12 +103,12 @@ function conformSeries(def: TableDef, column: ColumnDef, ft: FrameType, s: pl.Se
     list: ['list'],
   };
   if (!allNull && !compatible[ft.kind].includes(from)) {
-    throw new TabularInputError(`${where} cannot take values of type ${dtypeText(s.dtype)}: expected ${dtypeText(ft.dtype)}.`);
+    throw new TabularInputError(`${where} cannot take values of type ${dtypeText(dtypeOf(s))}: expected ${dtypeText(ft.dtype)}.`);
   }
   let cast: pl.Series;
   try {
     if (ft.kind === 'datetime' && from === 'string') cast = s.str.strptime(pl.Datetime('ms'), undefined).cast(ft.dtype, true);
-    else if (ft.kind === 'datetime' && kindOfDtype(s.dtype) === 'datetime') cast = s.cast(pl.Datetime('ms'), true).cast(ft.dtype, true);
+    else if (ft.kind === 'datetime' && kindOfDtype(dtypeOf(s)) === 'datetime') cast = s.cast(pl.Datetime('ms'), true).cast(ft.dtype, true);
     else cast = s.cast(ft.dtype, true);
   } catch (e) {
     throw new TabularInputError(`${where}: some values do not convert to ${dtypeText(ft.dtype)} (${firstLine(e)}).`);
@@ -119,10 +119,25 @@ function conformSeries(def: TableDef, column: ColumnDef, ft: FrameType, s: pl.Se
   }
   if (ft.kind === 'int' && from === 'float') {
     const back = cast.cast(pl.Float64);
-    const diff = s.cast(pl.Float64).sub(back).abs().sum() as number;
+    const diff = s.cast(pl.Float64).sub(back).abs().sum();
     if (!Number.isFinite(diff) || diff !== 0) throw new TabularInputError(`${where}: some values have fractions; an integer column takes whole numbers only.`);
   }
   return cast.alias(column.name);
+}
+
+// nodejs-polars 0.24 declares an untyped Series' dtype and concatString's result as `any`: typed once here.
+function dtypeOf(s: pl.Series): DataType {
+  return s.dtype as DataType;
+}
+
+/** `pl.concatString` with its result typed (see {@link dtypeOf}). */
+export function concatStrings(exprs: pl.Expr[], separator: string): pl.Expr {
+  return pl.concatString(exprs, separator) as pl.Expr;
+}
+
+// Array.isArray would narrow the rows to any[].
+function isList(value: unknown): value is ReadonlyArray<unknown> {
+  return Array.isArray(value);
 }
 
 function firstLine(e: unknown): string {
@@ -131,7 +146,7 @@ function firstLine(e: unknown): string {
 
 /** Rows of plain objects as a frame of the table's layout (validated like {@link conformFrame}). */
 export function frameFromRows(def: TableDef, rows: ReadonlyArray<Readonly<Record<string, unknown>>>): pl.DataFrame {
-  if (!Array.isArray(rows)) throw new TabularInputError(`expected an array of row objects for table ${def.name}.`);
+  if (!isList(rows)) throw new TabularInputError(`expected an array of row objects for table ${def.name}.`);
   const names = new Set<string>();
   rows.forEach((r, i) => {
     if (typeof r !== 'object' || r === null || Array.isArray(r)) throw new TabularInputError(`row ${i} for table ${def.name} is not an object.`);
@@ -171,7 +186,7 @@ const PARQUET_MAGIC = 'PAR1';
 
 /** Parquet bytes of a frame (LZ4: cheap to write and to read). */
 export function frameToParquet(frame: pl.DataFrame): Buffer {
-  return frame.writeParquet({ compression: 'lz4' }) as unknown as Buffer;
+  return frame.writeParquet({ compression: 'lz4' });
 }
 
 /** True when the bytes start and end with Parquet's magic number. */

@@ -4,7 +4,7 @@ import {
 } from './activity';
 import { DEFAULT_PERIOD } from './calendar';
 import { TabularInputError } from './errors';
-import { conformFrame } from './frames';
+import { concatStrings, conformFrame } from './frames';
 import { hash32, Rng } from './random';
 import { CUSTOMERS, EVENTS, ORDERS, PRODUCTS, type RetailTableName } from './schema';
 import { buildUniverse, type RetailUniverse } from './universe';
@@ -165,13 +165,13 @@ function customerFrame(u: RetailUniverse, start: number, end: number): pl.DataFr
   const n = end - start;
   const rng = new Rng(u.seed, 'customers', start);
   const ids = new Float64Array(n);
-  const email: (string | null)[] = new Array(n);
-  const first: string[] = new Array(n);
-  const last: string[] = new Array(n);
-  const birth: (number | null)[] = new Array(n);
+  const email = new Array<(string | null)>(n);
+  const first = new Array<string>(n);
+  const last = new Array<string>(n);
+  const birth = new Array<(number | null)>(n);
   const tier = new Uint8Array(n);
   const channel = new Uint8Array(n);
-  const optIn: boolean[] = new Array(n);
+  const optIn = new Array<boolean>(n);
   const signup = new Float64Array(n);
   const country = new Uint8Array(n);
   const zone = new Uint8Array(n);
@@ -225,10 +225,10 @@ function productFrame(u: RetailUniverse, start: number, end: number): pl.DataFra
   const n = end - start;
   const rng = new Rng(u.seed, 'products', start);
   const ids = new Float64Array(n);
-  const sku: string[] = new Array(n);
-  const name: string[] = new Array(n);
-  const brand: string[] = new Array(n);
-  const weight: (number | null)[] = new Array(n);
+  const sku = new Array<string>(n);
+  const name = new Array<string>(n);
+  const brand = new Array<string>(n);
+  const weight = new Array<(number | null)>(n);
   const P = u.products;
   for (let i = 0; i < n; i++) {
     const p = start + i;
@@ -275,11 +275,11 @@ function pagePathExpr(): pl.Expr {
   const terms = SEARCH_TERMS.map((_, i) => i);
   return pl
     .when(kind.eq(PATH_HOME)).then(pl.lit('/'))
-    .when(kind.eq(PATH_CATEGORY)).then(pl.concatString([pl.lit('/c/'), index.replaceStrict(categories, [...CATEGORY_SLUGS], pl.lit('').cast(pl.Utf8), pl.Utf8)], ''))
-    .when(kind.eq(PATH_PRODUCT)).then(pl.concatString([pl.lit('/p/'), id], ''))
-    .when(kind.eq(PATH_SEARCH)).then(pl.concatString([pl.lit('/search?q='), index.replaceStrict(terms, [...SEARCH_TERMS], pl.lit('').cast(pl.Utf8), pl.Utf8)], ''))
+    .when(kind.eq(PATH_CATEGORY)).then(concatStrings([pl.lit('/c/'), index.replaceStrict(categories, [...CATEGORY_SLUGS], pl.lit('').cast(pl.Utf8), pl.Utf8)], ''))
+    .when(kind.eq(PATH_PRODUCT)).then(concatStrings([pl.lit('/p/'), id], ''))
+    .when(kind.eq(PATH_SEARCH)).then(concatStrings([pl.lit('/search?q='), index.replaceStrict(terms, [...SEARCH_TERMS], pl.lit('').cast(pl.Utf8), pl.Utf8)], ''))
     .when(kind.eq(PATH_CHECKOUT)).then(pl.lit('/checkout'))
-    .otherwise(pl.concatString([pl.lit('/order/'), id, pl.lit('/confirmation')], ''))
+    .otherwise(concatStrings([pl.lit('/order/'), id, pl.lit('/confirmation')], ''))
     .alias('page_path');
 }
 

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { command } from '../clickhouse';
 import { targetSql } from './ddl';
-import { countRows } from './stats';
+import { countTableRows } from './stats';
 import type { TableTarget } from './storage';
 
 /**
@@ -10,7 +10,7 @@ import type { TableTarget } from './storage';
  * S3 disk means far fewer objects. A copy cut short is redone from empty, so it completes exactly.
  */
 export async function mirrorTable(client: ClickHouseClient, from: TableTarget, to: TableTarget, logComment: string): Promise<{ copied: boolean }> {
-  const [have, want] = await Promise.all([countRows(client, to), countRows(client, from)]);
+  const [have, want] = await Promise.all([countTableRows(client, to), countTableRows(client, from)]);
   if (have === want) return { copied: false };
   await command(client, `TRUNCATE TABLE ${targetSql(to)}`, undefined, { logComment });
   await command(client, `INSERT INTO ${targetSql(to)} SELECT * FROM ${targetSql(from)}`, undefined, {

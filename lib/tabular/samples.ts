@@ -1,6 +1,7 @@
 import pl from 'nodejs-polars';
 import { RetailGenerator, type DatasetSpec } from './generate';
 import type { RetailTableName } from './schema';
+import { concatStrings } from './frames';
 
 /** The dataset of the committed samples in assets/data/retail/. */
 export const SAMPLE_SPEC: Required<Omit<DatasetSpec, 'batchRows'>> = { seed: 'retail', events: 2_000, chunkRows: 2_000 };
@@ -14,7 +15,7 @@ export function sampleFrames(): Record<RetailTableName, pl.DataFrame> {
 
 /** Parquet as committed: Snappy, which every Parquet reader understands. */
 export function sampleParquet(frame: pl.DataFrame): Buffer {
-  return frame.writeParquet({ compression: 'snappy' }) as unknown as Buffer;
+  return frame.writeParquet({ compression: 'snappy' });
 }
 
 /**
@@ -25,7 +26,7 @@ export function sampleCsv(frame: pl.DataFrame): string {
   const exprs = frame.columns.map((name, i) => {
     const variant = String(frame.dtypes[i]!.variant);
     if (variant === 'Datetime') return pl.col(name).dt.strftime('%Y-%m-%d %H:%M:%S%.3f').alias(name);
-    if (variant === 'List') return pl.concatString([pl.lit('['), pl.col(name).cast(pl.List(pl.Utf8)).lst.join(','), pl.lit(']')], '').alias(name);
+    if (variant === 'List') return concatStrings([pl.lit('['), pl.col(name).cast(pl.List(pl.Utf8)).lst.join(','), pl.lit(']')], '').alias(name);
     if (variant === 'Decimal') return pl.col(name).cast(pl.Utf8).alias(name);
     return pl.col(name);
   });

@@ -25,7 +25,7 @@ export async function tableStats(client: ClickHouseClient, target: TableTarget):
   return { rows: Number(row?.rows ?? 0), checksum: row?.checksum ?? '0' };
 }
 
-export async function countRows(client: ClickHouseClient, target: TableTarget): Promise<number> {
+export async function countTableRows(client: ClickHouseClient, target: TableTarget): Promise<number> {
   const row = await queryOne<{ n: string }>(client, `SELECT count() AS n FROM ${targetSql(target)}`, undefined, { logComment: 'kit:tabular:count' });
   return Number(row?.n ?? 0);
 }

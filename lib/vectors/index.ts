@@ -1,5 +1,13 @@
 export { VectorStore, MAX_K, parseIndexUse } from './store';
-export type { VectorRecord, SearchHit, SearchMode, SearchResult, SearchOptions, ExplainResult, InsertOptions } from './store';
+export type {
+  VectorRecord,
+  SearchHit,
+  SearchMode,
+  SearchResult,
+  SearchOptions,
+  ExplainResult,
+  InsertOptions,
+} from './store';
 export {
   vectorTableSpec,
   vectorTableName,
@@ -13,7 +21,15 @@ export {
   INDEX_NAME,
   DIMENSION_CONSTRAINT,
 } from './table-spec';
-export type { VectorDdlOptions, VectorTableSpec, VectorTableSpecInput, HnswSettings, HnswQuantization, DistanceMetric, MetadataColumnType } from './table-spec';
+export type {
+  VectorDdlOptions,
+  VectorTableSpec,
+  VectorTableSpecInput,
+  HnswSettings,
+  HnswQuantization,
+  DistanceMetric,
+  MetadataColumnType,
+} from './table-spec';
 export { compileFilters } from './filters';
 export type { Filters, FilterValue, RangeFilter } from './filters';
 export { VectorStoreError, VectorDimensionError, InvalidFilterError } from './errors';
@@ -29,5 +45,16 @@ export {
 } from './dataset';
 export type { VectorItem, VectorDatasetInfo, GenerateOptions } from './dataset';
 export { SeededRandom } from './random';
-export { gloveAnnDataset, benchTableSpec, loadAnnBase, buildIndexedCopy, runAnnQueries, recallAtK, percentile } from './benchmark';
+export {
+  gloveAnnDataset,
+  benchTableSpec,
+  loadAnnBase,
+  buildIndexedCopy,
+  runAnnQueries,
+  recallAtK,
+  percentile,
+} from './benchmark';
 export type { AnnDataset, QueryRun } from './benchmark';
+export { runHnswGrid, hnswLabel, tableBytesOnDisk, exactTopK, perturbedDataset } from './hnsw-grid';
+export type { HnswBuild, HnswGridCase, HnswGridOptions } from './hnsw-grid';
+export { encodeVectorRows, insertVectorRows } from './row-binary';

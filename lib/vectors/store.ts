@@ -1,9 +1,28 @@
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
-import { clusterOf, command, connectionInfo, insertRows, queryOne, queryRows, quoteIdentifier } from '../clickhouse';
+import {
+  clusterOf,
+  command,
+  connectionInfo,
+  insertJsonRows,
+  queryOne,
+  queryRows,
+  quoteIdentifier,
+} from '../clickhouse';
 import type { Embedder } from '../embeddings';
 import { VectorDimensionError, VectorStoreError } from './errors';
 import { compileFilters, type Filters } from './filters';
-import { INDEX_NAME, changeTargetSql, createTableStatements, dropTableStatements, vectorTableSpec, type VectorDdlOptions, type VectorTableComment, type VectorTableSpec, type VectorTableSpecInput } from './table-spec';
+import { insertVectorRows } from './row-binary';
+import {
+  INDEX_NAME,
+  changeTargetSql,
+  createTableStatements,
+  dropTableStatements,
+  vectorTableSpec,
+  type VectorDdlOptions,
+  type VectorTableComment,
+  type VectorTableSpec,
+  type VectorTableSpecInput,
+} from './table-spec';
 
 /** One row to store: a text, its vector and its metadata columns. */
 export interface VectorRecord {
@@ -84,15 +103,23 @@ export class VectorStore {
         `Table ${spec.table} is for ${spec.modelId} (${spec.dimensions} dims) but the embedder is ${embedder.modelId} (${embedder.dimensions} dims).`,
       );
     }
-    for (const sql of createTableStatements(spec, ddlOptions(client))) await command(client, sql, undefined, { logComment: 'kit:vectors:create' });
-    const row = await queryOne<{ comment: string }>(client, 'SELECT comment FROM system.tables WHERE database = currentDatabase() AND name = {t:String}', { t: spec.table });
+    for (const sql of createTableStatements(spec, ddlOptions(client)))
+      await command(client, sql, undefined, { logComment: 'kit:vectors:create' });
+    const row = await queryOne<{ comment: string }>(
+      client,
+      'SELECT comment FROM system.tables WHERE database = currentDatabase() AND name = {t:String}',
+      { t: spec.table },
+    );
     let existing: Partial<VectorTableComment> = {};
     try {
       existing = JSON.parse(row?.comment ?? '{}') as Partial<VectorTableComment>;
     } catch {
       /* not ours */
     }
-    if (existing.kit !== 'vectors') throw new VectorStoreError(`Table ${spec.table} exists but was not created by lib/vectors; pick another table name.`);
+    if (existing.kit !== 'vectors')
+      throw new VectorStoreError(
+        `Table ${spec.table} exists but was not created by lib/vectors; pick another table name.`,
+      );
     if (existing.model !== spec.modelId || existing.dimensions !== spec.dimensions || existing.metric !== spec.metric) {
       throw new VectorStoreError(
         `Table ${spec.table} holds ${existing.dimensions}-dim ${existing.metric} vectors of ${existing.model}, not ${spec.dimensions}-dim ${spec.metric} vectors of ${spec.modelId}. ` +
@@ -103,8 +130,16 @@ export class VectorStore {
   }
 
   /** The table for the embedder's model and dimension (one table per model). */
-  static forEmbedder(client: ClickHouseClient, embedder: Embedder, options: Omit<VectorTableSpecInput, 'modelId' | 'dimensions'> = {}): Promise<VectorStore> {
-    return VectorStore.open(client, vectorTableSpec({ ...options, modelId: embedder.modelId, dimensions: embedder.dimensions }), embedder);
+  static forEmbedder(
+    client: ClickHouseClient,
+    embedder: Embedder,
+    options: Omit<VectorTableSpecInput, 'modelId' | 'dimensions'> = {},
+  ): Promise<VectorStore> {
+    return VectorStore.open(
+      client,
+      vectorTableSpec({ ...options, modelId: embedder.modelId, dimensions: embedder.dimensions }),
+      embedder,
+    );
   }
 
   get table(): string {
@@ -117,9 +152,14 @@ export class VectorStore {
     records.forEach((r, i) => this.validateRecord(r, i));
     let written = 0;
     for (let i = 0; i < records.length; i += batchSize) {
-      const rows = records.slice(i, i + batchSize).map((r) => ({ ...r.metadata, id: r.id, text: r.text, embedding: Array.from(r.embedding) }));
-      await insertRows(this.client, this.table, rows, { logComment: 'kit:vectors:insert' });
-      written += rows.length;
+      const batch = records.slice(i, i + batchSize);
+      if (batch.every((r) => r.metadata === undefined || Object.keys(r.metadata).length === 0)) {
+        await insertVectorRows(this.client, this.table, batch, this.spec.dimensions, 'kit:vectors:insert');
+      } else {
+        const rows = batch.map((r) => ({ ...r.metadata, id: r.id, text: r.text, embedding: Array.from(r.embedding) }));
+        await insertJsonRows(this.client, this.table, rows, { logComment: 'kit:vectors:insert' });
+      }
+      written += batch.length;
       options.onProgress?.(written, records.length);
     }
     return written;
@@ -129,7 +169,12 @@ export class VectorStore {
   async delete(ids: readonly string[]): Promise<number> {
     if (ids.length === 0) return 0;
     const before = await this.count({ id: [...ids] });
-    await command(this.client, `DELETE FROM ${changeTargetSql(this.table, ddlOptions(this.client))} WHERE id IN {ids:Array(String)}`, { ids }, { logComment: 'kit:vectors:delete' });
+    await command(
+      this.client,
+      `DELETE FROM ${changeTargetSql(this.table, ddlOptions(this.client))} WHERE id IN {ids:Array(String)}`,
+      { ids },
+      { logComment: 'kit:vectors:delete' },
+    );
     return before;
   }
 
@@ -142,7 +187,11 @@ export class VectorStore {
 
   async count(filters?: Filters): Promise<number> {
     const f = compileFilters(filters, this.spec.metadata);
-    const row = await queryOne<{ n: string }>(this.client, `SELECT count() AS n FROM ${quoteIdentifier(this.table)}${f.where ? ` WHERE ${f.where}` : ''}`, f.params);
+    const row = await queryOne<{ n: string }>(
+      this.client,
+      `SELECT count() AS n FROM ${quoteIdentifier(this.table)}${f.where ? ` WHERE ${f.where}` : ''}`,
+      f.params,
+    );
     return Number(row?.n ?? 0);
   }
 
@@ -152,14 +201,20 @@ export class VectorStore {
   }
 
   async drop(): Promise<void> {
-    for (const sql of dropTableStatements(this.table, ddlOptions(this.client))) await command(this.client, sql, undefined, { logComment: 'kit:vectors:drop' });
+    for (const sql of dropTableStatements(this.table, ddlOptions(this.client)))
+      await command(this.client, sql, undefined, { logComment: 'kit:vectors:drop' });
   }
 
   /**
    * The k nearest rows to a text (embedded as a query with the store's embedder) or a vector,
    * optionally restricted by metadata filters.
    */
-  async search(query: string | ArrayLike<number>, k = 10, filters?: Filters, options: SearchOptions = {}): Promise<SearchResult> {
+  async search(
+    query: string | ArrayLike<number>,
+    k = 10,
+    filters?: Filters,
+    options: SearchOptions = {},
+  ): Promise<SearchResult> {
     const vector = await this.queryVector(query, options.instruction);
     const started = performance.now();
     const hasFilters = filters !== undefined && Object.keys(filters).length > 0;
@@ -172,12 +227,22 @@ export class VectorStore {
   }
 
   /** Brute-force k nearest rows: the ground truth the index is measured against. */
-  exactSearch(query: string | ArrayLike<number>, k = 10, filters?: Filters, options: Omit<SearchOptions, 'exact'> = {}): Promise<SearchResult> {
+  exactSearch(
+    query: string | ArrayLike<number>,
+    k = 10,
+    filters?: Filters,
+    options: Omit<SearchOptions, 'exact'> = {},
+  ): Promise<SearchResult> {
     return this.search(query, k, filters, { ...options, exact: true });
   }
 
   /** `EXPLAIN indexes = 1` of the search query, and whether it reads the vector index. */
-  async explain(query: string | ArrayLike<number>, k = 10, filters?: Filters, options: SearchOptions = {}): Promise<ExplainResult> {
+  async explain(
+    query: string | ArrayLike<number>,
+    k = 10,
+    filters?: Filters,
+    options: SearchOptions = {},
+  ): Promise<ExplainResult> {
     const vector = await this.queryVector(query, options.instruction);
     const { sql, params, settings } = this.searchQuery(vector, k, filters, options, options.exact === true);
     const rows = await queryRows<{ explain: string }>(this.client, `EXPLAIN indexes = 1 ${sql}`, params, { settings });
@@ -186,8 +251,15 @@ export class VectorStore {
   }
 
   /** The SQL, parameters and settings of a search, for display and EXPLAIN. */
-  searchQuery(vector: ArrayLike<number>, k: number, filters: Filters | undefined, options: SearchOptions, exact: boolean): { sql: string; params: Record<string, unknown>; settings: ClickHouseSettings } {
-    if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new VectorStoreError(`k must be an integer between 1 and ${MAX_K}, got ${String(k)}.`);
+  searchQuery(
+    vector: ArrayLike<number>,
+    k: number,
+    filters: Filters | undefined,
+    options: SearchOptions,
+    exact: boolean,
+  ): { sql: string; params: Record<string, unknown>; settings: ClickHouseSettings } {
+    if (!Number.isInteger(k) || k < 1 || k > MAX_K)
+      throw new VectorStoreError(`k must be an integer between 1 and ${MAX_K}, got ${String(k)}.`);
     this.checkVector(vector, 'query vector');
     const f = compileFilters(filters, this.spec.metadata);
     const columns = ['id', 'text', ...Object.keys(this.spec.metadata)].map(quoteIdentifier).join(', ');
@@ -202,7 +274,8 @@ export class VectorStore {
     if (exact) {
       settings.use_skip_indexes = 0;
     } else {
-      if (options.efSearch !== undefined) settings.hnsw_candidate_list_size_for_search = positiveInt(options.efSearch, 'efSearch');
+      if (options.efSearch !== undefined)
+        settings.hnsw_candidate_list_size_for_search = positiveInt(options.efSearch, 'efSearch');
       if (f.where) {
         settings.vector_search_filter_strategy = 'postfilter';
         settings.vector_search_index_fetch_multiplier = options.fetchMultiplier ?? 4;
@@ -212,9 +285,18 @@ export class VectorStore {
     return { sql, params: { ...f.params, query_vector: Array.from(vector) }, settings };
   }
 
-  private async run(vector: ArrayLike<number>, k: number, filters: Filters | undefined, options: SearchOptions, exact: boolean): Promise<SearchHit[]> {
+  private async run(
+    vector: ArrayLike<number>,
+    k: number,
+    filters: Filters | undefined,
+    options: SearchOptions,
+    exact: boolean,
+  ): Promise<SearchHit[]> {
     const { sql, params, settings } = this.searchQuery(vector, k, filters, options, exact);
-    const rows = await queryRows<Record<string, unknown>>(this.client, sql, params, { settings, logComment: exact ? 'kit:vectors:exact' : 'kit:vectors:search' });
+    const rows = await queryRows<Record<string, unknown>>(this.client, sql, params, {
+      settings,
+      logComment: exact ? 'kit:vectors:exact' : 'kit:vectors:search',
+    });
     return rows.map((row) => {
       const { id, text, distance, ...metadata } = row;
       return { id: String(id), text: String(text), distance: Number(distance), metadata };
@@ -225,14 +307,21 @@ export class VectorStore {
     return { hits, mode, elapsedMs: performance.now() - started };
   }
 
-  private async queryVector(query: string | ArrayLike<number>, instruction: string | undefined): Promise<ArrayLike<number>> {
+  private async queryVector(
+    query: string | ArrayLike<number>,
+    instruction: string | undefined,
+  ): Promise<ArrayLike<number>> {
     if (typeof query !== 'string') return query;
-    if (!this.embedder) throw new VectorStoreError(`Searching ${this.table} by text needs an embedder: open the store with VectorStore.forEmbedder(client, embedder), or pass a vector.`);
+    if (!this.embedder)
+      throw new VectorStoreError(
+        `Searching ${this.table} by text needs an embedder: open the store with VectorStore.forEmbedder(client, embedder), or pass a vector.`,
+      );
     return this.embedder.embedQuery(query, instruction);
   }
 
   private validateRecord(r: VectorRecord, i: number): void {
-    if (typeof r.id !== 'string' || r.id.length === 0) throw new VectorStoreError(`Record ${i} has no id (a non-empty string).`);
+    if (typeof r.id !== 'string' || r.id.length === 0)
+      throw new VectorStoreError(`Record ${i} has no id (a non-empty string).`);
     if (typeof r.text !== 'string') throw new VectorStoreError(`Record ${r.id} has no text.`);
     this.checkVector(r.embedding, `record ${r.id}`);
   }
@@ -246,18 +335,23 @@ export class VectorStore {
       );
     }
     for (let i = 0; i < v.length; i++) {
-      if (!Number.isFinite(v[i])) throw new VectorDimensionError(`The ${what} has a non-finite value at position ${i}.`);
+      if (!Number.isFinite(v[i]))
+        throw new VectorDimensionError(`The ${what} has a non-finite value at position ${i}.`);
     }
   }
 }
 
 function positiveInt(v: number, name: string): number {
-  if (!Number.isInteger(v) || v < 1) throw new VectorStoreError(`${name} must be a positive integer, got ${String(v)}.`);
+  if (!Number.isInteger(v) || v < 1)
+    throw new VectorStoreError(`${name} must be a positive integer, got ${String(v)}.`);
   return v;
 }
 
 /** Finds the named skip index in `EXPLAIN indexes = 1` output and its granule counts. */
-export function parseIndexUse(text: string, indexName: string): { usesVectorIndex: boolean; granules: { selected: number; total: number } | undefined } {
+export function parseIndexUse(
+  text: string,
+  indexName: string,
+): { usesVectorIndex: boolean; granules: { selected: number; total: number } | undefined } {
   const lines = text.split('\n');
   // Lines carry the plan's tree drawing ("│   Name: x"), so match the end of the line.
   const at = lines.findIndex((l) => l.trimEnd().endsWith(`Name: ${indexName}`));

@@ -6,9 +6,7 @@
  */
 import { env } from '@huggingface/transformers';
 import { Secret, loadConfig } from '../../lib/config';
-import { TEST_MODEL_ID, supportedModelIds } from '../../lib/embeddings';
-import { fetchModel, type FetchEvent } from '../../lib/embeddings/hub-download';
-import type { ModelDtype } from '../../lib/embeddings/registry';
+import { TEST_MODEL_ID, supportedModelIds, fetchModel, type FetchEvent, type ModelDtype } from '../../lib/embeddings';
 import { progress, type Progress } from '../../lib/notebook';
 
 const USAGE =
@@ -28,7 +26,7 @@ function parseArgs(argv: string[]): Args {
   const value = (i: number, flag: string): string => {
     const v = argv[i];
     if (v === undefined || v.startsWith('--')) fail(`${flag} needs a value.`);
-    return v as string;
+    return v;
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { basename, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadConfig, scrubSecrets, secretsOf, type KitConfig } from '../../lib/config';
-import { progress } from '../../lib/notebook/progress';
+import { progress } from '../../lib/notebook';
 import { isJupyterInstalled } from '../stack/jupyter-install';
 import { KERNEL_NAME } from '../stack/jupyter-kernelspec';
 import { jupyterEnvironment, jupyterPaths } from '../stack/jupyter-paths';
@@ -229,6 +229,7 @@ function definedOnly(env: Record<string, string | undefined>): Record<string, st
   return out;
 }
 
+// eslint-disable-next-line no-control-regex -- ESC starts the ANSI colour codes stripped here
 const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
 
 /** A plain-text table: notebook, status, cells, time, kernel start, report size. */

@@ -13,7 +13,7 @@ interface Cell {
   [key: string]: unknown;
 }
 
-interface Notebook {
+export interface Notebook {
   cells: Cell[];
   metadata?: Record<string, unknown>;
   [key: string]: unknown;

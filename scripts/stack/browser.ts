@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KitConfig } from '../../lib/config';
-import { progress } from '../../lib/notebook/progress';
+import { progress } from '../../lib/notebook';
 import { runCommand } from './jupyter-process';
 
 /** Debian's chromium; playwright-core drives it (`npx playwright install` cannot download here). */

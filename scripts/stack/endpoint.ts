@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import type { KitConfig } from '../../lib/config';
 import { endpointPaths } from '../../lib/endpoint';
 import { readDataFolderOwner } from '../../lib/engine';
+import { ENGINE_THREADPOOL_SIZE, isProcessAlive, sleep } from './process';
 
 export class EndpointProcessError extends Error {
   override readonly name = 'EndpointProcessError';
@@ -95,9 +96,7 @@ export async function startEndpointProcess(config: KitConfig, options: StartEndp
       cwd: config.root,
       detached: true,
       stdio: ['ignore', out, out],
-      // Engine queries run on libuv's thread pool (one thread each), as do file writes and
-      // compression: four threads (the default) would let four long queries stall everything else.
-      env: { UV_THREADPOOL_SIZE: '32', ...process.env, ...configEnvironment(config), ...options.env },
+      env: { UV_THREADPOOL_SIZE: ENGINE_THREADPOOL_SIZE, ...process.env, ...configEnvironment(config), ...options.env },
     });
     child.on('exit', (code, signal) => {
       exited = { code, signal };
@@ -133,10 +132,10 @@ export async function stopEndpointProcess(config: KitConfig, options: { timeoutM
   }
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-  while (isAlive(pid) && Date.now() < deadline) await sleep(100);
-  if (isAlive(pid)) {
+  while (isProcessAlive(pid) && Date.now() < deadline) await sleep(100);
+  if (isProcessAlive(pid)) {
     process.kill(pid, 'SIGKILL');
-    while (isAlive(pid)) await sleep(50);
+    while (isProcessAlive(pid)) await sleep(50);
   }
   rmSync(paths.pidFile, { force: true });
   return { stopped: true, pid };
@@ -146,7 +145,7 @@ export async function stopEndpointProcess(config: KitConfig, options: { timeoutM
 function runningEndpointPid(pidFile: string): number | undefined {
   if (!existsSync(pidFile)) return undefined;
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
+  if (!Number.isInteger(pid) || pid <= 0 || !isProcessAlive(pid)) return undefined;
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(SCRIPT) ? pid : undefined;
   } catch {
@@ -154,15 +153,6 @@ function runningEndpointPid(pidFile: string): number | undefined {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    // A zombie still answers signal 0; it is not running.
-    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
 async function ping(url: string): Promise<boolean> {
   try {
@@ -177,7 +167,7 @@ async function waitUntilHealthy(url: string, pid: number | undefined, timeoutMs:
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await ping(url)) return;
-    if (pid !== undefined && !isAlive(pid)) break;
+    if (pid !== undefined && !isProcessAlive(pid)) break;
     await sleep(200);
   }
   throw new EndpointProcessError(`The running ClickHouse endpoint (pid ${pid}) does not answer on ${url}. Its output:\n${tail(consoleLog, 0)}`);
@@ -220,4 +210,3 @@ function tail(file: string, from: number): string {
   }
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KitConfig } from '../../lib/config';
-import { progress } from '../../lib/notebook/progress';
+import { progress } from '../../lib/notebook';
 import { ensureKernelSpec } from './jupyter-kernelspec';
 import { jupyterEnvironment, jupyterPaths } from './jupyter-paths';
 import { runCommand } from './jupyter-process';

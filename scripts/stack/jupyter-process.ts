@@ -55,14 +55,6 @@ export function runCommand(command: string, args: string[], options: RunOptions 
   });
 }
 
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export function readPid(file: string): number | undefined {
   if (!existsSync(file)) return undefined;
@@ -79,4 +71,3 @@ export function processCommandLine(pid: number): string {
   }
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -3,11 +3,12 @@ import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { scrubSecrets, type KitConfig } from '../../lib/config';
-import { progress } from '../../lib/notebook/progress';
+import { progress } from '../../lib/notebook';
 import { isJupyterInstalled } from './jupyter-install';
 import { tslabKernelSpec } from './jupyter-kernelspec';
 import { jupyterEnvironment, jupyterPaths } from './jupyter-paths';
-import { isProcessAlive, processCommandLine, readPid, sleep } from './jupyter-process';
+import { processCommandLine, readPid } from './jupyter-process';
+import { isProcessAlive, sleep } from './process';
 
 /** JupyterLab could not be started or stopped; the message says why and where the log is. */
 export class JupyterServerError extends Error {

@@ -5,9 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KitConfig } from '../../lib/config';
-import { createS3Client } from '../../lib/s3/client';
-import { ensureBucket } from '../../lib/s3/bucket';
-import { S3Error } from '../../lib/s3/errors';
+import { createS3Client, ensureBucket, S3Error } from '../../lib/s3';
 import { bootstrapCluster } from './s3/bootstrap';
 import { renderCephConf } from './s3/ceph-conf';
 import type { ClusterState } from './s3/ceph-conf';
@@ -17,7 +15,8 @@ import type { S3ServerLayout } from './s3/layout';
 import { withLock } from './s3/lock';
 import { missingCephPrograms } from './s3/packages';
 import { isPortListening } from './ports';
-import { findDaemons, sleep, startDaemon, stopProcess, tailOfFile, waitFor } from './s3/processes';
+import { sleep } from './process';
+import { findDaemons, startDaemon, stopProcess, tailOfFile, waitFor } from './s3/processes';
 import type { DaemonKind } from './s3/processes';
 import { ensureRgwUser } from './s3/rgw-user';
 

@@ -7,18 +7,14 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KitConfig } from '../../lib/config';
 import { ensureEnvFile } from '../setup/env-file';
-import { endpointStatus, startEndpointProcess, stopEndpointProcess } from './endpoint';
-import { installJupyter, isJupyterInstalled, jupyterStatus, jupyterUrl, startJupyter, stopJupyter } from './jupyter';
+import { endpointStatus, startEndpointProcess, stopEndpointProcess, type EndpointStatus } from './endpoint';
+import { installJupyter, isJupyterInstalled, jupyterStatus, jupyterUrl, startJupyter, stopJupyter, type JupyterStatus } from './jupyter';
 import { CHROMIUM_PATH, installBrowser } from './browser';
-import { installS3ServerPackages, s3ServerStatus, startS3Server, stopS3Server } from './s3-server';
+import { installS3ServerPackages, s3ServerStatus, startS3Server, stopS3Server, type S3ServerStatus } from './s3-server';
 import { missingCephPrograms } from './s3/packages';
 import { ensureTestModel, isTestModelBuilt } from '../models/test-model/build';
 
 export type Log = (line: string) => void;
-
-export interface SetupReport {
-  missing: string[];
-}
 
 /** What `npm run setup` still has to do (empty when everything is in place). */
 export function missingSetup(config: KitConfig): string[] {
@@ -72,6 +68,19 @@ export interface StartStackOptions {
   jupyter?: boolean;
 }
 
+const LOCAL_URL = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/;
+
+/**
+ * For a script that opens the warehouse itself (bench, bootstrap, validate): starts the local S3 server when S3_ENDPOINT
+ * is a local one, the way `npm run notebooks` does, so the order of npm commands does not matter. Returns a function
+ * that stops what this call started (nothing when it was already running or is a remote one).
+ */
+export async function startWarehouseNeeds(config: KitConfig, log: Log = (line) => console.error(`s3: ${line}`)): Promise<() => Promise<void>> {
+  if (!LOCAL_URL.test(config.s3.endpoint)) return () => Promise.resolve();
+  const s3 = await startS3Server(config, { log });
+  return s3.reused ? () => Promise.resolve() : () => stopStack(config, ['s3'], log);
+}
+
 /** Starts (or re-uses) S3, the ClickHouse endpoint and JupyterLab, waiting for each to be healthy. */
 export async function startStack(config: KitConfig, options: StartStackOptions = {}): Promise<StackInfo> {
   const log = options.log ?? console.log;
@@ -106,7 +115,13 @@ export async function stopStack(config: KitConfig, which: ReadonlyArray<'clickho
   }
 }
 
-export async function stackStatus(config: KitConfig): Promise<Record<string, unknown>> {
+export interface StackStatus {
+  clickhouse: EndpointStatus;
+  s3: S3ServerStatus;
+  jupyter: JupyterStatus;
+}
+
+export async function stackStatus(config: KitConfig): Promise<StackStatus> {
   const [clickhouse, s3, jupyter] = await Promise.all([endpointStatus(config), s3ServerStatus(config), jupyterStatus(config)]);
   return { clickhouse, s3, jupyter };
 }

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findProjectRoot } from '../../lib/config';
-import { sampleFrames, sampleCsv, sampleParquet, SAMPLE_SPEC } from '../../lib/tabular/samples';
+import { sampleFrames, sampleCsv, sampleParquet, SAMPLE_SPEC } from '../../lib/tabular';
 
 function main(args: string[]): number {
   const check = args.includes('--check');

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ClickHouseError } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { command, insertRows, queryFrame, queryOne, queryRows, quoteIdentifier, serverVersion, WarehouseError } from '../../lib/clickhouse';
+import { command, insertJsonRows, queryFrame, queryOne, queryRows, quoteIdentifier, serverVersion, WarehouseError } from '../../lib/clickhouse';
 
 /**
  * The foundation's integration suite, run against every way of reaching ClickHouse: the embedded
@@ -75,7 +75,7 @@ export function clickhouseSuite(label: string, open: () => Promise<SuiteTarget>)
 
     it('round-trips typed rows through a table and a polars frame', async () => {
       await command(client, `CREATE TABLE ${t('types')} (id UInt64, name String, score Nullable(Float64), tags Array(String), at DateTime64(3, 'UTC'), attrs Map(String, String)) ENGINE = MergeTree ORDER BY id`);
-      await insertRows(client, { database, table: `types_${suffix}` }, [
+      await insertJsonRows(client, { database, table: `types_${suffix}` }, [
         { id: '18446744073709551615', name: "O'Brien \\ x", score: 1.5, tags: ['a', 'b'], at: '2024-05-06 07:08:09.123', attrs: { k: 'v' } },
         { id: 1, name: 'plain', score: null, tags: [], at: '2024-05-06 00:00:00.000', attrs: {} },
       ]);
@@ -91,7 +91,7 @@ export function clickhouseSuite(label: string, open: () => Promise<SuiteTarget>)
 
     it('keeps an injection attempt through a value inert', async () => {
       await command(client, `CREATE TABLE ${t('victim')} (x String) ENGINE = MergeTree ORDER BY x`);
-      await insertRows(client, { database, table: `victim_${suffix}` }, [{ x: 'keep' }]);
+      await insertJsonRows(client, { database, table: `victim_${suffix}` }, [{ x: 'keep' }]);
       const hostile = `keep' OR 1=1; DROP TABLE ${database}.victim_${suffix}; --`;
       const rows = await queryRows(client, `SELECT x FROM ${t('victim')} WHERE x = {x:String}`, { x: hostile });
       expect(rows).toEqual([]);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { command, connectionInfo, insertRows, queryOne, queryRows, quoteIdentifier, WarehouseError } from '../../lib/clickhouse';
+import { command, connectionInfo, insertJsonRows, queryOne, queryRows, quoteIdentifier, WarehouseError } from '../../lib/clickhouse';
 import type { ConnectionMode } from '../../lib/clickhouse';
 import type { KitConfig } from '../../lib/config';
 import {
@@ -69,7 +69,7 @@ export function observabilitySuite(label: string, open: () => Promise<Observabil
       ids.create = randomUUID();
       await command(client, `CREATE TABLE ${quoteIdentifier(db)}.events (id UInt32, name String) ENGINE = MergeTree ORDER BY id`, undefined, opts(ids.create));
       ids.insert = randomUUID();
-      await insertRows(client, { database: db, table: 'events' }, [1, 2, 3, 4, 5].map((id) => ({ id, name: `n${id}` })), opts(ids.insert));
+      await insertJsonRows(client, { database: db, table: 'events' }, [1, 2, 3, 4, 5].map((id) => ({ id, name: `n${id}` })), opts(ids.insert));
       ids.select3 = randomUUID();
       const three = await queryRows(client, `SELECT id FROM ${quoteIdentifier(db)}.events WHERE id <= {max:UInt32} ORDER BY id`, { max: 3 }, opts(ids.select3));
       expect(three).toHaveLength(3);
@@ -193,7 +193,7 @@ export function observabilitySuite(label: string, open: () => Promise<Observabil
         for (let i = 0; i < 3; i++) {
           await command(client, `INSERT INTO ${t('docs')} SELECT number + {off:UInt32}, repeat('word ', 50), [rand() % 7, 1, 2, 3] FROM numbers(2000)`, { off: i * 2000 });
         }
-        await insertRows(client, { database: db, table: 'events' }, [{ id: 6, name: 'n6' }]);
+        await insertJsonRows(client, { database: db, table: 'events' }, [{ id: 6, name: 'n6' }]);
       });
 
       it('table sizes add up to the system.parts totals', async () => {
@@ -267,7 +267,7 @@ export function observabilitySuite(label: string, open: () => Promise<Observabil
       // uptime() counts from the engine's start in this process (it opened in beforeAll).
       expect(num(o.uptime_seconds)).toBeGreaterThanOrEqual(0);
       expect(num(o.uptime_seconds)).toBeLessThanOrEqual(Math.ceil((Date.now() - startedAt) / 1000) + 60);
-      expect((o.started_at as unknown as Date).getTime()).toBeLessThanOrEqual(Date.now());
+      expect((o.started_at as Date).getTime()).toBeLessThanOrEqual(Date.now());
       expect(String(o.note)).toMatch(/no system\.query_log here/);
       expect(String(o.note)).toMatch(/system\.asynchronous_metrics does not exist/);
 

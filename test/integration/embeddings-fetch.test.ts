@@ -8,8 +8,7 @@ import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config';
-import { ModelFetchError, NoOnnxFilesError, TEST_MODEL_ID, disposeEmbedders, loadEmbedder } from '../../lib/embeddings';
-import { fetchModel } from '../../lib/embeddings/hub-download';
+import { ModelFetchError, NoOnnxFilesError, TEST_MODEL_ID, disposeEmbedders, loadEmbedder, fetchModel } from '../../lib/embeddings';
 import { ensureTestModel, type TestModelInfo } from '../../scripts/models/test-model/build';
 
 /**

@@ -73,7 +73,7 @@ describe('querying lake objects in place', () => {
       frames.map((f) => [`${config.s3.bucket}/${prefix}trips/day=${f.getColumn('day').get(0)}/trips.parquet`, 'trips.parquet', f.height]),
     );
     const sums = await queryOne<{ km: number; ids: string }>(client, `SELECT sum(km) AS km, toString(sum(trip_id)) AS ids FROM ${src.sql}`, src.params);
-    const expectedKm = frames.reduce((s, f) => s + (f.getColumn('km').sum() as number), 0);
+    const expectedKm = frames.reduce((s, f) => s + (f.getColumn('km').sum()), 0);
     const expectedIds = frames.reduce((s, f) => s + (f.getColumn('trip_id').toArray() as number[]).reduce((a, b) => a + b, 0), 0);
     expect(sums!.km).toBeCloseTo(expectedKm, 6);
     expect(sums!.ids).toBe(expectedIds.toString());

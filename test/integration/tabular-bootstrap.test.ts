@@ -25,7 +25,7 @@ import {
   type BootstrapReport,
   type DatasetSpec,
 } from '../../lib/tabular';
-import { sampleCsv, sampleFrames, sampleParquet } from '../../lib/tabular/samples';
+import { sampleCsv, sampleFrames, sampleParquet } from '../../lib/tabular';
 import { startS3Server } from '../../scripts/stack/s3-server';
 
 // Two chunks per load batch: a crash after the first batch leaves half the events stored.

@@ -3,10 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WarehouseError, connect, insertRows, queryOne, quoteIdentifier } from '../../lib/clickhouse';
+import { WarehouseError, connect, insertJsonRows, queryOne, queryRows, quoteIdentifier } from '../../lib/clickhouse';
 import { loadConfig } from '../../lib/config';
-import { TEST_MODEL_ID, disposeEmbedders, loadEmbedder, type Embedder } from '../../lib/embeddings';
-import { readGloveVectors } from '../../lib/embeddings/glove-source';
+import { TEST_MODEL_ID, disposeEmbedders, loadEmbedder, type Embedder, readGloveVectors } from '../../lib/embeddings';
 import {
   InvalidFilterError,
   VectorDimensionError,
@@ -55,11 +54,15 @@ describe('vector table', () => {
     const ddl = row?.statement ?? '';
     expect(ddl).toMatch(/`embedding` Array\(Float32\) CODEC\(NONE\)/);
     expect(ddl).toMatch(/CONSTRAINT embedding_dimensions CHECK length\(embedding\) = 100/);
-    expect(ddl).toMatch(/INDEX embedding_hnsw embedding TYPE vector_similarity\('hnsw', 'cosineDistance', 100, 'bf16', 32, 128\) GRANULARITY 100000000/);
+    expect(ddl).toMatch(
+      /INDEX embedding_hnsw embedding TYPE vector_similarity\('hnsw', 'cosineDistance', 100, 'bf16', 32, 128\) GRANULARITY 100000000/,
+    );
   });
 
   it('rejects a wrong-dimension vector in the table itself, with an error naming the constraint', async () => {
-    const err = await insertRows(client, store.table, [{ id: 'bad', text: 'x', embedding: [0.1, 0.2, 0.3] }]).catch((e: unknown) => e);
+    const err = await insertJsonRows(client, store.table, [{ id: 'bad', text: 'x', embedding: [0.1, 0.2, 0.3] }]).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(WarehouseError);
     expect((err as WarehouseError).type).toBe('VIOLATED_CONSTRAINT');
     expect((err as Error).message).toContain('embedding_dimensions');
@@ -68,7 +71,9 @@ describe('vector table', () => {
   });
 
   it('rejects a wrong-dimension vector before sending it, saying which table and model it needs', async () => {
-    const err = await store.insert([{ id: 'bad', text: 'x', embedding: new Array(99).fill(0.1) }]).catch((e: unknown) => e);
+    const err = await store
+      .insert([{ id: 'bad', text: 'x', embedding: new Array(99).fill(0.1) }])
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(VectorDimensionError);
     expect((err as Error).message).toContain('99 dimensions');
     expect((err as Error).message).toContain(`100-dimensional vectors of ${TEST_MODEL_ID}`);
@@ -77,7 +82,9 @@ describe('vector table', () => {
 
   it('refuses to reuse a table for another model or dimension', async () => {
     const other = vectorTableSpec({ table: store.table, modelId: 'BAAI/bge-base-en-v1.5', dimensions: 768 });
-    await expect(VectorStore.open(client, other)).rejects.toThrow(/holds 100-dim cosineDistance vectors of kit\/glove-sif-100d/);
+    await expect(VectorStore.open(client, other)).rejects.toThrow(
+      /holds 100-dim cosineDistance vectors of kit\/glove-sif-100d/,
+    );
   });
 });
 
@@ -93,7 +100,12 @@ describe('semantic search', () => {
   });
 
   it('agrees with exact brute-force search on the top 10', async () => {
-    const queries = ['coffee machine leaking water', 'warm winter coat for skiing', 'kids birthday present toys', 'battery of the headphones died'];
+    const queries = [
+      'coffee machine leaking water',
+      'warm winter coat for skiing',
+      'kids birthday present toys',
+      'battery of the headphones died',
+    ];
     let overlap = 0;
     for (const q of queries) {
       const ann = await store.search(q, 10);
@@ -107,7 +119,10 @@ describe('semantic search', () => {
 
   it('returns only rows matching the filters, still k of them', async () => {
     const filters = { category: 'electronics', rating: { lte: 2 }, region: ['EU', 'UK'] };
-    const expected = items.filter((i) => i.metadata.category === 'electronics' && i.metadata.rating <= 2 && ['EU', 'UK'].includes(i.metadata.region)).length;
+    const expected = items.filter(
+      (i) =>
+        i.metadata.category === 'electronics' && i.metadata.rating <= 2 && ['EU', 'UK'].includes(i.metadata.region),
+    ).length;
     expect(expected).toBeGreaterThan(5);
     const result = await store.search('battery stopped working', 5, filters);
     expect(result.hits).toHaveLength(5);
@@ -123,13 +138,19 @@ describe('semantic search', () => {
 
   it('falls back to exact search when post-filtering leaves fewer than k rows', async () => {
     const filters = { category: 'toys', region: 'LATAM', rating: 1 };
-    const matching = items.filter((i) => i.metadata.category === 'toys' && i.metadata.region === 'LATAM' && i.metadata.rating === 1);
+    const matching = items.filter(
+      (i) => i.metadata.category === 'toys' && i.metadata.region === 'LATAM' && i.metadata.rating === 1,
+    );
     expect(matching.length).toBeGreaterThanOrEqual(3);
     // Coffee-machine neighbours are kitchen stories: post-filtering them for LATAM toys leaves nothing.
     const result = await store.search('coffee machine leaking water', 3, filters);
     expect(result.mode).toBe('exact (filtered fallback)');
     expect(result.hits).toHaveLength(3);
-    expect(result.hits.every((h) => h.metadata.category === 'toys' && h.metadata.region === 'LATAM' && Number(h.metadata.rating) === 1)).toBe(true);
+    expect(
+      result.hits.every(
+        (h) => h.metadata.category === 'toys' && h.metadata.region === 'LATAM' && Number(h.metadata.rating) === 1,
+      ),
+    ).toBe(true);
   });
 
   it('rejects filters on unknown columns', async () => {
@@ -158,7 +179,14 @@ describe('semantic search', () => {
     // upsert replaces a row's text and vector under the same id.
     const id = target[0] as string;
     const [vec] = await embedder.embed(['A board game for family game nights.']);
-    await store.upsert([{ id, text: 'A board game for family game nights.', embedding: vec as Float32Array, metadata: { category: 'toys', rating: 5 } }]);
+    await store.upsert([
+      {
+        id,
+        text: 'A board game for family game nights.',
+        embedding: vec as Float32Array,
+        metadata: { category: 'toys', rating: 5 },
+      },
+    ]);
     expect(await store.count({ id })).toBe(1);
     const top = await store.search('board game for a family evening', 1, { id });
     expect(top.hits[0]?.text).toBe('A board game for family game nights.');
@@ -172,13 +200,62 @@ describe('semantic search', () => {
   });
 });
 
+describe('bulk insert of records without metadata (RowBinary)', () => {
+  it('stores ids, texts and every Float32 value exactly, and leaves metadata columns at their defaults', async () => {
+    const spec = vectorTableSpec({
+      table: `test_rowbinary_${suffix}`,
+      modelId: 'test/rowbinary',
+      dimensions: 3,
+      metadata: { category: 'LowCardinality(String)' },
+    });
+    const t = await VectorStore.open(client, spec);
+    try {
+      const tiny = Math.fround(1e-30);
+      const records = [
+        { id: 'ä-1', text: 'naïve café 🚀', embedding: new Float32Array([0.1, -2.5, tiny]) },
+        { id: 'x'.repeat(200), text: '', embedding: [3, 4, 5] },
+      ];
+      expect(await t.insert(records)).toBe(2);
+      const rows = await queryRows<{ id: string; text: string; embedding: number[]; category: string }>(
+        client,
+        `SELECT id, text, embedding, category FROM ${quoteIdentifier(spec.table)} ORDER BY length(id)`,
+      );
+      expect(rows.map((r) => [r.id, r.text, r.category])).toEqual([
+        ['ä-1', 'naïve café 🚀', ''],
+        ['x'.repeat(200), '', ''],
+      ]);
+      // JSON prints a Float32 in its shortest form (0.1): back to Float32, every bit must match.
+      expect(rows[0]!.embedding.map(Math.fround)).toEqual([Math.fround(0.1), -2.5, tiny]);
+      expect(rows[1]!.embedding).toEqual([3, 4, 5]);
+      // The table's CHECK still guards the length (the store checks first; the engine is the backstop).
+      await expect(t.insert([{ id: 'bad', text: 'bad', embedding: [1, 2] }])).rejects.toBeInstanceOf(
+        VectorDimensionError,
+      );
+    } finally {
+      await t.drop();
+    }
+  });
+});
+
 describe('EXPLAIN on a table large enough for the index', () => {
   it('shows the HNSW index selecting a few granules for ANN search and not for exact search', async () => {
     const glove = readGloveVectors(config.root);
     const n = 60_000;
-    const big = await VectorStore.open(client, vectorTableSpec({ table: `test_glove_${suffix}`, modelId: 'glove/wink-sg-100d', dimensions: glove.dims, metadata: {} }));
+    const big = await VectorStore.open(
+      client,
+      vectorTableSpec({
+        table: `test_glove_${suffix}`,
+        modelId: 'glove/wink-sg-100d',
+        dimensions: glove.dims,
+        metadata: {},
+      }),
+    );
     try {
-      const records = Array.from({ length: n }, (_, i) => ({ id: String(i).padStart(6, '0'), text: glove.words[i] as string, embedding: glove.vectors.subarray(i * 100, (i + 1) * 100) }));
+      const records = Array.from({ length: n }, (_, i) => ({
+        id: String(i).padStart(6, '0'),
+        text: glove.words[i] as string,
+        embedding: glove.vectors.subarray(i * 100, (i + 1) * 100),
+      }));
       await big.insert(records, { batchSize: n });
       const query = glove.vectors.subarray(n * 100, (n + 1) * 100);
       const ann = await big.explain(query, 10);

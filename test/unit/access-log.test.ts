@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AccessLog, type AccessLogEntry } from '../../lib/endpoint/access-log';
+import { AccessLog, type AccessLogEntry } from '../../lib/endpoint';
 
 const dirs: string[] = [];
 afterEach(() => {

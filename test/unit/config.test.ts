@@ -68,7 +68,7 @@ describe('loadConfig', () => {
 
   it('never shows secrets when printed, logged or serialised', () => {
     const c = loadConfig({ env: { CLICKHOUSE_PASSWORD: 'pw-very-secret-1', S3_SECRET_ACCESS_KEY: 'sk-very-secret-2', JUPYTER_TOKEN: 'tok-very-secret-3' }, root: rootWith() });
-    const outputs = [inspect(c, { depth: 10 }), JSON.stringify(c), String(c.clickhouse.password), `${c.s3.secretAccessKey}`];
+    const outputs = [inspect(c, { depth: 10 }), JSON.stringify(c), String(c.clickhouse.password), `${String(c.s3.secretAccessKey)}`];
     for (const text of outputs) {
       expect(text).not.toContain('very-secret');
     }

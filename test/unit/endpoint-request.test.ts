@@ -1,11 +1,7 @@
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { prepareQuery, parseMultipart, type RequestBody } from '../../lib/endpoint/body';
-import { requestEncoding } from '../../lib/endpoint/compression';
-import { EndpointError } from '../../lib/endpoint/errors';
-import { parseQueryRequest } from '../../lib/endpoint/request';
-import { findInsertData, isEmptyQuery, maskedExcerpt, statementProblem } from '../../lib/endpoint/sql-scan';
+import { prepareQuery, parseMultipart, type RequestBody, requestEncoding, EndpointError, parseQueryRequest, findInsertData, isEmptyQuery, maskedExcerpt, statementProblem } from '../../lib/endpoint';
 
 const parse = (query: string, headers: Record<string, string> = {}) => parseQueryRequest(new URLSearchParams(query), headers);
 

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FileSandbox } from '../../lib/endpoint/file-sandbox';
+import { FileSandbox } from '../../lib/endpoint';
 
 const root = mkdtempSync(join(tmpdir(), 'kit-sandbox-'));
 const files = join(root, 'user_files');

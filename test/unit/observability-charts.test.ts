@@ -11,11 +11,11 @@ describe('observability charts', () => {
     ];
     const spec = tableSizesByDiskChart(rows);
     expect(spec.layout.barmode).toBe('stack');
-    const byName = Object.fromEntries(spec.data.map((t) => [t.name, t]));
-    expect(Object.keys(byName)).toEqual(['local', 's3']);
-    expect(byName.local!.x).toEqual(['warehouse.docs']);
-    expect(byName.s3!.x).toEqual(['lake.docs', 'warehouse.events']);
-    expect(byName.s3!.y).toEqual([300, 50]);
+    const byName = new Map(spec.data.map((t) => [t.name, t] as const));
+    expect([...byName.keys()]).toEqual(['local', 's3']);
+    expect(byName.get('local')!.x).toEqual(['warehouse.docs']);
+    expect(byName.get('s3')!.x).toEqual(['lake.docs', 'warehouse.events']);
+    expect(byName.get('s3')!.y).toEqual([300, 50]);
   });
 
   it('draws parts per table horizontally, one trace per measure', () => {

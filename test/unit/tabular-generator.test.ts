@@ -17,7 +17,7 @@ import {
   tableTarget,
   whereSql,
 } from '../../lib/tabular';
-import { TIME_ZONES } from '../../lib/tabular/vocabulary';
+import { TIME_ZONES } from '../../lib/tabular';
 
 const share = (frame: pl.DataFrame, column: string, value: string): number =>
   (frame.getColumn(column).toArray() as unknown[]).filter((v) => v === value).length / frame.height;
@@ -122,7 +122,7 @@ describe('retail dataset generator', () => {
     expect(nullShare(orders, 'customer_id')).toBeGreaterThan(0.2);
     expect(nullShare(products, 'weight_grams')).toBeGreaterThan(0);
     for (const def of RETAIL_TABLES) {
-      const frame = { events, orders, customers, products }[def.name as 'events']!;
+      const frame = { events, orders, customers, products }[def.name as 'events'];
       for (const c of def.columns) if (!c.type.includes('Nullable')) expect(frame.getColumn(c.name).nullCount(), `${def.name}.${c.name}`).toBe(0);
     }
   });

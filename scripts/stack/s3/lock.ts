@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { S3ServerError } from './errors';
-import { isAlive, sleep } from './processes';
+import { isProcessAlive, sleep } from '../process';
 
 /**
  * A cross-process lock (a folder holding the owner's pid): two test runs or a notebook and a
@@ -18,7 +18,7 @@ export async function withLock<T>(lockDir: string, timeoutMs: number, work: () =
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const owner = readOwner(lockDir);
-      if (owner !== undefined ? !isAlive(owner) : ageMs(lockDir) > 10_000) {
+      if (owner !== undefined ? !isProcessAlive(owner) : ageMs(lockDir) > 10_000) {
         rmSync(lockDir, { recursive: true, force: true });
         continue;
       }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { S3ServerError } from './errors';
+import { isProcessAlive, sleep } from '../process';
 
 export type DaemonKind = 'mon' | 'osd' | 'rgw';
 
@@ -42,16 +43,6 @@ export function findDaemons(confFile: string): Partial<Record<DaemonKind, number
   return found;
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    // A zombie still answers signal 0; it is not running.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^\d+ \(.*\) Z /.test(stat);
-  } catch {
-    return false;
-  }
-}
 
 export interface RunResult {
   stdout: string;
@@ -115,14 +106,14 @@ export async function stopProcess(pid: number, timeoutMs = 30_000): Promise<'ter
     return 'terminated';
   }
   const deadline = Date.now() + timeoutMs;
-  while (isAlive(pid)) {
+  while (isProcessAlive(pid)) {
     if (Date.now() > deadline) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
         /* gone */
       }
-      await waitFor(() => !isAlive(pid), 5_000);
+      await waitFor(() => !isProcessAlive(pid), 5_000);
       return 'killed';
     }
     await sleep(100);
@@ -130,9 +121,6 @@ export async function stopProcess(pid: number, timeoutMs = 30_000): Promise<'ter
   return 'terminated';
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
 export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, intervalMs = 100): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
