@@ -29,7 +29,8 @@ const summary = async () =>
 async function runScript(args: string[], killWhen?: () => Promise<boolean>, database = db): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bootstrap.ts', ...args], {
     cwd: ep.config.root,
-    env: { ...process.env, ...ep.env, CLICKHOUSE_DATABASE: database },
+    // The project's storage folder: the script starts (or reuses) the S3 server kept there; the endpoint is found through its data path.
+    env: { ...process.env, ...ep.env, KIT_STORAGE_DIR: loadConfig().storageDir, CLICKHOUSE_DATABASE: database },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
