@@ -90,7 +90,7 @@ async function runBootstrap(config: KitConfig, env: NodeJS.ProcessEnv, events: n
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { sizes: { type: 'string', default: '1000000,10000000' } } });
-  const sizes = values.sizes!.split(',').map((s) => Number(s.replace(/_/g, '')));
+  const sizes = values.sizes.split(',').map((s) => Number(s.replace(/_/g, '')));
   const base = loadConfig();
   await startS3Server(base);
   const work = mkdtempSync(join(tmpdir(), 'kit-bench-bootstrap-'));
