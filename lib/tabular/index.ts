@@ -27,3 +27,6 @@ export type { TableState } from './dataset-state';
 export { TIME_ZONES } from './vocabulary';
 export { generatePayloadDay, generatePayloads, PAYLOAD_EVENT_TYPES } from './payloads';
 export type { PayloadDay, PayloadEventType, PayloadSpec } from './payloads';
+export { ScratchBatch } from './engine-load';
+export { codeBlocks } from './materialize';
+export type { CodeBlock } from './materialize';

@@ -10,9 +10,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { command, connect, queryOne, quoteIdentifier } from '../../lib/clickhouse';
 import { loadConfig } from '../../lib/config';
-import { createTableSql, EVENTS, insertFrame, ORDERS, RetailGenerator, tableStats, tableTarget, type TableDef } from '../../lib/tabular';
-import { ScratchBatch } from '../../lib/tabular/engine-load';
-import { codeBlocks } from '../../lib/tabular/materialize';
+import { codeBlocks, createTableSql, EVENTS, insertFrame, ORDERS, RetailGenerator, ScratchBatch, tableStats, tableTarget, type TableDef } from '../../lib/tabular';
 
 const db = 'engine_load_test';
 let client: ClickHouseClient;
