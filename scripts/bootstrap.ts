@@ -5,6 +5,7 @@
  *   --seed TEXT       dataset seed (default "retail")
  *   --chunk-rows N    rows per generated chunk / insert batch (default 100000)
  *   --modes a,b       storage modes: local,s3_disk,s3_engine (default all)
+ *   --replace         the warehouse holds another dataset: load this one beside it, swap it in when complete
  *   --reset           drop the tables and their lake objects first
  */
 import { parseArgs } from 'node:util';
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
       seed: { type: 'string' },
       'chunk-rows': { type: 'string' },
       modes: { type: 'string' },
+      replace: { type: 'boolean', default: false },
       reset: { type: 'boolean', default: false },
     },
   });
@@ -38,6 +40,7 @@ async function main(): Promise<void> {
       spec: { events: numberArg(values.events, '--events'), seed: values.seed, chunkRows: numberArg(values['chunk-rows'], '--chunk-rows') },
       modes,
       s3: modes.includes('s3_engine') ? createS3Client(config) : undefined,
+      replace: values.replace,
       reset: values.reset,
       log: (line) => process.stderr.write(`bootstrap: ${line}\n`),
     });
@@ -46,8 +49,9 @@ async function main(): Promise<void> {
       { title: `dataset ${report.plan.id}`, maxRows: 100 },
     );
     const s = report.seconds;
-    console.log(
-      `loaded in ${s.total.toFixed(1)} s (generate + encode ${s.generate.toFixed(1)} s, load ${s.load.toFixed(1)} s, verify ${s.verify.toFixed(1)} s); ` +
+    if (report.swapped.length === 0) console.log(`the warehouse already holds ${report.plan.id}: nothing written (verified in ${s.total.toFixed(1)} s)`);
+    else console.log(
+      `loaded in ${s.total.toFixed(1)} s (generate ${s.generate.toFixed(1)} s, load ${s.load.toFixed(1)} s incl. copies, verify ${s.verify.toFixed(1)} s, swap ${s.swap.toFixed(1)} s); ` +
         `${(report.parquetBytes / 1e6).toFixed(1)} MB Parquet; lake objects: ${report.objects.uploaded} uploaded, ${report.objects.unchanged} unchanged, ${report.objects.pruned} removed`,
     );
   } finally {

@@ -23,5 +23,10 @@ export class TabularInputError extends TabularError {
 
 /** The warehouse holds something other than what the bootstrap expected. */
 export class BootstrapMismatchError extends TabularError {
-  override readonly name = 'BootstrapMismatchError';
+  override readonly name: string = 'BootstrapMismatchError';
+}
+
+/** The warehouse holds another dataset than the one asked for (refused before anything is written). */
+export class DatasetPlanConflictError extends BootstrapMismatchError {
+  override readonly name = 'DatasetPlanConflictError';
 }

@@ -1,13 +1,15 @@
 import pl, { type DataType } from 'nodejs-polars';
-import { DAY_MS, dayStartMs, DEFAULT_PERIOD } from './calendar';
+import {
+  activityCodes, type ActivityCodes, CATEGORY_SLUGS, COUNTRY_CODES, DEVICE, EVENT_TYPES, pairs, PATH_CATEGORY, PATH_CHECKOUT, PATH_HOME, PATH_PRODUCT, PATH_SEARCH, PAYMENT, REFERRER, slug, STATUS,
+} from './activity';
+import { DEFAULT_PERIOD } from './calendar';
 import { TabularInputError } from './errors';
 import { concatStrings, conformFrame } from './frames';
-import { hash32, Rng, WeightedIndex } from './random';
+import { hash32, Rng } from './random';
 import { CUSTOMERS, EVENTS, ORDERS, PRODUCTS, type RetailTableName } from './schema';
-import { buildUniverse, signupDay, type RetailUniverse } from './universe';
+import { buildUniverse, type RetailUniverse } from './universe';
 import {
-  ACQUISITION_CHANNELS, ADJECTIVES, CATEGORIES, COLORS, COUNTRIES, COUPONS, DEVICES, EMAIL_DOMAINS, FIRST_NAMES, LAST_NAMES,
-  LOYALTY_TIERS, PAYMENT_METHODS, REFERRERS, SEARCH_TERMS, TIME_ZONES,
+  ACQUISITION_CHANNELS, ADJECTIVES, CATEGORIES, COLORS, COUPONS, EMAIL_DOMAINS, FIRST_NAMES, LAST_NAMES, LOYALTY_TIERS, SEARCH_TERMS, TIME_ZONES,
 } from './vocabulary';
 
 /** Bump when the generator's output changes: it is part of the dataset id (and so of the dedup tokens). */
@@ -18,14 +20,21 @@ export interface DatasetSpec {
   seed?: string;
   /** Web events to generate (default 100 000; up to 10 000 000 and beyond, in chunks). */
   events?: number;
-  /** Rows per chunk: the unit of generation, upload and insert (default 100 000). Part of the dataset id. */
+  /** Rows per chunk: the unit of generation (default 100 000). Part of the dataset id. */
   chunkRows?: number;
+  /**
+   * Events per load batch: whole chunks stored as one insert (one deduplication token, one lake
+   * object) (default 1 000 000). Does not change the rows; part of the dataset id when not the default.
+   */
+  batchRows?: number;
 }
 
 export interface DatasetPlan {
   readonly seed: string;
   readonly events: number;
   readonly chunkRows: number;
+  /** Event chunks per load batch. */
+  readonly batchChunks: number;
   readonly customers: number;
   readonly products: number;
   /** Identifies the dataset's content: generator version, seed, sizes. */
@@ -34,9 +43,12 @@ export interface DatasetPlan {
   readonly chunks: Readonly<Record<RetailTableName, number>>;
 }
 
+export { EVENT_TYPES };
+
 export const DEFAULT_EVENTS = 100_000;
 export const DEFAULT_CHUNK_ROWS = 100_000;
 export const MAX_EVENTS = 100_000_000;
+export const DEFAULT_BATCH_ROWS = 1_000_000;
 
 /** Sizes of every table for a spec: customers and products grow with the traffic. */
 export function planDataset(spec: DatasetSpec = {}): DatasetPlan {
@@ -50,14 +62,21 @@ export function planDataset(spec: DatasetSpec = {}): DatasetPlan {
     throw new TabularInputError(`chunkRows must be a whole number from 100 to 2,000,000, got ${String(spec.chunkRows)}.`);
   }
   if (typeof seed !== 'string' || seed.length === 0 || seed.length > 100) throw new TabularInputError('seed must be a non-empty text of at most 100 characters.');
+  const defaultBatch = Math.max(DEFAULT_BATCH_ROWS, chunkRows);
+  const batchRows = spec.batchRows ?? defaultBatch;
+  if (!Number.isInteger(batchRows) || batchRows < chunkRows || batchRows > 5_000_000) {
+    throw new TabularInputError(`batchRows must be a whole number from chunkRows (${chunkRows}) to 5,000,000, got ${String(spec.batchRows)}.`);
+  }
   const customers = Math.max(200, Math.round(events / 20));
   const products = Math.max(100, Math.round(4 * Math.sqrt(events)));
   const chunksOf = (n: number): number => Math.ceil(n / chunkRows);
-  const id = `retail-v${GENERATOR_VERSION}-${hash32(seed).toString(16).padStart(8, '0')}-${events}-${chunkRows}`;
+  const batchChunks = Math.floor(batchRows / chunkRows);
+  const id = `retail-v${GENERATOR_VERSION}-${hash32(seed).toString(16).padStart(8, '0')}-${events}-${chunkRows}${batchRows === defaultBatch ? '' : `-b${batchRows}`}`;
   return {
     seed,
     events,
     chunkRows,
+    batchChunks,
     customers,
     products,
     id,
@@ -90,6 +109,12 @@ export class RetailGenerator {
     return productFrame(this.universe, start, end);
   }
 
+  /** One chunk of events and the orders its purchases placed, as codes (what activityChunk converts). */
+  activityCodesChunk(chunk: number): ActivityCodes {
+    const [start, end] = this.range(chunk, this.plan.events, 'events');
+    return activityCodes(this.universe, chunk, start, end - start);
+  }
+
   /** One chunk of events and the orders its purchases placed. */
   activityChunk(chunk: number): { events: pl.DataFrame; orders: pl.DataFrame } {
     const [start, end] = this.range(chunk, this.plan.events, 'events');
@@ -108,21 +133,9 @@ export class RetailGenerator {
 
 // ---------------------------------------------------------------------------------------------
 
-const pairs = <T>(list: ReadonlyArray<readonly [T, number]>): { values: T[]; picker: WeightedIndex } => ({
-  values: list.map(([v]) => v),
-  picker: new WeightedIndex(list.map(([, w]) => w)),
-});
-
 const TIERS = LOYALTY_TIERS.map(([t]) => t);
 const CHANNELS = pairs(ACQUISITION_CHANNELS);
 const DOMAINS = pairs(EMAIL_DOMAINS);
-const DEVICE = pairs(DEVICES);
-const REFERRER = pairs(REFERRERS);
-const PAYMENT = pairs(PAYMENT_METHODS);
-
-const slug = (s: string): string => s.toLowerCase().replace(/&/g, 'and').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-const CATEGORY_SLUGS = CATEGORIES.map((c) => slug(c.name));
-const COUNTRY_CODES = COUNTRIES.map((c) => c.code);
 
 /** Expressions that turn the generator's typed-array codes into the declared columns (native, fast). */
 const asDatetime = (name: string): pl.Expr => pl.col(name).cast(pl.Int64).cast(pl.Datetime('ms', 'UTC')).alias(name);
@@ -253,30 +266,6 @@ function productFrame(u: RetailUniverse, start: number, end: number): pl.DataFra
   return conformFrame(PRODUCTS, frame);
 }
 
-export const EVENT_TYPES = ['page_view', 'search', 'product_view', 'add_to_cart', 'checkout', 'purchase'] as const;
-const PAGE_VIEW = 0, SEARCH = 1, PRODUCT_VIEW = 2, ADD_TO_CART = 3, CHECKOUT = 4, PURCHASE = 5;
-const STATUS = ['pending', 'processing', 'shipped', 'delivered', 'returned', 'cancelled'] as const;
-
-/** Orders as columns of codes (labels become strings in one native step). */
-interface OrderRows {
-  id: number[];
-  customer: number[];
-  time: number[];
-  status: number[];
-  items: number[];
-  products: number[][];
-  subtotal: number[];
-  discount: number[];
-  shipping: number[];
-  total: number[];
-  payment: number[];
-  coupon: number[];
-  country: number[];
-}
-
-/** Page paths: a kind and an argument (product id, order id, category or search term index). */
-const PATH_HOME = 0, PATH_CATEGORY = 1, PATH_PRODUCT = 2, PATH_SEARCH = 3, PATH_CHECKOUT = 4, PATH_ORDER = 5;
-
 function pagePathExpr(): pl.Expr {
   const kind = pl.col('path_kind');
   const arg = pl.col('path_arg');
@@ -294,141 +283,10 @@ function pagePathExpr(): pl.Expr {
     .alias('page_path');
 }
 
-/**
- * Events of `n` rows starting at event id `first + 1`, as visits: a landing page, browsing
- * (product views follow product popularity, cart adds follow views), then sometimes checkout and
- * purchase. A visit cut by the chunk's end simply stops. Times follow the day and local-hour
- * weights of the visitor's time zone.
- */
+/** The reference conversion of a chunk's codes into the declared events and orders columns. */
 function activityFrames(u: RetailUniverse, chunk: number, first: number, n: number): { events: pl.DataFrame; orders: pl.DataFrame } {
-  const rng = new Rng(u.seed, 'events', chunk);
-  const eventId = new Float64Array(n);
-  const time = new Float64Array(n);
-  const session = new Float64Array(n);
-  const customer = new Float64Array(n);
-  const type = new Uint8Array(n);
-  const product = new Float64Array(n);
-  const quantity = new Float64Array(n);
-  const price = new Float64Array(n);
-  const orderId = new Float64Array(n);
-  const pathKind = new Uint8Array(n);
-  const pathArg = new Float64Array(n);
-  const referrer = new Uint8Array(n);
-  const device = new Uint8Array(n);
-  const country = new Uint8Array(n);
-  const zone = new Uint8Array(n);
-  const duration = new Float64Array(n);
-  const orders: OrderRows = { id: [], customer: [], time: [], status: [], items: [], products: [], subtotal: [], discount: [], shipping: [], total: [], payment: [], coupon: [], country: [] };
-  const periodEnd = dayStartMs(u.period, u.period.days);
-  const C = u.customers;
-  const P = u.products;
-
-  let j = 0;
-  while (j < n) {
-    const sessionId = first + j + 1;
-    const known = rng.chance(0.6);
-    const cust = known ? C.byRank[C.activity.sample(rng)]! : -1;
-    let ci: number;
-    let zi: number;
-    if (known) {
-      ci = C.country[cust]!;
-      zi = C.zone[cust]!;
-    } else {
-      ci = u.countryPicker.sample(rng);
-      zi = u.zoneIds[ci]![u.zonePickers[ci]!.sample(rng)]!;
-    }
-    const dev = DEVICE.picker.sample(rng);
-    const ref = REFERRER.picker.sample(rng);
-    let day = u.dayPicker.sample(rng);
-    if (known) {
-      const sd = signupDay(u, cust);
-      if (day < sd) day = sd + rng.int(u.period.days - sd);
-    }
-    const localMs = dayStartMs(u.period, day) + u.hourPicker.sample(rng) * 3_600_000 + rng.int(3_600_000);
-    let t = localMs - u.offsets[zi]![day]! * 60_000;
-    if (known) t = Math.max(t, C.signupMs[cust]! + 60_000);
-    const pages = Math.min(40, rng.geometric(5.5));
-    const cart: Array<{ product: number; qty: number; cents: number }> = [];
-    let lastProduct = -1;
-
-    // One event row; false when the chunk is full (the visit is cut there).
-    const emit = (kind: number, prod: number, qty: number, cents: number, order: number, pk: number, pa: number, dwellMedian: number): boolean => {
-      if (j >= n) return false;
-      eventId[j] = first + j + 1;
-      time[j] = t;
-      session[j] = sessionId;
-      customer[j] = known ? cust + 1 : -1;
-      type[j] = kind;
-      product[j] = prod < 0 ? -1 : prod + 1;
-      quantity[j] = qty;
-      price[j] = cents;
-      orderId[j] = order;
-      pathKind[j] = pk;
-      pathArg[j] = pa;
-      referrer[j] = ref;
-      device[j] = dev;
-      country[j] = ci;
-      zone[j] = zi;
-      const dwell = Math.round(Math.min(1_800_000, Math.max(300, rng.logNormal(dwellMedian, 1))));
-      duration[j] = dwell;
-      t += dwell;
-      j++;
-      return true;
-    };
-    const view = (): boolean => {
-      const p = P.byRank[P.popularity.sample(rng)]!;
-      lastProduct = p;
-      return emit(PRODUCT_VIEW, p, -1, P.priceCents[p]!, -1, PATH_PRODUCT, p + 1, 30_000);
-    };
-    const search = (): boolean => emit(SEARCH, -1, -1, -1, -1, PATH_SEARCH, rng.int(SEARCH_TERMS.length), 12_000);
-
-    let alive = true;
-    for (let e = 0; e < pages && alive; e++) {
-      const r = rng.next();
-      if (e === 0) {
-        alive = r < 0.35 ? emit(PAGE_VIEW, -1, -1, -1, -1, PATH_HOME, 0, 15_000) : r < 0.85 ? view() : search();
-      } else if (lastProduct >= 0 && r < 0.14) {
-        const qty = Math.min(5, rng.geometric(1.25));
-        cart.push({ product: lastProduct, qty, cents: P.priceCents[lastProduct]! });
-        alive = emit(ADD_TO_CART, lastProduct, qty, P.priceCents[lastProduct]!, -1, PATH_PRODUCT, lastProduct + 1, 8_000);
-        lastProduct = -1;
-      } else if (r < 0.62) {
-        alive = view();
-      } else if (r < 0.85) {
-        lastProduct = -1;
-        alive = emit(PAGE_VIEW, -1, -1, -1, -1, PATH_CATEGORY, rng.int(CATEGORY_SLUGS.length), 18_000);
-      } else {
-        lastProduct = -1;
-        alive = search();
-      }
-    }
-    if (!alive || cart.length === 0 || !rng.chance(0.5)) continue;
-    if (!emit(CHECKOUT, -1, -1, -1, -1, PATH_CHECKOUT, 0, 45_000) || !rng.chance(0.72)) continue;
-
-    const subtotal = cart.reduce((s, l) => s + l.cents * l.qty, 0);
-    const coupon = rng.chance(0.14) ? rng.pick(COUPONS) : null;
-    const pct = coupon === null || coupon === 'FREESHIP' ? 0 : Number(/\d+/.exec(coupon)![0]);
-    const discount = Math.round((subtotal * pct) / 100);
-    const shipping = coupon === 'FREESHIP' || subtotal >= 5_000 ? 0 : COUNTRY_CODES[ci] === 'US' ? 499 : 999;
-    const total = subtotal - discount + shipping;
-    const id = first + j + 1;
-    const orderTime = t;
-    if (!emit(PURCHASE, -1, -1, total, id, PATH_ORDER, id, 20_000)) continue;
-    orders.id.push(id);
-    orders.customer.push(known ? cust + 1 : -1);
-    orders.time.push(orderTime);
-    orders.status.push(orderStatus(rng, periodEnd - orderTime));
-    orders.items.push(cart.reduce((s, l) => s + l.qty, 0));
-    orders.products.push(cart.map((l) => l.product + 1));
-    orders.subtotal.push(subtotal);
-    orders.discount.push(discount);
-    orders.shipping.push(shipping);
-    orders.total.push(total);
-    orders.payment.push(PAYMENT.picker.sample(rng));
-    orders.coupon.push(coupon === null ? -1 : COUPONS.indexOf(coupon));
-    orders.country.push(ci);
-  }
-
+  const { events: e, orders } = activityCodes(u, chunk, first, n);
+  const { eventId, time, session, customer, type, product, quantity, price, orderId, pathKind, pathArg, referrer, device, country, zone, duration } = e;
   const events = pl
     .DataFrame([
       raw('event_id', eventId), raw('event_time', time), raw('session_id', session), raw('customer_id', customer),
@@ -481,10 +339,3 @@ function activityFrames(u: RetailUniverse, chunk: number, first: number, n: numb
   return { events: conformFrame(EVENTS, events), orders: conformFrame(ORDERS, orderFrame) };
 }
 
-/** Index into STATUS: recent orders are still open, older ones delivered, some returned or cancelled. */
-function orderStatus(rng: Rng, ageMs: number): number {
-  const r = rng.next();
-  if (ageMs < 2 * DAY_MS) return r < 0.5 ? 0 : 1;
-  if (ageMs < 8 * DAY_MS) return r < 0.8 ? 2 : r < 0.92 ? 1 : 5;
-  return r < 0.9 ? 3 : r < 0.96 ? 4 : 5;
-}

@@ -5,7 +5,7 @@ export type { BulkInsertOptions, BulkInsertResult, LoadFrameOptions } from './bu
 export { createTableSql, createTableStatements, dropTableSql, dropTableStatements, mutationTargetSql, shardingKeyOf, targetSql } from './ddl';
 export type { DdlOptions } from './ddl';
 export { createTable, dropTable } from './table-ops';
-export { BootstrapMismatchError, TabularError, TabularInputError, UnsupportedOperationError } from './errors';
+export { BootstrapMismatchError, DatasetPlanConflictError, TabularError, TabularInputError, UnsupportedOperationError } from './errors';
 export { conformFrame, frameFromRows, frameToParquet, frameTypeOf, looksLikeParquet, parquetToFrame } from './frames';
 export type { FrameType } from './frames';
 export { DEFAULT_CHUNK_ROWS, DEFAULT_EVENTS, EVENT_TYPES, GENERATOR_VERSION, planDataset, RetailGenerator } from './generate';
@@ -22,6 +22,11 @@ export type { ChangeKind, ChangeOptions, ChangeResult, CompareCondition, Conditi
 export { crudTarget, resetCrudTable, runCrudFlow, runCrudFlows } from './crud-flow';
 export type { CrudFlowOptions, CrudStep } from './crud-flow';
 export { SAMPLE_SPEC, sampleCsv, sampleFrames, sampleParquet } from './samples';
+export { datasetLakePrefix, liveTarget, planOfComment, readTableStates, recordedPlanId, STAGING_SUFFIX } from './dataset-state';
+export type { TableState } from './dataset-state';
 export { TIME_ZONES } from './vocabulary';
 export { generatePayloadDay, generatePayloads, PAYLOAD_EVENT_TYPES } from './payloads';
 export type { PayloadDay, PayloadEventType, PayloadSpec } from './payloads';
+export { ScratchBatch } from './engine-load';
+export { codeBlocks } from './materialize';
+export type { CodeBlock } from './materialize';

@@ -4,7 +4,7 @@ import type { RetailTableName } from './schema';
 import { concatStrings } from './frames';
 
 /** The dataset of the committed samples in assets/data/retail/. */
-export const SAMPLE_SPEC: Required<DatasetSpec> = { seed: 'retail', events: 2_000, chunkRows: 2_000 };
+export const SAMPLE_SPEC: Required<Omit<DatasetSpec, 'batchRows'>> = { seed: 'retail', events: 2_000, chunkRows: 2_000 };
 
 /** The four sample tables, generated. */
 export function sampleFrames(): Record<RetailTableName, pl.DataFrame> {

@@ -4,12 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { command, connect, queryOne, quoteIdentifier, WarehouseError } from '../../lib/clickhouse';
+import { command, connect, queryOne, queryRows, quoteIdentifier, WarehouseError } from '../../lib/clickhouse';
 import { loadConfig, type KitConfig } from '../../lib/config';
 import { createS3Client, deleteByPrefix, listAllObjects, type KitS3 } from '../../lib/s3';
 import {
   bootstrapRetail,
   BootstrapMismatchError,
+  datasetLakePrefix,
+  DatasetPlanConflictError,
+  liveTarget,
+  planDataset,
+  readTableStates,
+  STAGING_SUFFIX,
   insertParquet,
   RETAIL_TABLES,
   STORAGE_MODES,
@@ -22,7 +28,8 @@ import {
 import { sampleCsv, sampleFrames, sampleParquet } from '../../lib/tabular';
 import { startS3Server } from '../../scripts/stack/s3-server';
 
-const SPEC: DatasetSpec = { seed: 'bootstrap-test', events: 20_000, chunkRows: 5_000 };
+// Two chunks per load batch: a crash after the first batch leaves half the events stored.
+const SPEC: DatasetSpec = { seed: 'bootstrap-test', events: 20_000, chunkRows: 5_000, batchRows: 10_000 };
 const run = randomUUID().slice(0, 8);
 const dbA = `tab_a_${run}`;
 const dbB = `tab_b_${run}`;
@@ -48,6 +55,13 @@ function dropAnswerOf(real: ClickHouseClient, shouldDrop: (query: string) => boo
           throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
         };
       }
+      if (prop === 'command') {
+        return async (params: Parameters<ClickHouseClient['command']>[0]) => {
+          const r = await target.command(params);
+          if (!shouldDrop(params.query)) return r;
+          throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+        };
+      }
       const v = Reflect.get(target, prop, target) as unknown;
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
@@ -70,10 +84,19 @@ afterAll(async () => {
   await client?.close();
 });
 
-describe('bootstrap', () => {
+// Loads take a while on a shared 2-core machine.
+describe('bootstrap', { timeout: 240_000 }, () => {
   let first: BootstrapReport;
+  const plan = planDataset(SPEC);
+  const other = planDataset({ ...SPEC, events: 8_000 });
+  const events = (db: string) => tableTarget(db, RETAIL_TABLES[3]!, 'local');
+  /** Every object under the database's lake prefix with its ETag: "nothing written" means this list is unchanged. */
+  const objectsOf = async (db: string) => (await listAllObjects(s3, `lake/${db}/`)).map((o) => `${o.key} ${o.etag ?? ''}`).sort();
+  const tablesOf = async (db: string) =>
+    (await queryRows<{ name: string; comment: string }>(client, 'SELECT name, comment FROM system.tables WHERE database = {db:String} ORDER BY name', { db })).map((r) => `${r.name} ${r.comment}`);
+  const plansOf = async (db: string) => new Set([...(await readTableStates(client, db, RETAIL_TABLES.flatMap((d) => STORAGE_MODES.map((m) => tableTarget(db, d, m).name)))).values()].map((s) => s.plan));
 
-  it('loads every table in every storage mode with the same rows and checksums', async () => {
+  it('loads every table in every storage mode with the same rows and checksums, and records the plan on each table', async () => {
     first = await bootstrapRetail(client, { database: dbA, spec: SPEC, s3, progress: false });
     expect(first.tables).toHaveLength(RETAIL_TABLES.length * STORAGE_MODES.length);
     for (const t of first.tables) expect(t.rows, t.name).toBe(t.expectedRows);
@@ -83,28 +106,38 @@ describe('bootstrap', () => {
       const sums = new Set(first.tables.filter((t) => t.table === def.name).map((t) => t.checksum));
       expect(sums.size, def.name).toBe(1);
     }
-    // The S3 disk table's parts really are on the S3 disk; the lake table reads the staged objects.
+    expect(await plansOf(dbA)).toEqual(new Set([plan.id]));
+    // No table being loaded is left over.
+    expect((await tablesOf(dbA)).filter((t) => t.includes(STAGING_SUFFIX))).toEqual([]);
+    // The S3 disk table's parts really are on the S3 disk; the lake table reads the objects of its plan's prefix.
     const disk = await queryOne<{ disks: string[] }>(client, 'SELECT groupUniqArray(disk_name) AS disks FROM system.parts WHERE database = {db:String} AND table = {t:String} AND active', {
       db: dbA,
       t: 'events_s3',
     });
     expect(disk?.disks).toEqual(['s3_cache']);
-    const objects = await listAllObjects(s3, `lake/${dbA}/events_lake/`);
-    expect(objects.map((o) => o.key).sort()).toEqual([0, 1, 2, 3].map((k) => `lake/${dbA}/events_lake/part-0000${k}.parquet`));
+    const prefix = datasetLakePrefix(dbA, plan.id, 'events_lake');
+    expect((await liveTarget(client, dbA, RETAIL_TABLES[3]!, 's3_engine')).lakePrefix).toBe(prefix);
+    const objects = await listAllObjects(s3, `${prefix}/`);
+    // One object per load batch, named after its first chunk.
+    expect(objects.map((o) => o.key).sort()).toEqual([0, 2].map((k) => `${prefix}/part-0000${k}.parquet`));
   });
 
-  it('gives identical counts and sum(cityHash64(tuple(*))) when run again, uploading nothing', async () => {
+  it('changes nothing when run again with the same plan: same counts and sum(cityHash64(tuple(*))), no object written', async () => {
+    const objects = await objectsOf(dbA);
+    const tables = await tablesOf(dbA);
     const second = await bootstrapRetail(client, { database: dbA, spec: SPEC, s3, progress: false });
     expect(summary(second)).toEqual(summary(first));
-    expect(second.objects.uploaded).toBe(0);
-    expect(second.objects.unchanged).toBe(first.objects.uploaded);
+    expect(second.swapped).toEqual([]);
+    expect(second.generated.events).toBe(0);
+    expect(await objectsOf(dbA)).toEqual(objects);
+    expect(await tablesOf(dbA)).toEqual(tables);
     // Checked directly too, not only through the report.
-    const events = await tableStats(client, tableTarget(dbA, RETAIL_TABLES[3]!, 'local'));
-    expect(`events/local: ${events.rows} ${events.checksum}`).toBe(summary(first).find((s) => s.startsWith('events/local'))!);
+    const stats = await tableStats(client, events(dbA));
+    expect(`events/local: ${stats.rows} ${stats.checksum}`).toBe(summary(first).find((s) => s.startsWith('events/local'))!);
   });
 
   it('finishes a load that stopped half-way, and a batch retried after a lost answer is not duplicated', async () => {
-    // 1. The load stops after the second events chunk (as if the process died).
+    // 1. The load stops after the second events chunk (as if the process died): nothing is live yet.
     await expect(
       bootstrapRetail(client, {
         database: dbB,
@@ -116,14 +149,15 @@ describe('bootstrap', () => {
         },
       }),
     ).rejects.toThrow('simulated crash');
-    const partial = await tableStats(client, tableTarget(dbB, RETAIL_TABLES[3]!, 'local'));
+    const partial = await tableStats(client, tableTarget(dbB, RETAIL_TABLES[3]!, 'local', { name: `events${STAGING_SUFFIX}` }));
     expect(partial.rows).toBe(10_000);
+    expect((await tablesOf(dbB)).filter((t) => !t.includes(STAGING_SUFFIX))).toEqual([]);
 
     // 2. Re-run through a connection that loses the answer of the first INSERT of chunk 2 into
-    //    `events`: the batch is stored, the client sees an error and resends it with the same token.
+    //    `events__next`: the batch is stored, the client sees an error and resends it with the same token.
     let dropped = 0;
     const flaky = dropAnswerOf(client, (q) => {
-      if (dropped > 0 || !q.startsWith(`INSERT INTO \`${dbB}\`.\`events\``)) return false;
+      if (dropped > 0 || !q.startsWith(`INSERT INTO \`${dbB}\`.\`events${STAGING_SUFFIX}\``) || !q.includes(`_events_1`)) return false;
       dropped++;
       return true;
     });
@@ -135,11 +169,81 @@ describe('bootstrap', () => {
     expect(summary(resumed)).toEqual(summary(first));
   });
 
-  it('refuses a dataset that does not fit the tables instead of mixing them', async () => {
-    await expect(bootstrapRetail(client, { database: dbA, spec: { ...SPEC, events: 8_000 }, s3, progress: false })).rejects.toThrow(BootstrapMismatchError);
-    // Nothing was changed.
-    const events = await tableStats(client, tableTarget(dbA, RETAIL_TABLES[3]!, 'local'));
-    expect(`events/local: ${events.rows} ${events.checksum}`).toBe(summary(first).find((s) => s.startsWith('events/local'))!);
+  it('refuses another plan up front with one line naming both plans and --replace, writing nothing', async () => {
+    const objects = await objectsOf(dbA);
+    const tables = await tablesOf(dbA);
+    const failure = await bootstrapRetail(client, { database: dbA, spec: { ...SPEC, events: 8_000 }, s3, progress: false }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(failure).toBeInstanceOf(DatasetPlanConflictError);
+    expect(failure).toBeInstanceOf(BootstrapMismatchError);
+    const message = (failure as Error).message;
+    expect(message).not.toContain('\n');
+    expect(message).toContain(plan.id);
+    expect(message).toContain(other.id);
+    expect(message).toContain('--replace');
+    expect(await tablesOf(dbA)).toEqual(tables);
+    expect(await objectsOf(dbA)).toEqual(objects);
+  });
+
+  it('--replace loads the other plan beside the old one and swaps it in; the old tables and objects are gone', async () => {
+    const report = await bootstrapRetail(client, { database: dbA, spec: { ...SPEC, events: 8_000 }, s3, progress: false, replace: true });
+    expect(report.swapped).toHaveLength(RETAIL_TABLES.length * STORAGE_MODES.length);
+    expect(await plansOf(dbA)).toEqual(new Set([other.id]));
+    expect((await tableStats(client, events(dbA))).rows).toBe(8_000);
+    expect((await tablesOf(dbA)).filter((t) => t.includes(STAGING_SUFFIX))).toEqual([]);
+    expect(await listAllObjects(s3, `lake/${dbA}/datasets/${plan.id}/`)).toEqual([]);
+    expect((await listAllObjects(s3, `lake/${dbA}/datasets/${other.id}/events_lake/`)).length).toBe(1);
+  });
+
+  it('a replace killed half-way leaves the old dataset whole and readable; running it again completes it', async () => {
+    const before = await bootstrapRetail(client, { database: dbA, spec: { ...SPEC, events: 8_000 }, s3, progress: false });
+    expect(before.swapped).toEqual([]);
+    await expect(
+      bootstrapRetail(client, {
+        database: dbA,
+        spec: SPEC,
+        s3,
+        progress: false,
+        replace: true,
+        afterChunk: ({ group, chunk }) => {
+          if (group === 'events + orders' && chunk === 1) throw new Error('simulated crash');
+        },
+      }),
+    ).rejects.toThrow('simulated crash');
+    // The old dataset is still what every live table holds, row for row.
+    expect(await plansOf(dbA)).toEqual(new Set([other.id]));
+    const during = await bootstrapRetail(client, { database: dbA, spec: { ...SPEC, events: 8_000 }, s3, progress: false });
+    expect(summary(during)).toEqual(summary(before));
+    expect(during.swapped).toEqual([]);
+    // The half-loaded dataset waits beside it.
+    expect((await tableStats(client, tableTarget(dbA, RETAIL_TABLES[3]!, 'local', { name: `events${STAGING_SUFFIX}` }))).rows).toBe(10_000);
+
+    const resumed = await bootstrapRetail(client, { database: dbA, spec: SPEC, s3, progress: false, replace: true });
+    expect(summary(resumed)).toEqual(summary(first));
+    expect(await plansOf(dbA)).toEqual(new Set([plan.id]));
+  });
+
+  it('a swap cut short between tables is refused without --replace and completed with it', async () => {
+    await expect(
+      bootstrapRetail(client, {
+        database: dbA,
+        spec: { ...SPEC, events: 8_000 },
+        s3,
+        progress: false,
+        replace: true,
+        afterSwap: ({ table }) => {
+          if (table === 'customers_lake') throw new Error('simulated crash');
+        },
+      }),
+    ).rejects.toThrow('simulated crash');
+    expect(await plansOf(dbA)).toEqual(new Set([plan.id, other.id]));
+    await expect(bootstrapRetail(client, { database: dbA, spec: { ...SPEC, events: 8_000 }, s3, progress: false })).rejects.toThrow(DatasetPlanConflictError);
+    const done = await bootstrapRetail(client, { database: dbA, spec: { ...SPEC, events: 8_000 }, s3, progress: false, replace: true });
+    expect(done.swapped).toHaveLength(RETAIL_TABLES.length * STORAGE_MODES.length - 3);
+    expect(await plansOf(dbA)).toEqual(new Set([other.id]));
+    for (const t of done.tables) expect(t.rows, t.name).toBe(t.expectedRows);
   });
 
   it('refuses data that is not Parquet, and broken Parquet, leaving the tables unchanged', async () => {
