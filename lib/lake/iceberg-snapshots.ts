@@ -58,7 +58,7 @@ export function icebergAsOfSettings(asOf: IcebergAsOf): ClickHouseSettings {
   if ('snapshotId' in asOf) {
     if (!/^-?\d{1,20}$/.test(String(asOf.snapshotId))) throw new IcebergError(`"${String(asOf.snapshotId)}" is not an Iceberg snapshot id (a 64-bit integer, as icebergSnapshots() lists them).`);
     // Sent as text: ids above 2^53 would round as a JavaScript number (the setting parses either).
-    return { iceberg_snapshot_id: String(asOf.snapshotId) as unknown as number };
+    return { iceberg_snapshot_id: String(asOf.snapshotId) };
   }
   const ms = asOf.at instanceof Date ? asOf.at.getTime() : asOf.at;
   if (!Number.isFinite(ms) || ms <= 0) throw new IcebergError(`Time travel needs a valid time (a Date or Unix milliseconds); got ${String(asOf.at)}.`);
