@@ -9,7 +9,13 @@ const DOMAIN = '(tabular|lake|s3|embeddings|vectors|observability|notebook|chart
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
-    { name: 'no-circular', severity: 'error', comment: 'Import cycles hide the layer order.', from: {}, to: { circular: true } },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'Import cycles hide the layer order.',
+      from: {},
+      to: { circular: true },
+    },
     {
       name: 'config-is-the-base',
       severity: 'error',
@@ -34,7 +40,8 @@ module.exports = {
     {
       name: 'endpoint-and-client-import-engine-and-sql',
       severity: 'error',
-      comment: 'lib/endpoint and lib/clickhouse (client connection) are siblings on the engine host; neither imports the other or a domain module.',
+      comment:
+        'lib/endpoint and lib/clickhouse (client connection) are siblings on the engine host; neither imports the other or a domain module.',
       from: { path: '^lib/(endpoint|clickhouse)/' },
       to: { path: '^(lib|scripts|test|bench)/', pathNot: ['^lib/$1/', '^lib/(engine|sql|config)/'] },
     },
@@ -79,7 +86,11 @@ module.exports = {
     exclude: { path: '^(node_modules|storage|reports|bench/results|test/artifacts|\\.scratch)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js', '.cjs', '.json'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+      extensions: ['.ts', '.js', '.cjs', '.json'],
+    },
     reporterOptions: { text: { highlightFocused: true } },
   },
 };

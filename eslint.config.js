@@ -5,7 +5,24 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   // Only the kit's own TypeScript: .venv (JupyterLab's bundles), storage and reports are not ours.
-  { ignores: ['**/*', '!lib/', '!lib/**', '!scripts/', '!scripts/**', '!test/', '!test/**', '!bench/', '!bench/**', '!*.ts', '!eslint.config.js', 'test/artifacts/', 'bench/results/', '**/*.cjs'] },
+  {
+    ignores: [
+      '**/*',
+      '!lib/',
+      '!lib/**',
+      '!scripts/',
+      '!scripts/**',
+      '!test/',
+      '!test/**',
+      '!bench/',
+      '!bench/**',
+      '!*.ts',
+      '!eslint.config.js',
+      'test/artifacts/',
+      'bench/results/',
+      '**/*.cjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

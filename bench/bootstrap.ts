@@ -69,10 +69,19 @@ function watch(pid: number): { stop: () => ProcSample } {
 }
 
 /** Runs `npm run bootstrap` (as node + tsx, one process) and watches it and the endpoint. */
-async function runBootstrap(config: KitConfig, env: NodeJS.ProcessEnv, events: number, endpointPid: number): Promise<{ seconds: number; bootstrap: ProcSample; endpoint: ProcSample; output: string }> {
+async function runBootstrap(
+  config: KitConfig,
+  env: NodeJS.ProcessEnv,
+  events: number,
+  endpointPid: number,
+): Promise<{ seconds: number; bootstrap: ProcSample; endpoint: ProcSample; output: string }> {
   const started = process.hrtime.bigint();
   const endpoint = watch(endpointPid);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bootstrap.ts', '--events', String(events)], { cwd: config.root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bootstrap.ts', '--events', String(events)], {
+    cwd: config.root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const self = watch(child.pid!);
   let output = '';
   let bootstrap: ProcSample = { rssMax: 0, cpuSeconds: 0 };
@@ -94,7 +103,13 @@ async function main(): Promise<void> {
   const base = loadConfig();
   await startS3Server(base);
   const work = mkdtempSync(join(tmpdir(), 'kit-bench-bootstrap-'));
-  const env = { ...process.env, CLICKHOUSE_URL: '', KIT_STORAGE_DIR: work, CLICKHOUSE_DATA_PATH: join(work, 'clickhouse'), CLICKHOUSE_HTTP_PORT: String(await freePort()) };
+  const env = {
+    ...process.env,
+    CLICKHOUSE_URL: '',
+    KIT_STORAGE_DIR: work,
+    CLICKHOUSE_DATA_PATH: join(work, 'clickhouse'),
+    CLICKHOUSE_HTTP_PORT: String(await freePort()),
+  };
   const config = loadConfig({ env });
   const endpointProcess = await startEndpointProcess(config, { log: (l) => console.error(l) });
   const client = connect({ config });
@@ -103,7 +118,9 @@ async function main(): Promise<void> {
   try {
     // Baseline: the bulk path of bench:ingest through the same endpoint.
     console.error(`baseline: ${BULK_ROWS.toLocaleString('en-US')} events through the bulk path, ${BULK_RUNS} runs...`);
-    const frame = new RetailGenerator({ seed: 'bench', events: BULK_ROWS, chunkRows: BULK_ROWS }).activityChunk(0).events;
+    const frame = new RetailGenerator({ seed: 'bench', events: BULK_ROWS, chunkRows: BULK_ROWS }).activityChunk(
+      0,
+    ).events;
     const bulkTarget = tableTarget(config.clickhouse.database, EVENTS, 'local', { name: 'bench_bulk_events' });
     await command(client, `CREATE DATABASE IF NOT EXISTS ${config.clickhouse.database}`);
     await command(client, createTableSql(bulkTarget));
@@ -118,7 +135,8 @@ async function main(): Promise<void> {
     await command(client, `DROP TABLE ${targetSql(bulkTarget)} SYNC`);
     const bulk = median(bulkRates);
 
-    const cases: Array<{ events: number; seconds: number; rows: number; bootstrap: ProcSample; endpoint: ProcSample }> = [];
+    const cases: Array<{ events: number; seconds: number; rows: number; bootstrap: ProcSample; endpoint: ProcSample }> =
+      [];
     for (const events of sizes) {
       const database = `bench_bootstrap_${events}`;
       databases.push(database);
@@ -134,49 +152,137 @@ async function main(): Promise<void> {
       // MergeTree tables hold two of the three copies; the lake table holds as many rows as the local one.
       const rows = Math.round((Number(row?.n ?? 0) * 3) / 2);
       cases.push({ events, seconds: r.seconds, rows, bootstrap: r.bootstrap, endpoint: r.endpoint });
-      console.error(`  ${r.seconds.toFixed(1)} s; bootstrap ${r.bootstrap.cpuSeconds.toFixed(1)} CPU-s, ${(r.bootstrap.rssMax / 2 ** 20).toFixed(0)} MiB; endpoint ${r.endpoint.cpuSeconds.toFixed(1)} CPU-s, ${(r.endpoint.rssMax / 2 ** 20).toFixed(0)} MiB`);
+      console.error(
+        `  ${r.seconds.toFixed(1)} s; bootstrap ${r.bootstrap.cpuSeconds.toFixed(1)} CPU-s, ${(r.bootstrap.rssMax / 2 ** 20).toFixed(0)} MiB; endpoint ${r.endpoint.cpuSeconds.toFixed(1)} CPU-s, ${(r.endpoint.rssMax / 2 ** 20).toFixed(0)} MiB`,
+      );
       await command(client, `DROP DATABASE ${database} SYNC`);
       await deleteByPrefix(s3, `lake/${database}/`);
     }
 
     const mib = (b: number): number => Math.round(b / 2 ** 20);
     const results = [
-      { case: 'baseline: bench:ingest bulk path (1M events, Parquet INSERT, one local table, via the endpoint)', metric: 'rows_per_s', value: Math.round(bulk), unit: 'rows/s', runs: BULK_RUNS, median_of: BULK_RUNS, samples: bulkRates.map(Math.round) },
+      {
+        case: 'baseline: bench:ingest bulk path (1M events, Parquet INSERT, one local table, via the endpoint)',
+        metric: 'rows_per_s',
+        value: Math.round(bulk),
+        unit: 'rows/s',
+        runs: BULK_RUNS,
+        median_of: BULK_RUNS,
+        samples: bulkRates.map(Math.round),
+      },
       ...cases.flatMap((c) => {
         const label = `bootstrap ${c.events.toLocaleString('en-US')} events, 3 modes`;
         return [
-          { case: `${label}: wall time`, metric: 'seconds', value: Number(c.seconds.toFixed(1)), unit: 's', runs: 1, median_of: 1 },
-          { case: `${label}: rows/s (all tables, all modes)`, metric: 'rows_per_s', value: Math.round(c.rows / c.seconds), unit: 'rows/s', runs: 1, median_of: 1, rows: c.rows },
-          { case: `${label}: CPU of the bootstrap process`, metric: 'cpu_seconds', value: Number(c.bootstrap.cpuSeconds.toFixed(1)), unit: 'CPU-s', runs: 1, median_of: 1 },
-          { case: `${label}: CPU of the endpoint process`, metric: 'cpu_seconds', value: Number(c.endpoint.cpuSeconds.toFixed(1)), unit: 'CPU-s', runs: 1, median_of: 1 },
-          { case: `${label}: peak RSS of the bootstrap process`, metric: 'rss_peak', value: mib(c.bootstrap.rssMax), unit: 'MiB', runs: 1, median_of: 1 },
-          { case: `${label}: peak RSS of the endpoint process`, metric: 'rss_peak', value: mib(c.endpoint.rssMax), unit: 'MiB', runs: 1, median_of: 1 },
-          { case: `${label}: rows/s vs the bulk path`, metric: 'ratio', value: Number((c.rows / c.seconds / bulk).toFixed(3)), unit: 'x', runs: 1, median_of: 1 },
+          {
+            case: `${label}: wall time`,
+            metric: 'seconds',
+            value: Number(c.seconds.toFixed(1)),
+            unit: 's',
+            runs: 1,
+            median_of: 1,
+          },
+          {
+            case: `${label}: rows/s (all tables, all modes)`,
+            metric: 'rows_per_s',
+            value: Math.round(c.rows / c.seconds),
+            unit: 'rows/s',
+            runs: 1,
+            median_of: 1,
+            rows: c.rows,
+          },
+          {
+            case: `${label}: CPU of the bootstrap process`,
+            metric: 'cpu_seconds',
+            value: Number(c.bootstrap.cpuSeconds.toFixed(1)),
+            unit: 'CPU-s',
+            runs: 1,
+            median_of: 1,
+          },
+          {
+            case: `${label}: CPU of the endpoint process`,
+            metric: 'cpu_seconds',
+            value: Number(c.endpoint.cpuSeconds.toFixed(1)),
+            unit: 'CPU-s',
+            runs: 1,
+            median_of: 1,
+          },
+          {
+            case: `${label}: peak RSS of the bootstrap process`,
+            metric: 'rss_peak',
+            value: mib(c.bootstrap.rssMax),
+            unit: 'MiB',
+            runs: 1,
+            median_of: 1,
+          },
+          {
+            case: `${label}: peak RSS of the endpoint process`,
+            metric: 'rss_peak',
+            value: mib(c.endpoint.rssMax),
+            unit: 'MiB',
+            runs: 1,
+            median_of: 1,
+          },
+          {
+            case: `${label}: rows/s vs the bulk path`,
+            metric: 'ratio',
+            value: Number((c.rows / c.seconds / bulk).toFixed(3)),
+            unit: 'x',
+            runs: 1,
+            median_of: 1,
+          },
         ];
       }),
     ];
     const goals: Array<{ name: string; value: number; target: string; met: boolean }> = [];
     const ten = cases.find((c) => c.events === 10_000_000);
     const one = cases.find((c) => c.events === 1_000_000);
-    if (ten) goals.push({ name: '10M events into all three modes, wall time (s)', value: Number(ten.seconds.toFixed(1)), target: `<= ${GOAL_SECONDS}`, met: ten.seconds <= GOAL_SECONDS });
-    if (ten) goals.push({ name: '10M events: rows/s vs bench:ingest bulk path (recorded)', value: Number((ten.rows / ten.seconds / bulk).toFixed(3)), target: 'recorded', met: true });
+    if (ten)
+      goals.push({
+        name: '10M events into all three modes, wall time (s)',
+        value: Number(ten.seconds.toFixed(1)),
+        target: `<= ${GOAL_SECONDS}`,
+        met: ten.seconds <= GOAL_SECONDS,
+      });
+    if (ten)
+      goals.push({
+        name: '10M events: rows/s vs bench:ingest bulk path (recorded)',
+        value: Number((ten.rows / ten.seconds / bulk).toFixed(3)),
+        target: 'recorded',
+        met: true,
+      });
     if (ten && one) {
       for (const side of ['bootstrap', 'endpoint'] as const) {
         const ratio = ten[side].rssMax / one[side].rssMax;
-        goals.push({ name: `peak RSS of the ${side} process, 10M / 1M events`, value: Number(ratio.toFixed(3)), target: `<= ${GOAL_RSS_RATIO}`, met: ratio <= GOAL_RSS_RATIO });
+        goals.push({
+          name: `peak RSS of the ${side} process, 10M / 1M events`,
+          value: Number(ratio.toFixed(3)),
+          target: `<= ${GOAL_RSS_RATIO}`,
+          met: ratio <= GOAL_RSS_RATIO,
+        });
       }
     }
     const out = {
       benchmark: 'bootstrap',
       at: new Date().toISOString(),
-      machine: { cpus: cpus().length, node: process.version, engine: await serverVersion(client), mode: 'local-endpoint' },
-      params: { sizes, modes: ['local', 's3_disk', 's3_engine'], runs: 'one bootstrap per size (each takes minutes); bulk baseline median of 3 after a 50k-row warm-up', load_average_1m: Number(loadavg()[0]!.toFixed(2)) },
+      machine: {
+        cpus: cpus().length,
+        node: process.version,
+        engine: await serverVersion(client),
+        mode: 'local-endpoint',
+      },
+      params: {
+        sizes,
+        modes: ['local', 's3_disk', 's3_engine'],
+        runs: 'one bootstrap per size (each takes minutes); bulk baseline median of 3 after a 50k-row warm-up',
+        load_average_1m: Number(loadavg()[0]!.toFixed(2)),
+      },
       results,
       goals,
     };
     writeBenchReport(config.root, 'bootstrap', out);
     for (const r of results) console.log(`${r.case.slice(0, 90).padEnd(92)} ${String(r.value).padStart(12)} ${r.unit}`);
-    for (const g of goals) console.log(`${g.name.padEnd(92)} ${String(g.value).padStart(12)}  (${g.target}) ${g.met ? 'met' : 'NOT met'}`);
+    for (const g of goals)
+      console.log(`${g.name.padEnd(92)} ${String(g.value).padStart(12)}  (${g.target}) ${g.met ? 'met' : 'NOT met'}`);
     console.log('wrote bench/results/bootstrap.json');
   } finally {
     for (const db of databases) await deleteByPrefix(s3, `lake/${db}/`).catch(() => undefined);

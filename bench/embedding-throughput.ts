@@ -45,7 +45,13 @@ async function meanTokens(modelDir: string, texts: string[]): Promise<number> {
   return texts.reduce((s, t) => s + tok.encode(t).length, 0) / texts.length;
 }
 
-async function measure(name: string, load: LoadEmbedderOptions, modelDir: string, texts: string[], log: (l: string) => void): Promise<BenchResult[]> {
+async function measure(
+  name: string,
+  load: LoadEmbedderOptions,
+  modelDir: string,
+  texts: string[],
+  log: (l: string) => void,
+): Promise<BenchResult[]> {
   const embedder = await loadEmbedder(load);
   await embedder.embed(texts.slice(0, BATCH), { batchSize: BATCH }); // warm-up
   const rates: number[] = [];
@@ -57,26 +63,65 @@ async function measure(name: string, load: LoadEmbedderOptions, modelDir: string
   await embedder.dispose();
   const textsPerS = median(rates);
   const tokens = await meanTokens(modelDir, texts);
-  log(`embedding throughput ${name}: ${textsPerS.toFixed(1)} texts/s (${tokens.toFixed(0)} tokens/text, batch ${BATCH})`);
-  const common = { runs: RUNS, median_of: RUNS, batch: BATCH, texts: texts.length, mean_tokens_per_text: Number(tokens.toFixed(1)) };
+  log(
+    `embedding throughput ${name}: ${textsPerS.toFixed(1)} texts/s (${tokens.toFixed(0)} tokens/text, batch ${BATCH})`,
+  );
+  const common = {
+    runs: RUNS,
+    median_of: RUNS,
+    batch: BATCH,
+    texts: texts.length,
+    mean_tokens_per_text: Number(tokens.toFixed(1)),
+  };
   return [
     { case: `embed ${name}`, metric: 'texts_per_s', value: Number(textsPerS.toFixed(1)), unit: 'texts/s', ...common },
-    { case: `embed ${name}`, metric: 'tokens_per_s', value: Math.round(textsPerS * tokens), unit: 'tokens/s', ...common },
+    {
+      case: `embed ${name}`,
+      metric: 'tokens_per_s',
+      value: Math.round(textsPerS * tokens),
+      unit: 'tokens/s',
+      ...common,
+    },
   ];
 }
 
 /** Measures every case (under the benchmark lock, like the rest of bench:vectors) and returns BENCH.md results. */
-export async function embeddingThroughput(config: KitConfig, log: (line: string) => void = console.log): Promise<BenchResult[]> {
+export async function embeddingThroughput(
+  config: KitConfig,
+  log: (line: string) => void = console.log,
+): Promise<BenchResult[]> {
   await ensureTestModel(config);
   const twins = await ensureTwins(config, log);
   const shapes = await bgeShapeDir(config, twins, log);
   const texts = generateNarratives(TEXTS, 7).map((n) => n.text);
   const results: BenchResult[] = [];
-  results.push(...(await measure(`${TEST_MODEL_ID} (stand-in)`, { modelId: TEST_MODEL_ID, modelsDir: config.models.dir }, modelDirOf(config.models.dir, TEST_MODEL_ID), texts, log)));
+  results.push(
+    ...(await measure(
+      `${TEST_MODEL_ID} (stand-in)`,
+      { modelId: TEST_MODEL_ID, modelsDir: config.models.dir },
+      modelDirOf(config.models.dir, TEST_MODEL_ID),
+      texts,
+      log,
+    )),
+  );
   for (const id of [BGE, GTE]) {
-    results.push(...(await measure(`twin of ${id} (tiny, random)`, { spec: twinSpecFor(config, id), modelsDir: twins }, modelDirOf(twins, id), texts, log)));
+    results.push(
+      ...(await measure(
+        `twin of ${id} (tiny, random)`,
+        { spec: twinSpecFor(config, id), modelsDir: twins },
+        modelDirOf(twins, id),
+        texts,
+        log,
+      )),
+    );
   }
-  const bge = await measure(`${BGE} real shape (random weights)`, { spec: twinSpec(BGE, 768), modelsDir: shapes }, modelDirOf(shapes, BGE), texts, log);
+  const bge = await measure(
+    `${BGE} real shape (random weights)`,
+    { spec: twinSpec(BGE, 768), modelsDir: shapes },
+    modelDirOf(shapes, BGE),
+    texts,
+    log,
+  );
   results.push(...bge);
   const bgeTokensPerS = bge.find((r) => r.metric === 'tokens_per_s')?.value ?? 0;
   const ratio = MACS_PER_TOKEN[GTE] / MACS_PER_TOKEN[BGE];
@@ -88,8 +133,24 @@ export async function embeddingThroughput(config: KitConfig, log: (line: string)
     'assumed; attention over the sequence and the 6 GB of fp32 weights streaming through 2 cores make the real figure lower, not higher.';
   log(`embedding throughput ${GTE} (estimated): ${(gteTokensPerS / tokensPerText).toFixed(2)} texts/s (${basis})`);
   results.push(
-    { case: `embed ${GTE} (estimated)`, metric: 'texts_per_s', value: Number((gteTokensPerS / tokensPerText).toFixed(2)), unit: 'texts/s', runs: 0, median_of: 0, basis },
-    { case: `embed ${GTE} (estimated)`, metric: 'tokens_per_s', value: Math.round(gteTokensPerS), unit: 'tokens/s', runs: 0, median_of: 0, basis },
+    {
+      case: `embed ${GTE} (estimated)`,
+      metric: 'texts_per_s',
+      value: Number((gteTokensPerS / tokensPerText).toFixed(2)),
+      unit: 'texts/s',
+      runs: 0,
+      median_of: 0,
+      basis,
+    },
+    {
+      case: `embed ${GTE} (estimated)`,
+      metric: 'tokens_per_s',
+      value: Math.round(gteTokensPerS),
+      unit: 'tokens/s',
+      runs: 0,
+      median_of: 0,
+      basis,
+    },
   );
   return results;
 }

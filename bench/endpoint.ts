@@ -51,7 +51,10 @@ function bulkJson(): Buffer[] {
 async function insertBytes(client: ClickHouseClient, chunks: Buffer[]): Promise<number> {
   await command(client, 'TRUNCATE TABLE bench_rows');
   const t0 = performance.now();
-  const r = await client.exec({ query: 'INSERT INTO bench_rows FORMAT JSONEachRow', values: Readable.from(chunks, { objectMode: false }) });
+  const r = await client.exec({
+    query: 'INSERT INTO bench_rows FORMAT JSONEachRow',
+    values: Readable.from(chunks, { objectMode: false }),
+  });
   for await (const _ of r.stream) void _;
   return (performance.now() - t0) / 1000;
 }
@@ -96,13 +99,17 @@ async function rawSmallQueries(url: string, auth: string, n: number, latencies: 
     for (let i = 0; i < n; i++) {
       const t0 = performance.now();
       const body = await new Promise<string>((resolve, reject) => {
-        const req = request(`${url}/?database=warehouse&default_format=JSONEachRow&output_format_json_quote_64bit_integers=1`, { method: 'POST', agent, headers: { Authorization: auth } }, (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (c: string) => (text += c));
-          res.on('end', () => resolve(text));
-          res.on('error', reject);
-        });
+        const req = request(
+          `${url}/?database=warehouse&default_format=JSONEachRow&output_format_json_quote_64bit_integers=1`,
+          { method: 'POST', agent, headers: { Authorization: auth } },
+          (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => (text += c));
+            res.on('end', () => resolve(text));
+            res.on('error', reject);
+          },
+        );
         req.on('error', reject);
         req.end(SMALL_SQL);
       });
@@ -117,8 +124,21 @@ async function rawSmallQueries(url: string, auth: string, n: number, latencies: 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'kit-bench-endpoint-'));
   const password = randomBytes(12).toString('hex');
-  const common = { ...process.env, CLICKHOUSE_URL: '', KIT_STORAGE_DIR: work, CLICKHOUSE_USER: 'bench', CLICKHOUSE_PASSWORD: password, CLICKHOUSE_DATABASE: 'warehouse' };
-  const endpointConfig: KitConfig = loadConfig({ env: { ...common, CLICKHOUSE_DATA_PATH: join(work, 'endpoint-data'), CLICKHOUSE_HTTP_PORT: String(await freePort()) } });
+  const common = {
+    ...process.env,
+    CLICKHOUSE_URL: '',
+    KIT_STORAGE_DIR: work,
+    CLICKHOUSE_USER: 'bench',
+    CLICKHOUSE_PASSWORD: password,
+    CLICKHOUSE_DATABASE: 'warehouse',
+  };
+  const endpointConfig: KitConfig = loadConfig({
+    env: {
+      ...common,
+      CLICKHOUSE_DATA_PATH: join(work, 'endpoint-data'),
+      CLICKHOUSE_HTTP_PORT: String(await freePort()),
+    },
+  });
   const localConfig: KitConfig = loadConfig({ env: { ...common, CLICKHOUSE_DATA_PATH: join(work, 'local-data') } });
   const started = await startEndpointProcess(endpointConfig, { log: (l) => console.error(l) });
   // Both as notebooks get them: connect() finds the endpoint through the data folder it owns.
@@ -127,13 +147,20 @@ async function main(): Promise<void> {
     endpoint: connect({ config: endpointConfig }),
   };
   const officialClient = connect({ config: endpointConfig, transport: 'official' });
-  if (connectionInfo(clients.endpoint)?.mode !== 'local-endpoint') throw new Error('the endpoint client did not find the local endpoint');
+  if (connectionInfo(clients.endpoint)?.mode !== 'local-endpoint')
+    throw new Error('the endpoint client did not find the local endpoint');
   try {
     for (const side of SIDES) await command(clients[side], TABLE_DDL);
     const version = await serverVersion(clients['in-process']);
     const chunks = bulkJson();
     const bytes = chunks.reduce((n, c) => n + c.length, 0);
-    const objects = chunks.flatMap((c) => c.toString('utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>));
+    const objects = chunks.flatMap((c) =>
+      c
+        .toString('utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    );
 
     // Warm-up: pools, sockets, JIT.
     for (const side of SIDES) {
@@ -187,37 +214,168 @@ async function main(): Promise<void> {
     });
     const s = { 'in-process': stat('in-process'), endpoint: stat('endpoint') };
     for (const side of SIDES) {
-      results.push({ case: `small SELECT p50 (${side})`, metric: 'latency_p50', value: round3(s[side].p50), unit: 'ms', runs: latencies[side].length, median_of: latencies[side].length });
-      results.push({ case: `small SELECT p95 (${side})`, metric: 'latency_p95', value: round3(s[side].p95), unit: 'ms', runs: latencies[side].length, median_of: latencies[side].length });
-      results.push({ case: `1M-row JSONEachRow insert, byte stream (${side})`, metric: 'rows_per_s', value: Math.round(BULK_ROWS / s[side].insert), unit: 'rows/s', seconds: round3(s[side].insert), runs: BULK_RUNS, median_of: BULK_RUNS, samples: insertSeconds[side].map(round3) });
-      results.push({ case: `1M-row JSONEachRow insert, objects via client.insert (${side})`, metric: 'rows_per_s', value: Math.round(BULK_ROWS / s[side].objects), unit: 'rows/s', seconds: round3(s[side].objects), runs: BULK_RUNS, median_of: BULK_RUNS, samples: objectSeconds[side].map(round3) });
-      results.push({ case: `1M-row result read (${side})`, metric: 'rows_per_s', value: Math.round(BULK_ROWS / s[side].read), unit: 'rows/s', seconds: round3(s[side].read), runs: BULK_RUNS, median_of: BULK_RUNS, samples: readSeconds[side].map(round3) });
+      results.push({
+        case: `small SELECT p50 (${side})`,
+        metric: 'latency_p50',
+        value: round3(s[side].p50),
+        unit: 'ms',
+        runs: latencies[side].length,
+        median_of: latencies[side].length,
+      });
+      results.push({
+        case: `small SELECT p95 (${side})`,
+        metric: 'latency_p95',
+        value: round3(s[side].p95),
+        unit: 'ms',
+        runs: latencies[side].length,
+        median_of: latencies[side].length,
+      });
+      results.push({
+        case: `1M-row JSONEachRow insert, byte stream (${side})`,
+        metric: 'rows_per_s',
+        value: Math.round(BULK_ROWS / s[side].insert),
+        unit: 'rows/s',
+        seconds: round3(s[side].insert),
+        runs: BULK_RUNS,
+        median_of: BULK_RUNS,
+        samples: insertSeconds[side].map(round3),
+      });
+      results.push({
+        case: `1M-row JSONEachRow insert, objects via client.insert (${side})`,
+        metric: 'rows_per_s',
+        value: Math.round(BULK_ROWS / s[side].objects),
+        unit: 'rows/s',
+        seconds: round3(s[side].objects),
+        runs: BULK_RUNS,
+        median_of: BULK_RUNS,
+        samples: objectSeconds[side].map(round3),
+      });
+      results.push({
+        case: `1M-row result read (${side})`,
+        metric: 'rows_per_s',
+        value: Math.round(BULK_ROWS / s[side].read),
+        unit: 'rows/s',
+        seconds: round3(s[side].read),
+        runs: BULK_RUNS,
+        median_of: BULK_RUNS,
+        samples: readSeconds[side].map(round3),
+      });
     }
-    results.push({ case: "small SELECT p50 (endpoint, @clickhouse/client's own HTTP transport)", metric: 'latency_p50', value: round3(median(officialLatencies)), unit: 'ms', runs: officialLatencies.length, median_of: officialLatencies.length });
-    results.push({ case: "small SELECT p95 (endpoint, @clickhouse/client's own HTTP transport)", metric: 'latency_p95', value: round3(quantile(officialLatencies, 0.95)), unit: 'ms', runs: officialLatencies.length, median_of: officialLatencies.length });
-    results.push({ case: "small SELECT p50 overhead with @clickhouse/client's own HTTP transport (endpoint - in-process)", metric: 'latency_delta', value: round3(median(officialLatencies) - s['in-process'].p50), unit: 'ms' });
-    results.push({ case: 'small SELECT p50 (endpoint, plain node:http keep-alive client)', metric: 'latency_p50', value: round3(median(rawLatencies)), unit: 'ms', runs: rawLatencies.length, median_of: rawLatencies.length });
-    results.push({ case: 'small SELECT p95 (endpoint, plain node:http keep-alive client)', metric: 'latency_p95', value: round3(quantile(rawLatencies, 0.95)), unit: 'ms', runs: rawLatencies.length, median_of: rawLatencies.length });
+    results.push({
+      case: "small SELECT p50 (endpoint, @clickhouse/client's own HTTP transport)",
+      metric: 'latency_p50',
+      value: round3(median(officialLatencies)),
+      unit: 'ms',
+      runs: officialLatencies.length,
+      median_of: officialLatencies.length,
+    });
+    results.push({
+      case: "small SELECT p95 (endpoint, @clickhouse/client's own HTTP transport)",
+      metric: 'latency_p95',
+      value: round3(quantile(officialLatencies, 0.95)),
+      unit: 'ms',
+      runs: officialLatencies.length,
+      median_of: officialLatencies.length,
+    });
+    results.push({
+      case: "small SELECT p50 overhead with @clickhouse/client's own HTTP transport (endpoint - in-process)",
+      metric: 'latency_delta',
+      value: round3(median(officialLatencies) - s['in-process'].p50),
+      unit: 'ms',
+    });
+    results.push({
+      case: 'small SELECT p50 (endpoint, plain node:http keep-alive client)',
+      metric: 'latency_p50',
+      value: round3(median(rawLatencies)),
+      unit: 'ms',
+      runs: rawLatencies.length,
+      median_of: rawLatencies.length,
+    });
+    results.push({
+      case: 'small SELECT p95 (endpoint, plain node:http keep-alive client)',
+      metric: 'latency_p95',
+      value: round3(quantile(rawLatencies, 0.95)),
+      unit: 'ms',
+      runs: rawLatencies.length,
+      median_of: rawLatencies.length,
+    });
     const p50Overhead = s.endpoint.p50 - s['in-process'].p50;
     const insertRatio = s.endpoint.insert / s['in-process'].insert;
     const objectRatio = s.endpoint.objects / s['in-process'].objects;
     const readRatio = s.endpoint.read / s['in-process'].read;
-    results.push({ case: 'small SELECT p50 overhead (endpoint - in-process)', metric: 'latency_delta', value: round3(p50Overhead), unit: 'ms' });
-    results.push({ case: 'small SELECT p95 overhead (endpoint - in-process)', metric: 'latency_delta', value: round3(s.endpoint.p95 - s['in-process'].p95), unit: 'ms' });
-    results.push({ case: '1M-row insert (byte stream) time ratio (endpoint / in-process)', metric: 'ratio', value: round3(insertRatio), unit: 'x' });
-    results.push({ case: '1M-row insert (objects) time ratio (endpoint / in-process)', metric: 'ratio', value: round3(objectRatio), unit: 'x' });
-    results.push({ case: '1M-row read time ratio (endpoint / in-process)', metric: 'ratio', value: round3(readRatio), unit: 'x' });
+    results.push({
+      case: 'small SELECT p50 overhead (endpoint - in-process)',
+      metric: 'latency_delta',
+      value: round3(p50Overhead),
+      unit: 'ms',
+    });
+    results.push({
+      case: 'small SELECT p95 overhead (endpoint - in-process)',
+      metric: 'latency_delta',
+      value: round3(s.endpoint.p95 - s['in-process'].p95),
+      unit: 'ms',
+    });
+    results.push({
+      case: '1M-row insert (byte stream) time ratio (endpoint / in-process)',
+      metric: 'ratio',
+      value: round3(insertRatio),
+      unit: 'x',
+    });
+    results.push({
+      case: '1M-row insert (objects) time ratio (endpoint / in-process)',
+      metric: 'ratio',
+      value: round3(objectRatio),
+      unit: 'x',
+    });
+    results.push({
+      case: '1M-row read time ratio (endpoint / in-process)',
+      metric: 'ratio',
+      value: round3(readRatio),
+      unit: 'x',
+    });
     const goals = [
-      { name: 'small SELECTs: endpoint p50 within 2 ms of in-process', value: round3(p50Overhead), target: '<= 2 ms', met: p50Overhead <= 2 },
-      { name: '1M-row JSONEachRow insert (byte stream) within 1.3x of in-process', value: round3(insertRatio), target: '<= 1.3', met: insertRatio <= 1.3 },
-      { name: '1M-row JSONEachRow insert (objects via client.insert) within 1.3x of in-process', value: round3(objectRatio), target: '<= 1.3', met: objectRatio <= 1.3 },
-      { name: '1M-row result read within 1.3x of in-process', value: round3(readRatio), target: '<= 1.3', met: readRatio <= 1.3 },
+      {
+        name: 'small SELECTs: endpoint p50 within 2 ms of in-process',
+        value: round3(p50Overhead),
+        target: '<= 2 ms',
+        met: p50Overhead <= 2,
+      },
+      {
+        name: '1M-row JSONEachRow insert (byte stream) within 1.3x of in-process',
+        value: round3(insertRatio),
+        target: '<= 1.3',
+        met: insertRatio <= 1.3,
+      },
+      {
+        name: '1M-row JSONEachRow insert (objects via client.insert) within 1.3x of in-process',
+        value: round3(objectRatio),
+        target: '<= 1.3',
+        met: objectRatio <= 1.3,
+      },
+      {
+        name: '1M-row result read within 1.3x of in-process',
+        value: round3(readRatio),
+        target: '<= 1.3',
+        met: readRatio <= 1.3,
+      },
     ];
     const report = {
       benchmark: 'endpoint',
       at: new Date().toISOString(),
-      machine: { cpus: cpus().length, node: process.version, engine: version, mode: 'embedded (in-process) vs local endpoint (separate process)', loadavg: loadavg().map(round3) },
-      params: { small_queries_per_side: SMALL_QUERIES, small_rounds: SMALL_ROUNDS, bulk_rows: BULK_ROWS, bulk_bytes: bytes, bulk_runs: BULK_RUNS },
+      machine: {
+        cpus: cpus().length,
+        node: process.version,
+        engine: version,
+        mode: 'embedded (in-process) vs local endpoint (separate process)',
+        loadavg: loadavg().map(round3),
+      },
+      params: {
+        small_queries_per_side: SMALL_QUERIES,
+        small_rounds: SMALL_ROUNDS,
+        bulk_rows: BULK_ROWS,
+        bulk_bytes: bytes,
+        bulk_runs: BULK_RUNS,
+      },
       results,
       goals,
       notes: [
@@ -230,12 +388,24 @@ async function main(): Promise<void> {
 
     console.log('');
     console.log('                      in-process     endpoint');
-    console.log(`small SELECT p50      ${s['in-process'].p50.toFixed(2).padStart(8)} ms  ${s.endpoint.p50.toFixed(2).padStart(8)} ms   (+${p50Overhead.toFixed(2)} ms)`);
-    console.log(`small SELECT p95      ${s['in-process'].p95.toFixed(2).padStart(8)} ms  ${s.endpoint.p95.toFixed(2).padStart(8)} ms`);
-    console.log(`small SELECT p50 to the endpoint, @clickhouse/client's own transport: ${median(officialLatencies).toFixed(2)} ms; plain node:http: ${median(rawLatencies).toFixed(2)} ms`);
-    console.log(`1M-row insert bytes   ${s['in-process'].insert.toFixed(2).padStart(8)} s   ${s.endpoint.insert.toFixed(2).padStart(8)} s    (${insertRatio.toFixed(2)}x)`);
-    console.log(`1M-row insert objects ${s['in-process'].objects.toFixed(2).padStart(8)} s   ${s.endpoint.objects.toFixed(2).padStart(8)} s    (${objectRatio.toFixed(2)}x)`);
-    console.log(`1M-row read           ${s['in-process'].read.toFixed(2).padStart(8)} s   ${s.endpoint.read.toFixed(2).padStart(8)} s    (${readRatio.toFixed(2)}x)`);
+    console.log(
+      `small SELECT p50      ${s['in-process'].p50.toFixed(2).padStart(8)} ms  ${s.endpoint.p50.toFixed(2).padStart(8)} ms   (+${p50Overhead.toFixed(2)} ms)`,
+    );
+    console.log(
+      `small SELECT p95      ${s['in-process'].p95.toFixed(2).padStart(8)} ms  ${s.endpoint.p95.toFixed(2).padStart(8)} ms`,
+    );
+    console.log(
+      `small SELECT p50 to the endpoint, @clickhouse/client's own transport: ${median(officialLatencies).toFixed(2)} ms; plain node:http: ${median(rawLatencies).toFixed(2)} ms`,
+    );
+    console.log(
+      `1M-row insert bytes   ${s['in-process'].insert.toFixed(2).padStart(8)} s   ${s.endpoint.insert.toFixed(2).padStart(8)} s    (${insertRatio.toFixed(2)}x)`,
+    );
+    console.log(
+      `1M-row insert objects ${s['in-process'].objects.toFixed(2).padStart(8)} s   ${s.endpoint.objects.toFixed(2).padStart(8)} s    (${objectRatio.toFixed(2)}x)`,
+    );
+    console.log(
+      `1M-row read           ${s['in-process'].read.toFixed(2).padStart(8)} s   ${s.endpoint.read.toFixed(2).padStart(8)} s    (${readRatio.toFixed(2)}x)`,
+    );
     for (const g of goals) console.log(`${g.met ? 'MET    ' : 'NOT MET'} ${g.name}: ${g.value} (target ${g.target})`);
     console.log('wrote bench/results/endpoint.json');
   } finally {

@@ -13,7 +13,15 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { command, connect, serverVersion } from '../lib/clickhouse';
 import { loadConfig } from '../lib/config';
-import { appendToIceberg, createIcebergTable, dropIcebergTable, ensureLakeCollection, exportTable, icebergSnapshots, parquetWriteSettings } from '../lib/lake';
+import {
+  appendToIceberg,
+  createIcebergTable,
+  dropIcebergTable,
+  ensureLakeCollection,
+  exportTable,
+  icebergSnapshots,
+  parquetWriteSettings,
+} from '../lib/lake';
 import type { IcebergPartition, ParquetWriteOptions } from '../lib/lake';
 import { progress } from '../lib/notebook';
 import { createS3Client, deleteByPrefix, listAllObjects } from '../lib/s3';
@@ -44,7 +52,9 @@ const CASES = {
 } as const;
 type CaseName = keyof typeof CASES;
 
-const config = loadConfig({ env: { ...process.env, CLICKHOUSE_URL: '', CLICKHOUSE_DATA_PATH: mkdtempSync(join(tmpdir(), 'kit-bench-iceberg-')) } });
+const config = loadConfig({
+  env: { ...process.env, CLICKHOUSE_URL: '', CLICKHOUSE_DATA_PATH: mkdtempSync(join(tmpdir(), 'kit-bench-iceberg-')) },
+});
 await startS3Server(config);
 const client = connect({ config, mode: 'embedded' });
 const s3 = createS3Client(config);
@@ -63,12 +73,21 @@ const rowsSql = (n: number): string => `
   FROM numbers(${n})`;
 
 async function loadSource(n: number): Promise<void> {
-  await command(client, `CREATE OR REPLACE TABLE ${TABLE} (${Object.entries(COLUMNS).map(([c, t]) => `\`${c}\` ${t}`).join(', ')}) ENGINE = MergeTree ORDER BY order_id`);
+  await command(
+    client,
+    `CREATE OR REPLACE TABLE ${TABLE} (${Object.entries(COLUMNS)
+      .map(([c, t]) => `\`${c}\` ${t}`)
+      .join(', ')}) ENGINE = MergeTree ORDER BY order_id`,
+  );
   await command(client, `INSERT INTO ${TABLE} ${rowsSql(n)}`);
 }
 
 let round = 0;
-async function icebergAppend(partitionBy: IcebergPartition[] | undefined, parquet: ParquetWriteOptions | undefined, n: number): Promise<{ seconds: number; bytes: number }> {
+async function icebergAppend(
+  partitionBy: IcebergPartition[] | undefined,
+  parquet: ParquetWriteOptions | undefined,
+  n: number,
+): Promise<{ seconds: number; bytes: number }> {
   const name = `bench_ice_${round++}`;
   const path = `${PREFIX}${name}/`;
   // The Parquet encoding is fixed when the table is created (ClickHouse 26.7 takes it from the CREATE).
@@ -77,7 +96,8 @@ async function icebergAppend(partitionBy: IcebergPartition[] | undefined, parque
   await appendToIceberg(client, { table: name, select: `SELECT * FROM ${TABLE}` });
   const seconds = (performance.now() - t0) / 1000;
   const snaps = await icebergSnapshots(client, name);
-  if (snaps[snaps.length - 1]?.totalRows !== n) throw new Error(`${name} holds ${snaps[snaps.length - 1]?.totalRows} rows, expected ${n}`);
+  if (snaps[snaps.length - 1]?.totalRows !== n)
+    throw new Error(`${name} holds ${snaps[snaps.length - 1]?.totalRows} rows, expected ${n}`);
   const bytes = (await listAllObjects(s3, `${path}data/`)).reduce((s, o) => s + o.size, 0);
   await dropIcebergTable(client, name, { deleteData: true });
   await deleteByPrefix(s3, path);
@@ -105,7 +125,12 @@ try {
   await loadSource(50_000);
   for (const c of names) await run[c](50_000);
   await loadSource(ROWS);
-  const samples: Record<CaseName, Array<{ seconds: number; bytes: number }>> = { export: [], iceberg: [], icebergEngineDefaults: [], icebergMonthly: [] };
+  const samples: Record<CaseName, Array<{ seconds: number; bytes: number }>> = {
+    export: [],
+    iceberg: [],
+    icebergEngineDefaults: [],
+    icebergMonthly: [],
+  };
   const bar = progress('bench:iceberg rounds', RUNS * names.length);
   for (let r = 0; r < RUNS; r++) {
     // Interleaved, and the order rotates, so drift on the shared machine hits every case alike.
@@ -131,12 +156,32 @@ try {
   const out = {
     benchmark: 'iceberg',
     at: new Date().toISOString(),
-    machine: { cpus: cpus().length, node: process.version, engine: await serverVersion(client), mode: 'embedded', s3: 'Ceph RGW 16.2 (local, single OSD)' },
+    machine: {
+      cpus: cpus().length,
+      node: process.version,
+      engine: await serverVersion(client),
+      mode: 'embedded',
+      s3: 'Ceph RGW 16.2 (local, single OSD)',
+    },
     params: { rows: ROWS, columns: COLUMNS, parquet_settings: parquetWriteSettings(), runs: RUNS, warmup_rows: 50_000 },
     results,
-    goals: [{ name: 'Iceberg append rows/s vs plain Parquet export of the same table', value: ratio, target: `>= ${GOAL}`, met: ratio >= GOAL }],
+    goals: [
+      {
+        name: 'Iceberg append rows/s vs plain Parquet export of the same table',
+        value: ratio,
+        target: `>= ${GOAL}`,
+        met: ratio >= GOAL,
+      },
+    ],
   };
-  console.table(results.map((r) => ({ case: r.case, 'rows/s': r.value, 'MB written': (Number(r.bytes) / 1e6).toFixed(1), seconds: (r.seconds as number[]).join(' / ') })));
+  console.table(
+    results.map((r) => ({
+      case: r.case,
+      'rows/s': r.value,
+      'MB written': (Number(r.bytes) / 1e6).toFixed(1),
+      seconds: (r.seconds as number[]).join(' / '),
+    })),
+  );
   console.log(`Iceberg append / Parquet export: ${ratio} (goal >= ${GOAL}: ${ratio >= GOAL ? 'met' : 'NOT met'})`);
   console.log(`wrote ${writeBenchReport(config.root, 'iceberg', out)}`);
 } finally {

@@ -58,7 +58,9 @@ FROM numbers(${rows})`;
 /** Row objects of a frame slice as JSONEachRow accepts them (64-bit ids as numbers, times as text). */
 function* jsonRows(frame: pl.DataFrame): Generator<Record<string, unknown>[]> {
   for (let offset = 0; offset < frame.height; offset += JSON_BATCH) {
-    const slice = decimalsAsFloat(frame.slice(offset, JSON_BATCH)).withColumns(pl.col('event_time').dt.strftime('%Y-%m-%d %H:%M:%S%.3f'));
+    const slice = decimalsAsFloat(frame.slice(offset, JSON_BATCH)).withColumns(
+      pl.col('event_time').dt.strftime('%Y-%m-%d %H:%M:%S%.3f'),
+    );
     yield slice.toRecords().map((r) => {
       for (const k of Object.keys(r)) if (typeof r[k] === 'bigint') r[k] = Number(r[k]);
       return r;
@@ -68,7 +70,9 @@ function* jsonRows(frame: pl.DataFrame): Generator<Record<string, unknown>[]> {
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'kit-bench-ingest-'));
-  const config = loadConfig({ env: { ...process.env, CLICKHOUSE_URL: '', CLICKHOUSE_DATA_PATH: join(work, 'clickhouse') } });
+  const config = loadConfig({
+    env: { ...process.env, CLICKHOUSE_URL: '', CLICKHOUSE_DATA_PATH: join(work, 'clickhouse') },
+  });
   const client = connect({ config, mode: 'embedded' });
   const database = config.clickhouse.database;
   const target = tableTarget(database, EVENTS, 'local', { name: 'bench_events' });
@@ -77,7 +81,8 @@ async function main(): Promise<void> {
     console.error(`generating ${ROWS.toLocaleString('en-US')} events...`);
     const frame = new RetailGenerator({ seed: 'bench', events: ROWS, chunkRows: ROWS }).activityChunk(0).events;
     await command(client, createTableSql(target));
-    const count = async (): Promise<number> => Number((await queryOne<{ n: string }>(client, `SELECT count() AS n FROM ${table}`))?.n ?? 0);
+    const count = async (): Promise<number> =>
+      Number((await queryOne<{ n: string }>(client, `SELECT count() AS n FROM ${table}`))?.n ?? 0);
     const truncate = (): Promise<unknown> => command(client, `TRUNCATE TABLE ${table}`);
 
     const runners: Record<CaseName, () => Promise<unknown>> = {
@@ -91,7 +96,8 @@ async function main(): Promise<void> {
     // Warm-up: one small load each (engine caches, client, polars).
     const small = frame.slice(0, 50_000);
     await loadFrame(client, target, small);
-    for (const rows of jsonRows(small.slice(0, 1))) await insertJsonRows(client, { database, table: target.name }, rows);
+    for (const rows of jsonRows(small.slice(0, 1)))
+      await insertJsonRows(client, { database, table: target.name }, rows);
     await command(client, engineSourceSql(table, 50_000));
     await truncate();
 
@@ -122,12 +128,22 @@ async function main(): Promise<void> {
       samples: samples[key].map((v) => Math.round(v)),
     });
     const results = [
-      result('(a) lib bulk path: polars frame -> Parquet (lz4, 500k-row batches, 2 in flight) -> INSERT FORMAT Parquet', 'bulk'),
+      result(
+        '(a) lib bulk path: polars frame -> Parquet (lz4, 500k-row batches, 2 in flight) -> INSERT FORMAT Parquet',
+        'bulk',
+      ),
       result('(b) JSONEachRow via client.insert (row objects from the same frame, 100k per insert)', 'json'),
       result('(c) engine INSERT ... SELECT from numbers() (upper bound)', 'engine'),
     ];
     const ratio = rates.bulk / rates.engine;
-    const goals = [{ name: 'bulk path vs engine INSERT SELECT (rows/s ratio)', value: Number(ratio.toFixed(3)), target: `>= ${GOAL}`, met: ratio >= GOAL }];
+    const goals = [
+      {
+        name: 'bulk path vs engine INSERT SELECT (rows/s ratio)',
+        value: Number(ratio.toFixed(3)),
+        target: `>= ${GOAL}`,
+        met: ratio >= GOAL,
+      },
+    ];
     const out = {
       benchmark: 'ingest',
       at: new Date().toISOString(),
@@ -144,8 +160,12 @@ async function main(): Promise<void> {
       goals,
     };
     writeBenchReport(config.root, 'ingest', out);
-    for (const r of results) console.log(`${r.case.slice(0, 70).padEnd(72)} ${r.value.toLocaleString('en-US').padStart(12)} rows/s`);
-    for (const g of goals) console.log(`${g.name.padEnd(72)} ${g.value.toFixed(2).padStart(12)}  (${g.target}) ${g.met ? 'met' : 'NOT met'}`);
+    for (const r of results)
+      console.log(`${r.case.slice(0, 70).padEnd(72)} ${r.value.toLocaleString('en-US').padStart(12)} rows/s`);
+    for (const g of goals)
+      console.log(
+        `${g.name.padEnd(72)} ${g.value.toFixed(2).padStart(12)}  (${g.target}) ${g.met ? 'met' : 'NOT met'}`,
+      );
     console.log('wrote bench/results/ingest.json');
   } finally {
     await client.close();

@@ -52,7 +52,9 @@ async function main(): Promise<void> {
   const base = loadConfig();
   await startS3Server(base);
   const work = mkdtempSync(join(tmpdir(), 'kit-bench-lake-json-'));
-  const config = loadConfig({ env: { ...process.env, CLICKHOUSE_URL: '', CLICKHOUSE_DATA_PATH: join(work, 'clickhouse') } });
+  const config = loadConfig({
+    env: { ...process.env, CLICKHOUSE_URL: '', CLICKHOUSE_DATA_PATH: join(work, 'clickhouse') },
+  });
   const client = connect({ config, mode: 'embedded' });
   const s3 = createS3Client(config);
   const prefix = `bench/lake-json/${Date.now()}/`;
@@ -70,17 +72,31 @@ async function main(): Promise<void> {
       typed: { typedPaths: HINTS, maxDynamicPaths: MAX_DYNAMIC_PATHS },
     };
     for (const name of Object.keys(CASES) as CaseName[]) {
-      await ingestJsonObjects(client, { path: `${prefix}warm/**.ndjson.gz`, table: `warm_${name}`, replace: true, ...options[name] });
+      await ingestJsonObjects(client, {
+        path: `${prefix}warm/**.ndjson.gz`,
+        table: `warm_${name}`,
+        replace: true,
+        ...options[name],
+      });
     }
 
-    const samples: Record<CaseName, Array<{ rowsPerS: number; seconds: number; rows: number; rejected: number }>> = { plain: [], typed: [] };
+    const samples: Record<CaseName, Array<{ rowsPerS: number; seconds: number; rows: number; rejected: number }>> = {
+      plain: [],
+      typed: [],
+    };
     const footprint: Partial<Record<CaseName, JsonTableFootprint>> = {};
     const bar = progress('lake-json: ingest rounds', RUNS * 2);
     for (let run = 0; run < RUNS; run++) {
       const order: CaseName[] = run % 2 === 0 ? ['plain', 'typed'] : ['typed', 'plain'];
       for (const name of order) {
-        const r = await ingestJsonObjects(client, { path: `${prefix}events/**.ndjson.gz`, table: `bench_${name}`, replace: true, ...options[name] });
-        if (r.rows + r.rejected !== lines) throw new Error(`${name}: ${r.rows} rows + ${r.rejected} rejects != ${lines} lines`);
+        const r = await ingestJsonObjects(client, {
+          path: `${prefix}events/**.ndjson.gz`,
+          table: `bench_${name}`,
+          replace: true,
+          ...options[name],
+        });
+        if (r.rows + r.rejected !== lines)
+          throw new Error(`${name}: ${r.rows} rows + ${r.rejected} rejects != ${lines} lines`);
         samples[name].push({ rowsPerS: r.rows / r.seconds, seconds: r.seconds, rows: r.rows, rejected: r.rejected });
         bar.tick(1, `${name} ${Math.round(r.rows / r.seconds)} rows/s`);
       }
@@ -96,7 +112,8 @@ async function main(): Promise<void> {
       answers[name] = JSON.stringify(await queryRows(client, question(`bench_${name}`)));
     }
     if (answers.plain !== answers.typed) throw new Error('The two tables answer the question differently.');
-    if (JSON.stringify(await queryRows(client, directQuestion('bench_typed'))) !== answers.typed) throw new Error('Reading the typed paths directly gives another answer.');
+    if (JSON.stringify(await queryRows(client, directQuestion('bench_typed'))) !== answers.typed)
+      throw new Error('Reading the typed paths directly gives another answer.');
     const directMs: number[] = [];
     for (let i = 0; i < QUERY_RUNS; i++) {
       for (const name of Object.keys(CASES) as CaseName[]) {
@@ -160,7 +177,13 @@ async function main(): Promise<void> {
     const out = {
       benchmark: 'lake-json',
       at: new Date().toISOString(),
-      machine: { cpus: cpus().length, node: process.version, engine: await serverVersion(client), mode: 'embedded', s3: 'Ceph RGW 16.2 (local, single OSD)' },
+      machine: {
+        cpus: cpus().length,
+        node: process.version,
+        engine: await serverVersion(client),
+        mode: 'embedded',
+        s3: 'Ceph RGW 16.2 (local, single OSD)',
+      },
       params: {
         objects: DAYS,
         lines,

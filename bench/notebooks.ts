@@ -15,10 +15,11 @@ import { median, writeBenchReport } from './report';
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SIZE_LIMIT = 6_000_000;
 
-
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'kit-bench-notebooks-'));
-  const config = loadConfig({ env: { ...process.env, KIT_STORAGE_DIR: work, JUPYTER_PORT: String(20_000 + (process.pid % 1000)) } });
+  const config = loadConfig({
+    env: { ...process.env, KIT_STORAGE_DIR: work, JUPYTER_PORT: String(20_000 + (process.pid % 1000)) },
+  });
   try {
     await installJupyter(config);
     const labStarts: number[] = [];
@@ -42,7 +43,10 @@ async function main(): Promise<void> {
         config,
       });
       const r = summary.results[0]!;
-      if (!r.ok) throw new Error(`the smoke notebook failed: ${r.fatal ?? r.failure?.outputs.map((o) => o.text).join('') ?? ''}`);
+      if (!r.ok)
+        throw new Error(
+          `the smoke notebook failed: ${r.fatal ?? r.failure?.outputs.map((o) => o.text).join('') ?? ''}`,
+        );
       if (i === 0) continue;
       kernelReady.push(r.kernelReadySeconds ?? Number.NaN);
       notebookTotal.push(summary.seconds);
@@ -50,12 +54,47 @@ async function main(): Promise<void> {
     }
 
     const results = [
-      { case: 'JupyterLab start (process to authenticated API)', metric: 'seconds', value: median(labStarts), unit: 's', runs: RUNS, median_of: RUNS },
-      { case: 'tslab kernel ready (nbclient)', metric: 'seconds', value: median(kernelReady), unit: 's', runs: RUNS, median_of: RUNS },
-      { case: 'smoke notebook end to end (runNotebooks)', metric: 'seconds', value: median(notebookTotal), unit: 's', runs: RUNS, median_of: RUNS },
-      { case: 'smoke notebook executed size (2 charts)', metric: 'bytes', value: size, unit: 'B', runs: 1, median_of: 1 },
+      {
+        case: 'JupyterLab start (process to authenticated API)',
+        metric: 'seconds',
+        value: median(labStarts),
+        unit: 's',
+        runs: RUNS,
+        median_of: RUNS,
+      },
+      {
+        case: 'tslab kernel ready (nbclient)',
+        metric: 'seconds',
+        value: median(kernelReady),
+        unit: 's',
+        runs: RUNS,
+        median_of: RUNS,
+      },
+      {
+        case: 'smoke notebook end to end (runNotebooks)',
+        metric: 'seconds',
+        value: median(notebookTotal),
+        unit: 's',
+        runs: RUNS,
+        median_of: RUNS,
+      },
+      {
+        case: 'smoke notebook executed size (2 charts)',
+        metric: 'bytes',
+        value: size,
+        unit: 'B',
+        runs: 1,
+        median_of: 1,
+      },
     ];
-    const goals = [{ name: 'executed notebook with charts stays small (plotly.js inlined once)', value: size, target: `< ${SIZE_LIMIT} bytes`, met: size < SIZE_LIMIT }];
+    const goals = [
+      {
+        name: 'executed notebook with charts stays small (plotly.js inlined once)',
+        value: size,
+        target: `< ${SIZE_LIMIT} bytes`,
+        met: size < SIZE_LIMIT,
+      },
+    ];
     const out = {
       benchmark: 'notebooks',
       at: new Date().toISOString(),
@@ -65,7 +104,10 @@ async function main(): Promise<void> {
       goals,
     };
     writeBenchReport(config.root, 'notebooks', out);
-    for (const r of results) console.log(`${r.case.padEnd(50)} ${r.unit === 'B' ? `${(r.value / 1e6).toFixed(2)} MB` : `${r.value.toFixed(2)} s`}`);
+    for (const r of results)
+      console.log(
+        `${r.case.padEnd(50)} ${r.unit === 'B' ? `${(r.value / 1e6).toFixed(2)} MB` : `${r.value.toFixed(2)} s`}`,
+      );
     for (const g of goals) console.log(`goal: ${g.name}: ${g.met ? 'met' : 'NOT met'} (${g.value} ${g.target})`);
     console.log(`wrote bench/results/notebooks.json`);
   } finally {

@@ -65,7 +65,9 @@ function processCpu(pids: number[]): number | undefined {
   let seen = 0;
   for (const pid of pids) {
     try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+        .replace(/^.*\) /s, '')
+        .split(' ');
       total += (Number(fields[11]) + Number(fields[12])) / USER_HZ;
       seen++;
     } catch {
@@ -85,14 +87,19 @@ async function main(): Promise<void> {
   await startS3Server(base, { log: (l) => console.error(`s3: ${l}`) });
   const serverPids = Object.values(findDaemons(s3ServerLayout(base.storageDir).confFile));
   const work = mkdtempSync(join(tmpdir(), 'kit-bench-s3-'));
-  const config = loadConfig({ env: { ...process.env, CLICKHOUSE_URL: '', CLICKHOUSE_DATA_PATH: join(work, 'clickhouse') } });
+  const config = loadConfig({
+    env: { ...process.env, CLICKHOUSE_URL: '', CLICKHOUSE_DATA_PATH: join(work, 'clickhouse') },
+  });
   const client = connect({ config, mode: 'embedded' });
   const s3 = createS3Client(config);
   const prefix = `bench/s3/${Date.now()}/`;
   try {
     await ensureLakeCollection(client);
     console.error(`loading ${ROWS.toLocaleString('en-US')} rows into a MergeTree table (not timed)...`);
-    await command(client, `CREATE TABLE ${TABLE} (id UInt64, x Float64, s String, k UInt32, at DateTime) ENGINE = MergeTree ORDER BY id`);
+    await command(
+      client,
+      `CREATE TABLE ${TABLE} (id UInt64, x Float64, s String, k UInt32, at DateTime) ENGINE = MergeTree ORDER BY id`,
+    );
     await command(
       client,
       `INSERT INTO ${TABLE}
@@ -103,15 +110,26 @@ async function main(): Promise<void> {
     await command(client, `OPTIMIZE TABLE ${TABLE} FINAL`);
     const file = join(work, 'data.parquet');
     // The SDK's file: the table encoded with exactly the settings the kit's lake writes use.
-    await command(client, `INSERT INTO FUNCTION file({path:String}, 'Parquet') SELECT * FROM ${TABLE}`, { path: file }, { settings: parquetWriteSettings() });
+    await command(
+      client,
+      `INSERT INTO FUNCTION file({path:String}, 'Parquet') SELECT * FROM ${TABLE}`,
+      { path: file },
+      { settings: parquetWriteSettings() },
+    );
     const bytes = statSync(file).size;
     console.error(`Parquet file (kit settings): ${(bytes / MB).toFixed(1)} MB`);
 
     // Warm-up: connections, pools, the engine's S3 client.
     await putObject(s3, `${prefix}warmup.bin`, Buffer.alloc(1024 * 1024));
     for await (const _ of (await downloadStream(s3, `${prefix}warmup.bin`)).stream) void _;
-    await command(client, "INSERT INTO FUNCTION s3(lake, filename = {k:String}, format = 'CSV') SELECT 1", { k: `${prefix}warmup.csv` });
-    await queryOne(client, "SELECT count() FROM s3(lake, filename = {k:String}, format = 'CSV', structure = 'x UInt8')", { k: `${prefix}warmup.csv` });
+    await command(client, "INSERT INTO FUNCTION s3(lake, filename = {k:String}, format = 'CSV') SELECT 1", {
+      k: `${prefix}warmup.csv`,
+    });
+    await queryOne(
+      client,
+      "SELECT count() FROM s3(lake, filename = {k:String}, format = 'CSV', structure = 'x UInt8')",
+      { k: `${prefix}warmup.csv` },
+    );
 
     const keys = {
       sdk: `${prefix}sdk.parquet`,
@@ -120,10 +138,17 @@ async function main(): Promise<void> {
       engineDefaults: `${prefix}engine-defaults.parquet`,
       raw: `${prefix}clickhouse-raw.parquet`,
     };
-    const samples = Object.fromEntries(Object.keys(CASES).map((k) => [k, [] as Sample[]])) as Record<CaseName, Sample[]>;
+    const samples = Object.fromEntries(Object.keys(CASES).map((k) => [k, [] as Sample[]])) as Record<
+      CaseName,
+      Sample[]
+    >;
 
     /** Times `work` with the CPU it and the S3 server used; `movedBytes` (not timed) says how many bytes it moved. */
-    const measure = async (name: CaseName, work: () => Promise<void>, movedBytes: () => Promise<number> = async () => bytes): Promise<void> => {
+    const measure = async (
+      name: CaseName,
+      work: () => Promise<void>,
+      movedBytes: () => Promise<number> = async () => bytes,
+    ): Promise<void> => {
       const server0 = processCpu(serverPids);
       const cpu0 = ownCpu();
       const t0 = process.hrtime.bigint();
@@ -145,20 +170,47 @@ async function main(): Promise<void> {
         await uploadFile(s3, file, keys.sdk);
       });
       bar.tick(1, CASES.chExport);
-      await measure('chExport', async () => {
-        await writeToLake(client, { path: keys.export, select: `SELECT * FROM ${TABLE}`, overwrite: true });
-      }, () => objectSize(keys.export));
+      await measure(
+        'chExport',
+        async () => {
+          await writeToLake(client, { path: keys.export, select: `SELECT * FROM ${TABLE}`, overwrite: true });
+        },
+        () => objectSize(keys.export),
+      );
       bar.tick(1, CASES.chConvert);
-      await measure('chConvert', async () => {
-        await writeToLake(client, { path: keys.convert, select: "SELECT * FROM file({path:String}, 'Parquet')", params: { path: file }, overwrite: true });
-      }, () => objectSize(keys.convert));
+      await measure(
+        'chConvert',
+        async () => {
+          await writeToLake(client, {
+            path: keys.convert,
+            select: "SELECT * FROM file({path:String}, 'Parquet')",
+            params: { path: file },
+            overwrite: true,
+          });
+        },
+        () => objectSize(keys.convert),
+      );
       bar.tick(1, CASES.chExportEngineDefaults);
-      await measure('chExportEngineDefaults', async () => {
-        await writeToLake(client, { path: keys.engineDefaults, select: `SELECT * FROM ${TABLE}`, overwrite: true, parquet: { compression: 'zstd', bloomFilters: true } });
-      }, () => objectSize(keys.engineDefaults));
+      await measure(
+        'chExportEngineDefaults',
+        async () => {
+          await writeToLake(client, {
+            path: keys.engineDefaults,
+            select: `SELECT * FROM ${TABLE}`,
+            overwrite: true,
+            parquet: { compression: 'zstd', bloomFilters: true },
+          });
+        },
+        () => objectSize(keys.engineDefaults),
+      );
       bar.tick(1, CASES.chPutRaw);
       await measure('chPutRaw', async () => {
-        await command(client, "INSERT INTO FUNCTION s3(lake, filename = {k:String}, format = 'RawBLOB') SELECT * FROM file({path:String}, 'RawBLOB')", { k: keys.raw, path: file }, { settings: { s3_truncate_on_insert: 1 } });
+        await command(
+          client,
+          "INSERT INTO FUNCTION s3(lake, filename = {k:String}, format = 'RawBLOB') SELECT * FROM file({path:String}, 'RawBLOB')",
+          { k: keys.raw, path: file },
+          { settings: { s3_truncate_on_insert: 1 } },
+        );
       });
       if ((await objectSize(keys.raw)) !== bytes) throw new Error('ClickHouse RawBLOB copy has the wrong size');
       bar.tick(1, CASES.sdkGet);
@@ -179,14 +231,22 @@ async function main(): Promise<void> {
       });
       bar.tick(1, CASES.chGetRaw);
       await measure('chGetRaw', async () => {
-        const r = await queryOne<{ n: string }>(client, "SELECT length(raw) AS n FROM s3(lake, filename = {k:String}, format = 'RawBLOB', structure = 'raw String')", { k: keys.sdk });
+        const r = await queryOne<{ n: string }>(
+          client,
+          "SELECT length(raw) AS n FROM s3(lake, filename = {k:String}, format = 'RawBLOB', structure = 'raw String')",
+          { k: keys.sdk },
+        );
         if (Number(r?.n) !== bytes) throw new Error(`ClickHouse RawBLOB read ${r?.n} bytes, expected ${bytes}`);
       });
       bar.tick(1, round + 1 < RUNS ? 'next round' : 'done');
     }
     bar.done();
     // The export must be the table, row for row, or its speed means nothing.
-    const exported = await queryOne<{ n: string }>(client, "SELECT count() AS n FROM s3(lake, filename = {k:String}, format = 'Parquet')", { k: keys.export });
+    const exported = await queryOne<{ n: string }>(
+      client,
+      "SELECT count() AS n FROM s3(lake, filename = {k:String}, format = 'Parquet')",
+      { k: keys.export },
+    );
     if (Number(exported?.n) !== ROWS) throw new Error(`The export holds ${exported?.n} rows, expected ${ROWS}`);
 
     const lastBytes = (name: CaseName) => samples[name].at(-1)!.bytes;
@@ -203,31 +263,53 @@ async function main(): Promise<void> {
         runs: RUNS,
         median_of: RUNS,
         samples: s.map((x) => round2(x.mbPerS)),
-        ...(ROW_WRITES.has(name) ? { rows_per_s: Math.round(median(s.map((x) => ROWS / x.seconds))), object_bytes: lastBytes(name) } : {}),
+        ...(ROW_WRITES.has(name)
+          ? { rows_per_s: Math.round(median(s.map((x) => ROWS / x.seconds))), object_bytes: lastBytes(name) }
+          : {}),
         cpu_s: round2(median(s.map((x) => x.cpu))),
         s3_server_cpu_s: serverCpu,
       };
     });
-    const goal = (name: string, value: number) => ({ name, value: Number(value.toFixed(3)), target: `>= ${GOAL}`, met: value >= GOAL });
+    const goal = (name: string, value: number) => ({
+      name,
+      value: Number(value.toFixed(3)),
+      target: `>= ${GOAL}`,
+      met: value >= GOAL,
+    });
     const goals = [
-      goal('ClickHouse table export to the lake (writeToLake, Parquet, kit settings) vs raw SDK PUT of the same Parquet bytes', rate('chExport') / rate('sdkPut')),
-      goal('ClickHouse INSERT INTO FUNCTION s3 (Parquet re-encoded from a local Parquet file: a format conversion) vs raw SDK PUT throughput', rate('chConvert') / rate('sdkPut')),
-      goal('ClickHouse INSERT INTO FUNCTION s3 (same bytes) vs raw SDK PUT throughput', rate('chPutRaw') / rate('sdkPut')),
+      goal(
+        'ClickHouse table export to the lake (writeToLake, Parquet, kit settings) vs raw SDK PUT of the same Parquet bytes',
+        rate('chExport') / rate('sdkPut'),
+      ),
+      goal(
+        'ClickHouse INSERT INTO FUNCTION s3 (Parquet re-encoded from a local Parquet file: a format conversion) vs raw SDK PUT throughput',
+        rate('chConvert') / rate('sdkPut'),
+      ),
+      goal(
+        'ClickHouse INSERT INTO FUNCTION s3 (same bytes) vs raw SDK PUT throughput',
+        rate('chPutRaw') / rate('sdkPut'),
+      ),
       goal('ClickHouse SELECT FROM s3() (Parquet) vs raw SDK GET throughput', rate('chGet') / rate('sdkGet')),
       goal('ClickHouse SELECT FROM s3() (same bytes) vs raw SDK GET throughput', rate('chGetRaw') / rate('sdkGet')),
     ];
     const notes = [
       `Write cases are MB/s of the object written. The SDK PUTs the file ClickHouse wrote from the same table with lib/lake's Parquet settings (${JSON.stringify(LAKE_PARQUET_DEFAULTS)}); the export writes that table again with writeToLake (timed), so both move the same Parquet (sizes in params).`,
-      'The table export is the kit\'s write path: rows already in MergeTree (loaded and merged before timing), encoded once as Parquet (zstd, no bloom filters) while the engine uploads it in parts.',
+      "The table export is the kit's write path: rows already in MergeTree (loaded and merged before timing), encoded once as Parquet (zstd, no bloom filters) while the engine uploads it in parts.",
       'The re-encoded case is a format conversion: it reads the local Parquet file with file(), decodes every column and encodes it again (kit settings) before the upload; it measures decode + encode + upload.',
       "The ClickHouse-defaults export is the same export with bloom filters on every column (ClickHouse 26.7's default), for comparison; it has no goal of its own.",
-      'The Parquet SELECT reads the SDK\'s file (kit settings): an aggregate over every column reads all of it. Files with bloom filters (ClickHouse\'s default, before the kit turned them off) are ~20% bloom filters that such a query never reads, which inflated MB/s.',
-      'cpu_s is the CPU of this process (Node and the embedded engine), s3_server_cpu_s that of the local S3 server (Ceph RGW, OSD, monitor), per run (median). The machine has 2 cores shared by both: a write that needs more CPU than the SDK\'s PUT cannot keep its pace.',
+      "The Parquet SELECT reads the SDK's file (kit settings): an aggregate over every column reads all of it. Files with bloom filters (ClickHouse's default, before the kit turned them off) are ~20% bloom filters that such a query never reads, which inflated MB/s.",
+      "cpu_s is the CPU of this process (Node and the embedded engine), s3_server_cpu_s that of the local S3 server (Ceph RGW, OSD, monitor), per run (median). The machine has 2 cores shared by both: a write that needs more CPU than the SDK's PUT cannot keep its pace.",
     ];
     const out = {
       benchmark: 's3',
       at: new Date().toISOString(),
-      machine: { cpus: cpus().length, node: process.version, engine: await serverVersion(client), mode: 'embedded', s3: 'Ceph RGW 16.2 (local, single OSD)' },
+      machine: {
+        cpus: cpus().length,
+        node: process.version,
+        engine: await serverVersion(client),
+        mode: 'embedded',
+        s3: 'Ceph RGW 16.2 (local, single OSD)',
+      },
       params: {
         rows: ROWS,
         parquet_settings: parquetWriteSettings(),
@@ -246,9 +328,14 @@ async function main(): Promise<void> {
     writeBenchReport(config.root, 's3', out);
     for (const r of results) {
       const rows = typeof r.rows_per_s === 'number' ? `${(r.rows_per_s / 1e6).toFixed(2)} M rows/s` : '';
-      console.log(`${r.case.padEnd(96)} ${r.value.toFixed(1).padStart(8)} MB/s ${rows.padStart(14)}  cpu ${String(r.cpu_s).padStart(5)} s + server ${String(r.s3_server_cpu_s).padStart(5)} s`);
+      console.log(
+        `${r.case.padEnd(96)} ${r.value.toFixed(1).padStart(8)} MB/s ${rows.padStart(14)}  cpu ${String(r.cpu_s).padStart(5)} s + server ${String(r.s3_server_cpu_s).padStart(5)} s`,
+      );
     }
-    for (const g of goals) console.log(`${g.name.padEnd(132)} ${g.value.toFixed(2).padStart(6)}  (${g.target}) ${g.met ? 'met' : 'NOT met'}`);
+    for (const g of goals)
+      console.log(
+        `${g.name.padEnd(132)} ${g.value.toFixed(2).padStart(6)}  (${g.target}) ${g.met ? 'met' : 'NOT met'}`,
+      );
     console.log(`Parquet bytes: SDK file ${bytes}, ClickHouse export ${lastBytes('chExport')}`);
     console.log('wrote bench/results/s3.json');
   } finally {

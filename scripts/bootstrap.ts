@@ -37,7 +37,11 @@ async function main(): Promise<void> {
   try {
     const report = await bootstrapRetail(client, {
       database: config.clickhouse.database,
-      spec: { events: numberArg(values.events, '--events'), seed: values.seed, chunkRows: numberArg(values['chunk-rows'], '--chunk-rows') },
+      spec: {
+        events: numberArg(values.events, '--events'),
+        seed: values.seed,
+        chunkRows: numberArg(values['chunk-rows'], '--chunk-rows'),
+      },
       modes,
       s3: modes.includes('s3_engine') ? createS3Client(config) : undefined,
       replace: values.replace,
@@ -45,15 +49,26 @@ async function main(): Promise<void> {
       log: (line) => process.stderr.write(`bootstrap: ${line}\n`),
     });
     showTable(
-      report.tables.map((t) => ({ table: t.table, mode: t.mode, name: `${report.database}.${t.name}`, rows: t.rows, expected: t.expectedRows, checksum: t.checksum })),
+      report.tables.map((t) => ({
+        table: t.table,
+        mode: t.mode,
+        name: `${report.database}.${t.name}`,
+        rows: t.rows,
+        expected: t.expectedRows,
+        checksum: t.checksum,
+      })),
       { title: `dataset ${report.plan.id}`, maxRows: 100 },
     );
     const s = report.seconds;
-    if (report.swapped.length === 0) console.log(`the warehouse already holds ${report.plan.id}: nothing written (verified in ${s.total.toFixed(1)} s)`);
-    else console.log(
-      `loaded in ${s.total.toFixed(1)} s (generate ${s.generate.toFixed(1)} s, load ${s.load.toFixed(1)} s incl. copies, verify ${s.verify.toFixed(1)} s, swap ${s.swap.toFixed(1)} s); ` +
-        `${(report.parquetBytes / 1e6).toFixed(1)} MB Parquet; lake objects: ${report.objects.uploaded} uploaded, ${report.objects.unchanged} unchanged, ${report.objects.pruned} removed`,
-    );
+    if (report.swapped.length === 0)
+      console.log(
+        `the warehouse already holds ${report.plan.id}: nothing written (verified in ${s.total.toFixed(1)} s)`,
+      );
+    else
+      console.log(
+        `loaded in ${s.total.toFixed(1)} s (generate ${s.generate.toFixed(1)} s, load ${s.load.toFixed(1)} s incl. copies, verify ${s.verify.toFixed(1)} s, swap ${s.swap.toFixed(1)} s); ` +
+          `${(report.parquetBytes / 1e6).toFixed(1)} MB Parquet; lake objects: ${report.objects.uploaded} uploaded, ${report.objects.unchanged} unchanged, ${report.objects.pruned} removed`,
+      );
   } finally {
     await client.close();
     await stopWarehouseNeeds();

@@ -43,7 +43,9 @@ async function serve(): Promise<void> {
     // the engine started: it reads ./config.xml from the directory it starts in, and that must
     // never be a file a query can write.
     process.chdir(paths.userFiles);
-    console.log(`ClickHouse endpoint on ${endpoint.url} (user ${config.clickhouse.user}, data ${config.clickhouse.dataPath}, pid ${process.pid})`);
+    console.log(
+      `ClickHouse endpoint on ${endpoint.url} (user ${config.clickhouse.user}, data ${config.clickhouse.dataPath}, pid ${process.pid})`,
+    );
     console.log(`query log: ${paths.logFile}`);
 
     let stopping = false;

@@ -17,7 +17,8 @@ function parseArgs(argv: string[]): { json: boolean; thresholds: HealthThreshold
   let json = false;
   const number = (flag: string, value: string | undefined): number => {
     const n = Number(value);
-    if (value === undefined || !Number.isFinite(n) || n < 0) throw new UsageError(`${flag} needs a number >= 0, got ${String(value)}.`);
+    if (value === undefined || !Number.isFinite(n) || n < 0)
+      throw new UsageError(`${flag} needs a number >= 0, got ${String(value)}.`);
     return n;
   };
   for (let i = 0; i < argv.length; i++) {
@@ -76,7 +77,9 @@ async function main(): Promise<number> {
     const message = oneLine(e);
     // The embedded engine refuses to start when tables need an S3 server that is down: name that part, not ClickHouse.
     const s3Down = e instanceof WarehouseError && e.type === 'S3_UNREACHABLE';
-    const where = s3Down ? config.s3.endpoint : ((client && connectionInfo(client)?.url) ?? config.clickhouse.url ?? config.clickhouse.dataPath);
+    const where = s3Down
+      ? config.s3.endpoint
+      : ((client && connectionInfo(client)?.url) ?? config.clickhouse.url ?? config.clickhouse.dataPath);
     const part = s3Down ? 'S3 server unreachable' : 'ClickHouse unreachable';
     console.error(`health: ${part}: ${message}${message.includes(where) ? '' : ` (${where})`}`);
     await client?.close().catch(() => undefined);

@@ -10,13 +10,17 @@ async function main(command: string | undefined): Promise<number> {
   switch (command) {
     case 'install': {
       const r = await installJupyter(config);
-      console.log(`jupyter: installed (venv ${r.venvCreated ? 'created' : 'kept'}, packages ${r.packagesInstalled ? 'installed' : 'up to date'}, kernelspec ${r.kernelSpecWritten ? 'written' : 'current'}) in ${r.seconds.toFixed(1)}s`);
+      console.log(
+        `jupyter: installed (venv ${r.venvCreated ? 'created' : 'kept'}, packages ${r.packagesInstalled ? 'installed' : 'up to date'}, kernelspec ${r.kernelSpecWritten ? 'written' : 'current'}) in ${r.seconds.toFixed(1)}s`,
+      );
       return 0;
     }
     case 'start': {
       await installJupyter(config);
       const r = await startJupyter(config);
-      console.log(`jupyter: ${r.reused ? 'already running' : `started in ${r.seconds.toFixed(1)}s`} at ${r.url} (pid ${r.pid})`);
+      console.log(
+        `jupyter: ${r.reused ? 'already running' : `started in ${r.seconds.toFixed(1)}s`} at ${r.url} (pid ${r.pid})`,
+      );
       console.log('jupyter: log in with the token JUPYTER_TOKEN from .env; log: ' + r.logFile);
       return 0;
     }
@@ -27,7 +31,11 @@ async function main(command: string | undefined): Promise<number> {
     }
     case 'status': {
       const s = await jupyterStatus(config);
-      console.log(s.running ? `jupyter: running (pid ${s.pid}) at ${s.url}, ${s.healthy ? `healthy, ${s.kernels ?? 0} kernel(s)` : 'NOT answering'}` : 'jupyter: not running');
+      console.log(
+        s.running
+          ? `jupyter: running (pid ${s.pid}) at ${s.url}, ${s.healthy ? `healthy, ${s.kernels ?? 0} kernel(s)` : 'NOT answering'}`
+          : 'jupyter: not running',
+      );
       return s.running && s.healthy ? 0 : 1;
     }
     default:

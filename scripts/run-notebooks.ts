@@ -15,7 +15,8 @@ async function main(args: string[]): Promise<number> {
     console.log('notebooks: nothing to run (notebooks/ has no .ipynb files)');
     return 0;
   }
-  for (const r of summary.results) if (!r.ok) console.error(`\n${formatFailure(r, { color: process.stderr.isTTY === true })}\n`);
+  for (const r of summary.results)
+    if (!r.ok) console.error(`\n${formatFailure(r, { color: process.stderr.isTTY === true })}\n`);
   console.log(`\n${formatSummary(summary, config.root)}`);
   return summary.ok ? 0 : 1;
 }

@@ -16,8 +16,12 @@ try {
   const info = await startStack(config);
   console.log('');
   console.log('The kit is running (embedded ClickHouse engine behind a local endpoint):');
-  console.log(`  ClickHouse  ${info.clickhouseUrl}   user ${config.clickhouse.user}, password in .env (CLICKHOUSE_PASSWORD)`);
-  console.log(`  S3          ${info.s3Endpoint}   bucket ${config.s3.bucket}, keys in .env (S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY)`);
+  console.log(
+    `  ClickHouse  ${info.clickhouseUrl}   user ${config.clickhouse.user}, password in .env (CLICKHOUSE_PASSWORD)`,
+  );
+  console.log(
+    `  S3          ${info.s3Endpoint}   bucket ${config.s3.bucket}, keys in .env (S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY)`,
+  );
   console.log(`  JupyterLab  ${info.jupyterUrl}   token in .env (JUPYTER_TOKEN)`);
   console.log(`  logs        ${config.storageDir}/logs/`);
   console.log('');

@@ -17,7 +17,9 @@ function main(args: string[]): number {
     : [...listNotebooks(join(root, 'notebooks')), ...listNotebooks(join(root, 'test', 'fixtures', 'notebooks'))];
   const changed = files.filter((f) => stripNotebookFile(f, { check }));
   for (const f of changed) console.log(`${check ? 'has outputs or is not normalised' : 'stripped'}: ${f}`);
-  console.log(`notebooks:strip: ${files.length} notebook(s) checked, ${changed.length} ${check ? 'need stripping' : 'stripped'}`);
+  console.log(
+    `notebooks:strip: ${files.length} notebook(s) checked, ${changed.length} ${check ? 'need stripping' : 'stripped'}`,
+  );
   return check && changed.length > 0 ? 1 : 0;
 }
 

@@ -19,7 +19,8 @@ async function main(): Promise<void> {
   const bad = modes.filter((m) => !STORAGE_MODES.includes(m));
   if (bad.length > 0) throw new Error(`unknown storage mode ${bad.join(', ')}; use ${STORAGE_MODES.join(', ')}.`);
   const rows = values.rows === undefined ? undefined : Number(values.rows);
-  if (rows !== undefined && (!Number.isInteger(rows) || rows < 100)) throw new Error(`--rows expects a whole number >= 100, got "${values.rows}".`);
+  if (rows !== undefined && (!Number.isInteger(rows) || rows < 100))
+    throw new Error(`--rows expects a whole number >= 100, got "${values.rows}".`);
   const config = loadConfig();
   const stopWarehouseNeeds = await startWarehouseNeeds(config);
   const client = connect({ config });
@@ -32,11 +33,20 @@ async function main(): Promise<void> {
       onStep: (s) => process.stderr.write(`${s.ok ? 'pass' : 'FAIL'}  ${s.mode.padEnd(9)}  ${s.step}\n`),
     });
     showTable(
-      steps.map((s) => ({ mode: s.mode, step: s.step, result: s.ok ? 'pass' : 'FAIL', expected: s.expected, actual: s.actual, ms: s.ms })),
+      steps.map((s) => ({
+        mode: s.mode,
+        step: s.step,
+        result: s.ok ? 'pass' : 'FAIL',
+        expected: s.expected,
+        actual: s.actual,
+        ms: s.ms,
+      })),
       { title: 'CRUD validation', maxRows: 200 },
     );
     const failed = steps.filter((s) => !s.ok);
-    console.log(failed.length === 0 ? `all ${steps.length} checks passed` : `${failed.length} of ${steps.length} checks FAILED`);
+    console.log(
+      failed.length === 0 ? `all ${steps.length} checks passed` : `${failed.length} of ${steps.length} checks FAILED`,
+    );
     if (failed.length > 0) process.exitCode = 1;
   } finally {
     await client.close();

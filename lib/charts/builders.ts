@@ -102,13 +102,17 @@ function xyTraces(
 ): PlotlyTrace[] {
   const ys = yColumns(options);
   if (options.series !== undefined && ys.length > 1) {
-    throw new ChartSpecError(`series splits one y column into traces; got ${ys.length} y columns (${ys.join(', ')}). Use one of the two.`);
+    throw new ChartSpecError(
+      `series splits one y column into traces; got ${ys.length} y columns (${ys.join(', ')}). Use one of the two.`,
+    );
   }
   const xs = columnValues(input, options.x).map(numericX ? toNumericValue : toPlotValue);
   const withText = (t: PlotlyTrace, idx?: number[]): PlotlyTrace =>
     text === undefined ? t : { ...t, text: idx ? idx.map((i) => text[i] ?? null) : text };
   if (options.series === undefined) {
-    return ys.map((y) => withText({ ...base, name: plotlyText(y), x: xs, y: columnValues(input, y).map(toNumericValue) }));
+    return ys.map((y) =>
+      withText({ ...base, name: plotlyText(y), x: xs, y: columnValues(input, y).map(toNumericValue) }),
+    );
   }
   const values = columnValues(input, ys[0]!).map(toNumericValue);
   return splitBySeries(columnValues(input, options.series)).map(([name, idx]) =>

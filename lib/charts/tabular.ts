@@ -42,7 +42,9 @@ function checkInput(input: unknown): asserts input is TabularInput {
   }
   const bad = input.findIndex((r) => typeof r !== 'object' || r === null || Array.isArray(r));
   if (bad >= 0) {
-    throw new TabularInputError(`row ${bad} is ${describe(input[bad])}; every row must be an object like { column: value }.`);
+    throw new TabularInputError(
+      `row ${bad} is ${describe(input[bad])}; every row must be an object like { column: value }.`,
+    );
   }
 }
 

@@ -19,7 +19,9 @@ export interface BodyException {
 
 /** The exception that ends `body`, if any (`tag` from the X-ClickHouse-Exception-Tag header). */
 export function exceptionAtEnd(body: Uint8Array, tag: string | undefined): BodyException | undefined {
-  const tail = Buffer.from(body.buffer, body.byteOffset, body.byteLength).subarray(Math.max(0, body.byteLength - 64 * 1024)).toString('utf8');
+  const tail = Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+    .subarray(Math.max(0, body.byteLength - 64 * 1024))
+    .toString('utf8');
   if (tag) {
     const end = `${tag}\r\n${MARKER}\r\n`;
     if (tail.endsWith(end)) {

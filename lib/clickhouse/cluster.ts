@@ -40,7 +40,12 @@ export function mergeTreeEngineSql(cluster: string | undefined): string {
 }
 
 /** `Distributed(<cluster>, <database>, <local table>, <sharding key>)`. */
-export function distributedEngineSql(cluster: string, database: string, localTable: string, shardingKey: string): string {
+export function distributedEngineSql(
+  cluster: string,
+  database: string,
+  localTable: string,
+  shardingKey: string,
+): string {
   return `Distributed(${quoteString(cluster)}, ${quoteString(database)}, ${quoteString(localTable)}, ${shardingKey})`;
 }
 
@@ -70,5 +75,7 @@ export function createDistributedSql(options: {
 
 /** The system table `name` of every node of the cluster, or of the node reached. */
 export function systemTableSql(name: string, cluster: string | undefined): string {
-  return cluster ? `clusterAllReplicas(${quoteString(cluster)}, system.${quoteIdentifier(name)})` : `system.${quoteIdentifier(name)}`;
+  return cluster
+    ? `clusterAllReplicas(${quoteString(cluster)}, system.${quoteIdentifier(name)})`
+    : `system.${quoteIdentifier(name)}`;
 }

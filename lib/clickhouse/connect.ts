@@ -58,7 +58,11 @@ export function connect(options: ConnectOptions = {}): ClickHouseClient {
   const config = options.config ?? loadConfig();
   const ch = config.clickhouse;
   const database = options.database ?? ch.database;
-  const clickhouse_settings = { ...KIT_CLIENT_SETTINGS, ...(ch.cluster ? CLUSTER_CLIENT_SETTINGS : {}), ...options.clickhouse_settings };
+  const clickhouse_settings = {
+    ...KIT_CLIENT_SETTINGS,
+    ...(ch.cluster ? CLUSTER_CLIENT_SETTINGS : {}),
+    ...options.clickhouse_settings,
+  };
 
   const owner = ch.url || options.mode === 'embedded' ? undefined : readDataFolderOwner(ch.dataPath);
   const url = ch.url ?? (owner && owner.pid !== process.pid ? owner.url : undefined);
@@ -70,7 +74,14 @@ export function connect(options: ConnectOptions = {}): ClickHouseClient {
     const client =
       local && (options.transport ?? 'kit') === 'kit'
         ? createClient({
-            connection: new KitHttpConnection({ url, username: ch.user, password: ch.password.reveal(), database, requestTimeoutMs: request_timeout, application: 'clickhouse-notebook-kit' }),
+            connection: new KitHttpConnection({
+              url,
+              username: ch.user,
+              password: ch.password.reveal(),
+              database,
+              requestTimeoutMs: request_timeout,
+              application: 'clickhouse-notebook-kit',
+            }),
             clickhouse_settings,
             log,
           })
@@ -80,12 +91,23 @@ export function connect(options: ConnectOptions = {}): ClickHouseClient {
             password: ch.password.reveal(),
             database,
             // Progress headers keep long queries (bulk loads, merges) alive through idle-timeout proxies.
-            clickhouse_settings: { send_progress_in_http_headers: 1, http_headers_progress_interval_ms: '20000', ...clickhouse_settings },
+            clickhouse_settings: {
+              send_progress_in_http_headers: 1,
+              http_headers_progress_interval_ms: '20000',
+              ...clickhouse_settings,
+            },
             application: 'clickhouse-notebook-kit',
             log,
             request_timeout,
           });
-    infos.set(client, { mode: local ? 'local-endpoint' : 'server', url, dataPath: undefined, database, user: ch.user, cluster: ch.cluster });
+    infos.set(client, {
+      mode: local ? 'local-endpoint' : 'server',
+      url,
+      dataPath: undefined,
+      database,
+      user: ch.user,
+      cluster: ch.cluster,
+    });
     secrets.set(client, secretsOf(config));
     return client;
   }
@@ -97,7 +119,14 @@ export function connect(options: ConnectOptions = {}): ClickHouseClient {
     clickhouse_settings,
     log: { level: options.logLevel ?? ClickHouseLogLevel.OFF },
   });
-  infos.set(client, { mode: 'embedded', url: undefined, dataPath: ch.dataPath, database, user: ch.user, cluster: ch.cluster });
+  infos.set(client, {
+    mode: 'embedded',
+    url: undefined,
+    dataPath: ch.dataPath,
+    database,
+    user: ch.user,
+    cluster: ch.cluster,
+  });
   secrets.set(client, secretsOf(config));
   return client;
 }

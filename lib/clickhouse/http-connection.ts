@@ -56,7 +56,8 @@ export class KitHttpConnection implements ClientConnection {
 
   constructor(private readonly options: KitHttpConnectionOptions) {
     this.base = new URL(options.url);
-    if (this.base.protocol !== 'http:') throw new TypeError(`The kit's HTTP transport is for the local endpoint (http://), not ${this.base.protocol}`);
+    if (this.base.protocol !== 'http:')
+      throw new TypeError(`The kit's HTTP transport is for the local endpoint (http://), not ${this.base.protocol}`);
     this.agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 10, scheduling: 'lifo' });
     this.headers = {
       Authorization: `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`,
@@ -66,7 +67,13 @@ export class KitHttpConnection implements ClientConnection {
 
   async ping(): Promise<{ success: true } | { success: false; error: Error }> {
     try {
-      const { stream } = await this.send({ method: 'GET', path: '/ping', search: new URLSearchParams(), body: undefined, headers: {} });
+      const { stream } = await this.send({
+        method: 'GET',
+        path: '/ping',
+        search: new URLSearchParams(),
+        body: undefined,
+        headers: {},
+      });
       await drain(stream);
       return { success: true };
     } catch (e) {
@@ -77,28 +84,59 @@ export class KitHttpConnection implements ClientConnection {
   async query(params: QueryParams): Promise<QueryResult> {
     const queryId = params.query_id ?? randomUUID();
     const { response, stream } = await this.send(this.requestFor(params, queryId, params.query));
-    return { query_id: queryId, stream, response_headers: responseHeaders(response.headers), http_status_code: response.statusCode };
+    return {
+      query_id: queryId,
+      stream,
+      response_headers: responseHeaders(response.headers),
+      http_status_code: response.statusCode,
+    };
   }
 
   async command(params: CommandParams): Promise<Awaited<ReturnType<ClientConnection['command']>>> {
     const queryId = params.query_id ?? randomUUID();
-    const { response, stream } = await this.send({ ...this.requestFor(params, queryId, params.query), ignoreError: params.ignore_error_response });
+    const { response, stream } = await this.send({
+      ...this.requestFor(params, queryId, params.query),
+      ignoreError: params.ignore_error_response,
+    });
     await drain(stream);
-    return { query_id: queryId, summary: summaryOf(response.headers), response_headers: responseHeaders(response.headers), http_status_code: response.statusCode };
+    return {
+      query_id: queryId,
+      summary: summaryOf(response.headers),
+      response_headers: responseHeaders(response.headers),
+      http_status_code: response.statusCode,
+    };
   }
 
   async exec(params: ExecParams): Promise<ExecResult> {
     const queryId = params.query_id ?? randomUUID();
-    const req = params.values === undefined ? this.requestFor(params, queryId, params.query) : this.requestFor(params, queryId, params.values, params.query);
-    const { response, stream } = await this.send({ ...req, ignoreError: params.ignore_error_response, decompress: params.decompress_response_stream ?? true });
-    return { query_id: queryId, stream, summary: summaryOf(response.headers), response_headers: responseHeaders(response.headers), http_status_code: response.statusCode };
+    const req =
+      params.values === undefined
+        ? this.requestFor(params, queryId, params.query)
+        : this.requestFor(params, queryId, params.values, params.query);
+    const { response, stream } = await this.send({
+      ...req,
+      ignoreError: params.ignore_error_response,
+      decompress: params.decompress_response_stream ?? true,
+    });
+    return {
+      query_id: queryId,
+      stream,
+      summary: summaryOf(response.headers),
+      response_headers: responseHeaders(response.headers),
+      http_status_code: response.statusCode,
+    };
   }
 
   async insert(params: InsertParams): Promise<Awaited<ReturnType<ClientConnection['insert']>>> {
     const queryId = params.query_id ?? randomUUID();
     const { response, stream } = await this.send(this.requestFor(params, queryId, params.values, params.query));
     await drain(stream);
-    return { query_id: queryId, summary: summaryOf(response.headers), response_headers: responseHeaders(response.headers), http_status_code: response.statusCode };
+    return {
+      query_id: queryId,
+      summary: summaryOf(response.headers),
+      response_headers: responseHeaders(response.headers),
+      http_status_code: response.statusCode,
+    };
   }
 
   async close(): Promise<void> {
@@ -120,7 +158,8 @@ export class KitHttpConnection implements ClientConnection {
     for (const [k, v] of Object.entries(params.query_params ?? {})) search.set(`param_${k}`, formatParamValue(v));
     const headers: Record<string, string> = { ...params.http_headers };
     if (params.auth) {
-      if (!('username' in params.auth)) throw new TypeError('The local endpoint authenticates users by password; JWT is for ClickHouse Cloud.');
+      if (!('username' in params.auth))
+        throw new TypeError('The local endpoint authenticates users by password; JWT is for ClickHouse Cloud.');
       headers.Authorization = `Basic ${Buffer.from(`${params.auth.username}:${params.auth.password}`).toString('base64')}`;
     }
     if (Number(settings.enable_http_compression) === 1) headers['Accept-Encoding'] = 'gzip, deflate, br';
@@ -160,14 +199,17 @@ export class KitHttpConnection implements ClientConnection {
       const cleanup = (): void => req.signal?.removeEventListener('abort', onAbort);
       req.signal?.addEventListener('abort', onAbort, { once: true });
       client.setTimeout(this.options.requestTimeoutMs, () => {
-        client.destroy(new Error(`Timeout error: no answer from ${this.base.origin} within ${this.options.requestTimeoutMs} ms.`));
+        client.destroy(
+          new Error(`Timeout error: no answer from ${this.base.origin} within ${this.options.requestTimeoutMs} ms.`),
+        );
       });
       client.on('error', (e: NodeJS.ErrnoException) => {
         const stale = client.reusedSocket && (e.code === 'ECONNRESET' || e.code === 'EPIPE');
         fail(stale ? new StaleSocketError(e) : e);
       });
       client.on('response', (response) => {
-        const failed = (response.statusCode ?? 500) >= 300 || response.headers['x-clickhouse-exception-code'] !== undefined;
+        const failed =
+          (response.statusCode ?? 500) >= 300 || response.headers['x-clickhouse-exception-code'] !== undefined;
         // An abort while the result streams ends the stream with the abort error (listener gone with the response).
         const onStreamAbort = (): void => void response.destroy(abortError());
         req.signal?.addEventListener('abort', onStreamAbort, { once: true });
@@ -215,7 +257,14 @@ function abortError(): Error {
 
 function decoded(response: IncomingMessage): Readable {
   const encoding = String(response.headers['content-encoding'] ?? '').toLowerCase();
-  const codec = encoding === 'gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : encoding === 'br' ? createBrotliDecompress() : undefined;
+  const codec =
+    encoding === 'gzip'
+      ? createGunzip()
+      : encoding === 'deflate'
+        ? createInflate()
+        : encoding === 'br'
+          ? createBrotliDecompress()
+          : undefined;
   if (!codec) return response;
   response.on('error', (e) => codec.destroy(e));
   return response.pipe(codec);

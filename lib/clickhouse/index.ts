@@ -6,11 +6,32 @@ export { clientSecrets, CLUSTER_CLIENT_SETTINGS, connect, connectionInfo, KIT_CL
 export type { ConnectionInfo, ConnectionMode, ConnectOptions } from './connect';
 export { KitHttpConnection } from './http-connection';
 export type { KitHttpConnectionOptions } from './http-connection';
-export { command, decimalsAsFloat, ensureDatabase, insertJsonRows, queryFrame, queryOne, queryRows, serverVersion, tableSql } from './query';
+export {
+  command,
+  decimalsAsFloat,
+  ensureDatabase,
+  insertJsonRows,
+  queryFrame,
+  queryOne,
+  queryRows,
+  serverVersion,
+  tableSql,
+} from './query';
 export type { FrameOptions, QueryOptions, QueryParamValues, TableRef } from './query';
 // Public names of this module since before lib/engine and lib/sql held them; kept stable.
 export { defaultEngineConfig, engineOptionsFor } from '../engine';
 export { InvalidIdentifierError, isReadOnlyKind, qualifiedName, queryKind, quoteIdentifier, quoteString } from '../sql';
 export type { QueryKind } from '../sql';
 export { excerpt, parseClickHouseErrorText, toWarehouseError, WarehouseError, WarehouseLockedError } from '../sql';
-export { clusterOf, createDistributedSql, distributedEngineSql, LOCAL_TABLE_SUFFIX, localTableName, mergeTreeEngineSql, onClusterSql, REPLICA_NAME, REPLICA_PATH, systemTableSql } from './cluster';
+export {
+  clusterOf,
+  createDistributedSql,
+  distributedEngineSql,
+  LOCAL_TABLE_SUFFIX,
+  localTableName,
+  mergeTreeEngineSql,
+  onClusterSql,
+  REPLICA_NAME,
+  REPLICA_PATH,
+  systemTableSql,
+} from './cluster';

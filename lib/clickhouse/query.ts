@@ -31,7 +31,12 @@ function settingsOf(options: QueryOptions): ClickHouseSettings {
   return { log_comment: options.logComment ?? 'kit', ...options.settings };
 }
 
-async function guarded<T>(client: ClickHouseClient, sql: string, queryId: string | undefined, run: () => Promise<T>): Promise<T> {
+async function guarded<T>(
+  client: ClickHouseClient,
+  sql: string,
+  queryId: string | undefined,
+  run: () => Promise<T>,
+): Promise<T> {
   try {
     return await run();
   } catch (e) {
@@ -40,7 +45,12 @@ async function guarded<T>(client: ClickHouseClient, sql: string, queryId: string
 }
 
 /** Runs a SELECT and returns its rows as objects. Values travel as `{name:Type}` parameters. */
-export async function queryRows<T = Record<string, unknown>>(client: ClickHouseClient, sql: string, params?: QueryParamValues, options: QueryOptions = {}): Promise<T[]> {
+export async function queryRows<T = Record<string, unknown>>(
+  client: ClickHouseClient,
+  sql: string,
+  params?: QueryParamValues,
+  options: QueryOptions = {},
+): Promise<T[]> {
   return guarded(client, sql, options.queryId, async () => {
     const rs = await client.query({
       query: sql,
@@ -55,7 +65,12 @@ export async function queryRows<T = Record<string, unknown>>(client: ClickHouseC
 }
 
 /** The first row of a query, or undefined. */
-export async function queryOne<T = Record<string, unknown>>(client: ClickHouseClient, sql: string, params?: QueryParamValues, options: QueryOptions = {}): Promise<T | undefined> {
+export async function queryOne<T = Record<string, unknown>>(
+  client: ClickHouseClient,
+  sql: string,
+  params?: QueryParamValues,
+  options: QueryOptions = {},
+): Promise<T | undefined> {
   return (await queryRows<T>(client, sql, params, options))[0];
 }
 
@@ -63,7 +78,12 @@ export async function queryOne<T = Record<string, unknown>>(client: ClickHouseCl
  * Runs a SELECT and returns a nodejs-polars DataFrame. The result travels as Parquet, so column
  * types survive (Int64 stays Int64, dates stay dates) instead of going through JSON.
  */
-export async function queryFrame(client: ClickHouseClient, sql: string, params?: QueryParamValues, options: FrameOptions = {}): Promise<pl.DataFrame> {
+export async function queryFrame(
+  client: ClickHouseClient,
+  sql: string,
+  params?: QueryParamValues,
+  options: FrameOptions = {},
+): Promise<pl.DataFrame> {
   return guarded(client, sql, options.queryId, async () => {
     // exec hands back the raw bytes (ResultSet.stream() would split them into text rows).
     const rs = await client.exec({
@@ -83,14 +103,23 @@ export async function queryFrame(client: ClickHouseClient, sql: string, params?:
     const buf = Buffer.concat(chunks);
     // A query that failed after its first rows went out ends its body with the error, not with PAR1.
     const failure = exceptionAtEnd(buf, headerValue(rs.response_headers, 'x-clickhouse-exception-tag'));
-    if (failure) throw new WarehouseError(`${failure.type} (code ${failure.code}): ${failure.message}`, { code: failure.code, type: failure.type, queryId: rs.query_id, sql });
+    if (failure)
+      throw new WarehouseError(`${failure.type} (code ${failure.code}): ${failure.message}`, {
+        code: failure.code,
+        type: failure.type,
+        queryId: rs.query_id,
+        sql,
+      });
     if (buf.byteLength === 0) return pl.DataFrame({});
     const frame = pl.readParquet(buf);
     return options.keepDecimals ? frame : decimalsAsFloat(frame);
   });
 }
 
-function headerValue(headers: Record<string, string | string[] | undefined> | undefined, name: string): string | undefined {
+function headerValue(
+  headers: Record<string, string | string[] | undefined> | undefined,
+  name: string,
+): string | undefined {
   const v = headers?.[name];
   return Array.isArray(v) ? v[0] : v;
 }
@@ -102,7 +131,12 @@ export function decimalsAsFloat(frame: pl.DataFrame): pl.DataFrame {
 }
 
 /** Runs a statement that returns no rows (DDL, INSERT ... SELECT, ALTER, SYSTEM). */
-export async function command(client: ClickHouseClient, sql: string, params?: QueryParamValues, options: QueryOptions = {}): Promise<{ queryId: string; writtenRows: number }> {
+export async function command(
+  client: ClickHouseClient,
+  sql: string,
+  params?: QueryParamValues,
+  options: QueryOptions = {},
+): Promise<{ queryId: string; writtenRows: number }> {
   return guarded(client, sql, options.queryId, async () => {
     const r = await client.command({
       query: sql,
@@ -116,7 +150,12 @@ export async function command(client: ClickHouseClient, sql: string, params?: Qu
 }
 
 /** Inserts objects (JSONEachRow) into a table; the table name goes through the quoting helper. */
-export async function insertJsonRows(client: ClickHouseClient, table: TableRef, rows: ReadonlyArray<Record<string, unknown>>, options: QueryOptions = {}): Promise<{ queryId: string; writtenRows: number }> {
+export async function insertJsonRows(
+  client: ClickHouseClient,
+  table: TableRef,
+  rows: ReadonlyArray<Record<string, unknown>>,
+  options: QueryOptions = {},
+): Promise<{ queryId: string; writtenRows: number }> {
   const target = tableSql(table);
   return guarded(client, `INSERT INTO ${target} FORMAT JSONEachRow`, options.queryId, async () => {
     const r = await client.insert({

@@ -200,7 +200,8 @@ export type ConfigVariable = keyof typeof CONFIG_VARIABLES;
  */
 export function configEnvironment(config: KitConfig): Record<ConfigVariable, string> {
   const env = {} as Record<ConfigVariable, string>;
-  for (const [name, write] of Object.entries(CONFIG_VARIABLES) as [ConfigVariable, (c: KitConfig) => string][]) env[name] = write(config);
+  for (const [name, write] of Object.entries(CONFIG_VARIABLES) as [ConfigVariable, (c: KitConfig) => string][])
+    env[name] = write(config);
   return env;
 }
 
@@ -242,7 +243,10 @@ class Reader {
   name(name: ConfigVariable, fallback: string): string {
     const v = this.string(name, fallback);
     if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(v)) {
-      throw new ConfigError(name, `"${v}" is not a valid name: use letters, digits, "_", "." or "-", starting with a letter or "_".`);
+      throw new ConfigError(
+        name,
+        `"${v}" is not a valid name: use letters, digits, "_", "." or "-", starting with a letter or "_".`,
+      );
     }
     return v;
   }
@@ -256,7 +260,11 @@ class Reader {
     const v = this.raw(name);
     if (v === undefined) return undefined;
     const p = isAbsolute(v) ? v : resolve(this.root, v);
-    if (!existsSync(p)) throw new ConfigError(name, `file ${p} does not exist. Point it at a ClickHouse XML config file or leave it empty.`);
+    if (!existsSync(p))
+      throw new ConfigError(
+        name,
+        `file ${p} does not exist. Point it at a ClickHouse XML config file or leave it empty.`,
+      );
     return p;
   }
 
@@ -277,10 +285,16 @@ class Reader {
       throw new ConfigError(name, `"${redactUrl(v)}" is not a URL. Expected something like http://127.0.0.1:8123.`);
     }
     if (!protocols.includes(u.protocol)) {
-      throw new ConfigError(name, `protocol "${u.protocol}" is not supported; use ${protocols.map((p) => p.replace(':', '')).join(' or ')}.`);
+      throw new ConfigError(
+        name,
+        `protocol "${u.protocol}" is not supported; use ${protocols.map((p) => p.replace(':', '')).join(' or ')}.`,
+      );
     }
     if (u.username || u.password) {
-      throw new ConfigError(name, 'must not carry credentials; put them in CLICKHOUSE_USER / CLICKHOUSE_PASSWORD (or the S3_* keys) instead.');
+      throw new ConfigError(
+        name,
+        'must not carry credentials; put them in CLICKHOUSE_USER / CLICKHOUSE_PASSWORD (or the S3_* keys) instead.',
+      );
     }
     return u.toString().replace(/\/$/, '');
   }
@@ -312,10 +326,16 @@ class Reader {
     const v = this.raw(name);
     if (v === undefined) return undefined;
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v)) {
-      throw new ConfigError(name, `"${v}" is not a cluster name: use letters, digits and "_" (the name of a <remote_servers> entry, e.g. kit).`);
+      throw new ConfigError(
+        name,
+        `"${v}" is not a cluster name: use letters, digits and "_" (the name of a <remote_servers> entry, e.g. kit).`,
+      );
     }
     if (url !== undefined && /\.clickhouse\.cloud$/i.test(new URL(url).hostname)) {
-      throw new ConfigError(name, 'ClickHouse Cloud replicates and scales every table itself (SharedMergeTree): leave CLICKHOUSE_CLUSTER empty there.');
+      throw new ConfigError(
+        name,
+        'ClickHouse Cloud replicates and scales every table itself (SharedMergeTree): leave CLICKHOUSE_CLUSTER empty there.',
+      );
     }
     return v;
   }
@@ -323,7 +343,10 @@ class Reader {
   bucket(name: ConfigVariable, fallback: string): string {
     const v = this.string(name, fallback);
     if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v)) {
-      throw new ConfigError(name, `"${v}" is not a valid S3 bucket name (3-63 lower-case letters, digits, "." and "-").`);
+      throw new ConfigError(
+        name,
+        `"${v}" is not a valid S3 bucket name (3-63 lower-case letters, digits, "." and "-").`,
+      );
     }
     return v;
   }

@@ -56,6 +56,9 @@ export function scrubSecrets(text: string, secrets: ReadonlyArray<string | Secre
 export function scrubCredentialsInText(text: string): string {
   return text
     .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)([^/@\s:]+):([^/@\s]*)@/gi, `$1$2:${REDACTED}@`)
-    .replace(/\b(password|secret_access_key|aws_secret_access_key|session_token|jupyter_token)\s*=\s*('[^']*'|"[^"]*"|[^\s&,)]+)/gi, `$1=${REDACTED}`)
+    .replace(
+      /\b(password|secret_access_key|aws_secret_access_key|session_token|jupyter_token)\s*=\s*('[^']*'|"[^"]*"|[^\s&,)]+)/gi,
+      `$1=${REDACTED}`,
+    )
     .replace(/\b(Authorization:\s*Basic\s+)[A-Za-z0-9+/=]+/gi, `$1${REDACTED}`);
 }

@@ -32,7 +32,10 @@ export interface LoadEmbedderOptions {
 
 /** The part of transformers.js' feature-extraction pipeline the kit uses. */
 interface FeatureExtractor {
-  (texts: string[], options: { pooling: string; normalize: boolean }): Promise<{ data: ArrayLike<number>; dims: number[] }>;
+  (
+    texts: string[],
+    options: { pooling: string; normalize: boolean },
+  ): Promise<{ data: ArrayLike<number>; dims: number[] }>;
   tokenizer: {
     padding_side: string;
     readonly add_eos_token?: boolean;
@@ -77,10 +80,14 @@ export class Embedder {
     const probe = await runModel(extractor, spec, ['dimension probe']);
     const produced = probe[0]?.length ?? 0;
     if (declared !== undefined && declared !== produced) {
-      throw new ModelMismatchError(`${spec.id}: config.json says ${declared} dimensions but the model produced ${produced}. The model folder ${modelDir} is inconsistent: fetch or build it again.`);
+      throw new ModelMismatchError(
+        `${spec.id}: config.json says ${declared} dimensions but the model produced ${produced}. The model folder ${modelDir} is inconsistent: fetch or build it again.`,
+      );
     }
     if (produced !== spec.dimensions) {
-      throw new ModelMismatchError(`${spec.id}: the model in ${modelDir} produces ${produced}-dimensional vectors, the registry expects ${spec.dimensions}. Wrong files in that folder? Fetch or build it again.`);
+      throw new ModelMismatchError(
+        `${spec.id}: the model in ${modelDir} produces ${produced}-dimensional vectors, the registry expects ${spec.dimensions}. Wrong files in that folder? Fetch or build it again.`,
+      );
     }
     return new Embedder(spec, modelDir, dtype, produced, extractor, eosSuffix);
   }
@@ -93,19 +100,24 @@ export class Embedder {
   /** One vector per text, in order, computed in batches. */
   async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<Float32Array[]> {
     const batchSize = options.batchSize ?? 32;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new EmbeddingError(`batchSize must be a positive integer, got ${batchSize}.`);
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new EmbeddingError(`batchSize must be a positive integer, got ${batchSize}.`);
     texts.forEach((t, i) => {
       if (typeof t !== 'string') throw new EmbeddingError(`texts[${i}] is ${typeof t}, expected a string.`);
     });
     const out: Float32Array[] = [];
     for (let i = 0; i < texts.length; i += batchSize) {
-      const batch = texts.slice(i, i + batchSize).map((t) => this.format(t, options.kind, options.instruction) + this.eosSuffix);
+      const batch = texts
+        .slice(i, i + batchSize)
+        .map((t) => this.format(t, options.kind, options.instruction) + this.eosSuffix);
       const vectors = await runModel(this.extractor, this.spec, batch);
       vectors.forEach((v, j) => {
         if (!v.every(Number.isFinite) || v.every((x) => x === 0)) {
           throw new EmptyEmbeddingError(
             `${this.spec.id} produced no usable vector for text ${i + j} ("${(texts[i + j] ?? '').slice(0, 80)}"): ` +
-              (this.spec.standIn ? 'none of its words is in the test model vocabulary.' : 'the text is empty after tokenization.'),
+              (this.spec.standIn
+                ? 'none of its words is in the test model vocabulary.'
+                : 'the text is empty after tokenization.'),
           );
         }
       });
@@ -144,11 +156,17 @@ function eosSuffixFor(tokenizer: FeatureExtractor['tokenizer']): string {
   return tokenizer.encode('probe').at(-1) === eosId ? '' : eos;
 }
 
-async function runModel(extractor: FeatureExtractor, spec: EmbeddingModelSpec, texts: string[]): Promise<Float32Array[]> {
+async function runModel(
+  extractor: FeatureExtractor,
+  spec: EmbeddingModelSpec,
+  texts: string[],
+): Promise<Float32Array[]> {
   const tensor = await extractor(texts, { pooling: spec.pooling, normalize: spec.normalize });
   const [rows, dims] = tensor.dims;
   if (tensor.dims.length !== 2 || rows !== texts.length || dims === undefined) {
-    throw new ModelMismatchError(`${spec.id}: expected a [${texts.length}, dims] output after pooling, got [${tensor.dims.join(', ')}].`);
+    throw new ModelMismatchError(
+      `${spec.id}: expected a [${texts.length}, dims] output after pooling, got [${tensor.dims.join(', ')}].`,
+    );
   }
   const data = Float32Array.from(tensor.data);
   return Array.from({ length: rows }, (_, r) => data.slice(r * dims, (r + 1) * dims));
@@ -158,7 +176,12 @@ async function runModel(extractor: FeatureExtractor, spec: EmbeddingModelSpec, t
 // sees its own models folder, and remote loading is switched off every time.
 let loadQueue: Promise<unknown> = Promise.resolve();
 
-function createExtractor(modelId: string, modelsDir: string, modelDir: string, dtype: ModelDtype): Promise<FeatureExtractor> {
+function createExtractor(
+  modelId: string,
+  modelsDir: string,
+  modelDir: string,
+  dtype: ModelDtype,
+): Promise<FeatureExtractor> {
   const run = loadQueue.then(async () => {
     env.allowRemoteModels = false;
     env.allowLocalModels = true;
@@ -195,7 +218,8 @@ function forget(embedder: Embedder): void {
  */
 export async function loadEmbedder(options: LoadEmbedderOptions = {}): Promise<Embedder> {
   const explicitId = options.modelId ?? options.spec?.id;
-  const models = explicitId !== undefined && options.modelsDir !== undefined ? undefined : (options.config ?? loadConfig()).models;
+  const models =
+    explicitId !== undefined && options.modelsDir !== undefined ? undefined : (options.config ?? loadConfig()).models;
   const spec = options.spec ?? modelSpec(explicitId ?? (models?.active as string));
   const modelsDir: string = options.modelsDir ?? (models?.dir as string);
   const dtype = options.dtype ?? spec.dtype;

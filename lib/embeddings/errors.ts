@@ -10,7 +10,9 @@ export class UnsupportedModelError extends EmbeddingError {
     readonly modelId: string,
     supported: readonly string[],
   ) {
-    super(`Embedding model "${modelId}" is not supported. Supported models: ${supported.join(', ')}. Set EMBEDDING_MODEL to one of them.`);
+    super(
+      `Embedding model "${modelId}" is not supported. Supported models: ${supported.join(', ')}. Set EMBEDDING_MODEL to one of them.`,
+    );
   }
 }
 

@@ -70,7 +70,8 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchModel
         'Pass --from <org>/<repo> to download a copy published elsewhere.',
     );
   }
-  if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repo)) throw new ModelFetchError(`"${repo}" is not a hub repository id of the form org/name.`);
+  if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repo))
+    throw new ModelFetchError(`"${repo}" is not a hub repository id of the form org/name.`);
   const revision = options.revision ?? 'main';
   const dtype = options.dtype ?? spec.dtype;
   const host = (options.host ?? DEFAULT_HUB_HOST).replace(/\/*$/, '/');
@@ -86,7 +87,8 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchModel
   const dir = modelDirOf(options.modelsDir, spec.id);
   let downloadedBytes = 0;
   for (const file of files) {
-    const url = host + template.replaceAll('{model}', repo).replaceAll('{revision}', encodeURIComponent(revision)) + file.path;
+    const url =
+      host + template.replaceAll('{model}', repo).replaceAll('{revision}', encodeURIComponent(revision)) + file.path;
     downloadedBytes += await downloadFile(url, join(dir, file.path), file, headers, emit);
   }
   writeFileSync(
@@ -104,20 +106,33 @@ interface TreeEntry {
 }
 
 /** Every file of a repository revision, from the hub's tree API (following its pagination). */
-export async function listRepoFiles(host: string, repo: string, revision: string, headers: Record<string, string> = {}): Promise<HubFile[]> {
+export async function listRepoFiles(
+  host: string,
+  repo: string,
+  revision: string,
+  headers: Record<string, string> = {},
+): Promise<HubFile[]> {
   const files: HubFile[] = [];
-  let url: string | undefined = `${host.replace(/\/*$/, '/')}api/models/${repo}/tree/${encodeURIComponent(revision)}?recursive=true`;
+  let url: string | undefined =
+    `${host.replace(/\/*$/, '/')}api/models/${repo}/tree/${encodeURIComponent(revision)}?recursive=true`;
   while (url) {
     const res = await request(url, { headers });
     if (res.status === 401 || res.status === 403) {
-      throw new ModelFetchError(`The hub refused to list ${repo} (HTTP ${res.status}): it may be gated or private. Accept its terms on the hub and set HF_TOKEN.`);
+      throw new ModelFetchError(
+        `The hub refused to list ${repo} (HTTP ${res.status}): it may be gated or private. Accept its terms on the hub and set HF_TOKEN.`,
+      );
     }
-    if (res.status === 404) throw new ModelFetchError(`The hub has no repository ${repo} at revision ${revision} (HTTP 404). Check the id, or pass --from <org>/<repo>.`);
+    if (res.status === 404)
+      throw new ModelFetchError(
+        `The hub has no repository ${repo} at revision ${revision} (HTTP 404). Check the id, or pass --from <org>/<repo>.`,
+      );
     if (!res.ok) throw new ModelFetchError(`Listing ${repo} failed: HTTP ${res.status} from ${redactUrl(url)}.`);
-    const body = (await res.json());
-    if (!Array.isArray(body)) throw new ModelFetchError(`Listing ${repo}: expected a JSON array from ${redactUrl(url)}.`);
+    const body = await res.json();
+    if (!Array.isArray(body))
+      throw new ModelFetchError(`Listing ${repo}: expected a JSON array from ${redactUrl(url)}.`);
     for (const e of body as TreeEntry[]) {
-      if (e.type === 'file' && typeof e.path === 'string') files.push({ path: e.path, size: e.lfs?.size ?? e.size ?? -1 });
+      if (e.type === 'file' && typeof e.path === 'string')
+        files.push({ path: e.path, size: e.lfs?.size ?? e.size ?? -1 });
     }
     url = nextLink(res.headers.get('link'), url);
   }
@@ -142,12 +157,16 @@ export function selectFiles(listing: HubFile[], repo: string, modelId: string, d
     const available = (Object.keys(DTYPE_FILE_SUFFIX) as ModelDtype[]).filter((d) => byPath.has(onnxFileFor(d)));
     throw new ModelFetchError(
       `${repo} has no ${graph} (the ${dtype} variant). It has: ${available.length > 0 ? available.map((d) => `${d} (${onnxFileFor(d)})`).join(', ') : onnxFiles.map((f) => f.path).join(', ')}. ` +
-        (available.length > 0 ? `Pass --dtype ${available[0]} to download that one (and load it with dtype '${available[0]}').` : 'None of them is a transformers.js dtype variant.'),
+        (available.length > 0
+          ? `Pass --dtype ${available[0]} to download that one (and load it with dtype '${available[0]}').`
+          : 'None of them is a transformers.js dtype variant.'),
     );
   }
   const missing = REQUIRED_CONFIG_FILES.filter((f) => !byPath.has(f));
   if (missing.length > 0) {
-    throw new ModelFetchError(`${repo} lacks ${missing.join(', ')} at its top level, which transformers.js needs next to onnx/. Pick a transformers.js-ready repository with --from.`);
+    throw new ModelFetchError(
+      `${repo} lacks ${missing.join(', ')} at its top level, which transformers.js needs next to onnx/. Pick a transformers.js-ready repository with --from.`,
+    );
   }
   const wanted = [
     ...REQUIRED_CONFIG_FILES,
@@ -159,7 +178,13 @@ export function selectFiles(listing: HubFile[], repo: string, modelId: string, d
 }
 
 /** Downloads one file with resume; returns the bytes transferred. */
-async function downloadFile(url: string, dest: string, file: HubFile, headers: Record<string, string>, emit: (e: FetchEvent) => void): Promise<number> {
+async function downloadFile(
+  url: string,
+  dest: string,
+  file: HubFile,
+  headers: Record<string, string>,
+  emit: (e: FetchEvent) => void,
+): Promise<number> {
   if (existsSync(dest) && (file.size < 0 || statSync(dest).size === file.size)) {
     emit({ kind: 'file-done', path: file.path, size: file.size, skipped: true });
     return 0;
@@ -178,7 +203,9 @@ async function downloadFile(url: string, dest: string, file: HubFile, headers: R
     if (res.status === 416 && have > 0) {
       // The part file is already whole; the size check below decides.
     } else if (!res.ok || !res.body) {
-      throw new ModelFetchError(`Downloading ${file.path} failed: HTTP ${res.status} from ${redactUrl(url)}. Run the command again to resume.`);
+      throw new ModelFetchError(
+        `Downloading ${file.path} failed: HTTP ${res.status} from ${redactUrl(url)}. Run the command again to resume.`,
+      );
     } else {
       const append = have > 0 && res.status === 206;
       if (!append) have = 0; // the server ignored the range: start over
@@ -196,7 +223,9 @@ async function downloadFile(url: string, dest: string, file: HubFile, headers: R
   if (file.size >= 0 && got !== file.size) {
     throw new ModelFetchError(
       `${file.path}: downloaded ${got} bytes but the hub lists ${file.size}. ` +
-        (got < file.size ? 'The transfer was cut short: run the command again to resume.' : `Delete ${part} and run the command again.`),
+        (got < file.size
+          ? 'The transfer was cut short: run the command again to resume.'
+          : `Delete ${part} and run the command again.`),
     );
   }
   renameSync(part, dest);

@@ -1,4 +1,11 @@
-export { Embedder, loadEmbedder, disposeEmbedders, type EmbedOptions, type InputKind, type LoadEmbedderOptions } from './embedder';
+export {
+  Embedder,
+  loadEmbedder,
+  disposeEmbedders,
+  type EmbedOptions,
+  type InputKind,
+  type LoadEmbedderOptions,
+} from './embedder';
 export {
   EmbeddingError,
   UnsupportedModelError,
@@ -22,8 +29,22 @@ export {
   type Pooling,
   type InputFormat,
 } from './registry';
-export { modelDirOf, onnxFileFor, missingModelFiles, installedDtypes, assertModelInstalled, dimensionsFromConfig } from './model-files';
+export {
+  modelDirOf,
+  onnxFileFor,
+  missingModelFiles,
+  installedDtypes,
+  assertModelInstalled,
+  dimensionsFromConfig,
+} from './model-files';
 export { cosineSimilarity } from './similarity';
 export { configuredModelOrStandIn, isModelInstalled, type ModelChoice } from './model-choice';
-export { GLOVE_PACKAGE, GloveSourceError, glovePackageDir, glovePackageVersion, readGloveVectors, type GloveVectors } from './glove-source';
+export {
+  GLOVE_PACKAGE,
+  GloveSourceError,
+  glovePackageDir,
+  glovePackageVersion,
+  readGloveVectors,
+  type GloveVectors,
+} from './glove-source';
 export { fetchModel, type FetchEvent } from './hub-download';

@@ -23,7 +23,8 @@ export interface ModelChoice {
  */
 export function configuredModelOrStandIn(config: Pick<KitConfig, 'models'>): ModelChoice {
   const configured = config.models.active;
-  if (isModelInstalled(config.models.dir, configured)) return { modelId: configured, configured, usingStandIn: modelSpec(configured).standIn };
+  if (isModelInstalled(config.models.dir, configured))
+    return { modelId: configured, configured, usingStandIn: modelSpec(configured).standIn };
   return {
     modelId: TEST_MODEL_ID,
     configured,

@@ -30,12 +30,19 @@ export function missingModelFiles(modelDir: string, dtype: ModelDtype): string[]
 }
 
 /** Throws {@link ModelNotInstalledError} (saying how to get the model) unless its files are present. */
-export function assertModelInstalled(spec: EmbeddingModelSpec, modelsDir: string, dtype: ModelDtype = spec.dtype): string {
+export function assertModelInstalled(
+  spec: EmbeddingModelSpec,
+  modelsDir: string,
+  dtype: ModelDtype = spec.dtype,
+): string {
   const dir = modelDirOf(modelsDir, spec.id);
   const missing = missingModelFiles(dir, dtype);
   if (missing.length > 0) {
     const others = installedDtypes(dir).filter((d) => d !== dtype);
-    const hint = others.length > 0 ? ` (The folder has the ${others.join(', ')} variant; pass dtype: '${others[0]}' to use it.)` : '';
+    const hint =
+      others.length > 0
+        ? ` (The folder has the ${others.join(', ')} variant; pass dtype: '${others[0]}' to use it.)`
+        : '';
     throw new ModelNotInstalledError(spec.id, dir, missing, howToGet(spec) + hint);
   }
   return dir;

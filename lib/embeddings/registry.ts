@@ -85,7 +85,8 @@ const SPECS: readonly EmbeddingModelSpec[] = [
       'Its hub repository publishes PyTorch weights only: export it here with `npm run models:export -- Alibaba-NLP/gte-Qwen2-1.5B-instruct` ' +
       '(downloads ~7 GB of weights with the hub client, needs ~31 GB free disk and ~12 GB memory), or add `--from <org>/<repo>` to models:fetch naming a transformers.js ONNX export of it.',
     standIn: false,
-    description: 'GTE Qwen2 1.5B instruct: decoder LLM embedder, last-token pooling, normalized; queries are instruction-formatted.',
+    description:
+      'GTE Qwen2 1.5B instruct: decoder LLM embedder, last-token pooling, normalized; queries are instruction-formatted.',
   },
   {
     id: TEST_MODEL_ID,
@@ -130,8 +131,13 @@ export const TWINS_FOLDER = 'kit-twins';
  */
 export function twinSpec(modelId: string, dimensions: number): EmbeddingModelSpec {
   const real = modelSpec(modelId);
-  if (real.standIn) throw new UnsupportedModelError(`${modelId} (the stand-in has no twin)`, SPECS.filter((s) => !s.standIn).map((s) => s.id));
-  if (!Number.isInteger(dimensions) || dimensions < 1) throw new RangeError(`twin dimensions must be a positive integer, got ${dimensions}.`);
+  if (real.standIn)
+    throw new UnsupportedModelError(
+      `${modelId} (the stand-in has no twin)`,
+      SPECS.filter((s) => !s.standIn).map((s) => s.id),
+    );
+  if (!Number.isInteger(dimensions) || dimensions < 1)
+    throw new RangeError(`twin dimensions must be a positive integer, got ${dimensions}.`);
   return Object.freeze({
     ...real,
     dimensions,

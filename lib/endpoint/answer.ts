@@ -119,7 +119,12 @@ export async function sendAnswer(res: ServerResponse, result: EngineResult, o: A
   return { code: 0, resultBytes: body.length, writtenRows: summary.written_rows };
 }
 
-async function startBody(res: ServerResponse, o: AnswerOptions, progress: ProgressHeaders | undefined, summary: EngineSummary & { total_rows_to_read?: number }): Promise<ResultWriter> {
+async function startBody(
+  res: ServerResponse,
+  o: AnswerOptions,
+  progress: ProgressHeaders | undefined,
+  summary: EngineSummary & { total_rows_to_read?: number },
+): Promise<ResultWriter> {
   const headers: Record<string, string> = { ...o.headers, 'X-ClickHouse-Summary': summaryHeader(summary) };
   if (o.encoding) headers['Content-Encoding'] = o.encoding;
   if (progress && !progress.started) await progress.stop();
@@ -133,11 +138,22 @@ async function partialSummary(o: AnswerOptions): Promise<EngineSummary & { total
   const s = emptySummary(Math.round((performance.now() - o.startedAt) * 1e6));
   const p = await o.progressNow?.().catch(() => undefined);
   if (!p) return s;
-  return { ...s, read_rows: p.read_rows, read_bytes: p.read_bytes, written_rows: p.written_rows, written_bytes: p.written_bytes, total_rows_to_read: p.total_rows_to_read };
+  return {
+    ...s,
+    read_rows: p.read_rows,
+    read_bytes: p.read_bytes,
+    written_rows: p.written_rows,
+    written_bytes: p.written_bytes,
+    total_rows_to_read: p.total_rows_to_read,
+  };
 }
 
 /** An error answer's body: the text and a newline, compressed when the request allows it. */
-export async function errorBody(text: string, encoding: ResponseEncoding | undefined, level: number): Promise<{ body: Buffer; encoding: ResponseEncoding | undefined }> {
+export async function errorBody(
+  text: string,
+  encoding: ResponseEncoding | undefined,
+  level: number,
+): Promise<{ body: Buffer; encoding: ResponseEncoding | undefined }> {
   const plain = Buffer.from(`${text}\n`);
   if (!encoding) return { body: plain, encoding: undefined };
   return { body: await compressWhole(encoding, level, plain), encoding };

@@ -19,7 +19,10 @@ function header(headers: IncomingHttpHeaders, name: string): string {
 }
 
 function mixed(a: string, b: string): EndpointError {
-  return new EndpointError('AUTHENTICATION_FAILED', `Invalid authentication: it is not allowed to use ${a} and ${b} simultaneously`);
+  return new EndpointError(
+    'AUTHENTICATION_FAILED',
+    `Invalid authentication: it is not allowed to use ${a} and ${b} simultaneously`,
+  );
 }
 
 /** The credentials of a request, or the 516 error clickhouse-server gives for a malformed attempt. */
@@ -32,7 +35,8 @@ export function readCredentials(headers: IncomingHttpHeaders, search: URLSearchP
   if (headerUser || headerKey) {
     if (authorization) throw mixed('X-ClickHouse HTTP headers', 'Authorization HTTP header');
     if (inParams) throw mixed('X-ClickHouse HTTP headers', 'authentication via parameters');
-    if (!headerUser) throw new EndpointError('AUTHENTICATION_FAILED', 'Got an empty user name from X-ClickHouse HTTP headers');
+    if (!headerUser)
+      throw new EndpointError('AUTHENTICATION_FAILED', 'Got an empty user name from X-ClickHouse HTTP headers');
     return { user: headerUser, password: headerKey, via: 'headers' };
   }
   if (authorization) {
@@ -40,17 +44,22 @@ export function readCredentials(headers: IncomingHttpHeaders, search: URLSearchP
     const space = authorization.indexOf(' ');
     const scheme = space < 0 ? authorization : authorization.slice(0, space);
     if (scheme.toLowerCase() !== 'basic') {
-      throw new EndpointError('AUTHENTICATION_FAILED', `Invalid authentication: '${printable(scheme)}' HTTP Authorization scheme is not supported`);
+      throw new EndpointError(
+        'AUTHENTICATION_FAILED',
+        `Invalid authentication: '${printable(scheme)}' HTTP Authorization scheme is not supported`,
+      );
     }
     const decoded = Buffer.from(authorization.slice(space + 1).trim(), 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     const user = colon < 0 ? decoded : decoded.slice(0, colon);
-    if (!user) throw new EndpointError('AUTHENTICATION_FAILED', 'Got an empty user name from Authorization HTTP header');
+    if (!user)
+      throw new EndpointError('AUTHENTICATION_FAILED', 'Got an empty user name from Authorization HTTP header');
     return { user, password: colon < 0 ? '' : decoded.slice(colon + 1), via: 'basic' };
   }
   if (inParams) {
     const user = search.get('user') ?? 'default';
-    if (!user) throw new EndpointError('AUTHENTICATION_FAILED', 'Got an empty user name from authentication via parameters');
+    if (!user)
+      throw new EndpointError('AUTHENTICATION_FAILED', 'Got an empty user name from authentication via parameters');
     return { user, password: search.get('password') ?? '', via: 'params' };
   }
   // Like clickhouse-server: no credentials means user `default` with an empty password.

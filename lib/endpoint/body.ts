@@ -49,10 +49,24 @@ export async function prepareQuery(queryParam: string | undefined, body: Request
       const inline = queryParam.slice(scan.dataStart);
       if (inline.trim() === '') {
         // The usual case: INSERT ... FORMAT X in the URL, data in the body, passed on as sent.
-        return { sql: head, data: { chunks: body.present ? body.stream : EMPTY, compression: body.present ? body.encoding.engineMethod : undefined }, formParams: {} };
+        return {
+          sql: head,
+          data: {
+            chunks: body.present ? body.stream : EMPTY,
+            compression: body.present ? body.encoding.engineMethod : undefined,
+          },
+          formParams: {},
+        };
       }
       const rest = body.present ? decompressed(body) : EMPTY;
-      return { sql: head, data: { chunks: concatChunks([Buffer.from(inline, 'utf8'), ...(body.present ? [Buffer.from('\n')] : [])], rest), compression: undefined }, formParams: {} };
+      return {
+        sql: head,
+        data: {
+          chunks: concatChunks([Buffer.from(inline, 'utf8'), ...(body.present ? [Buffer.from('\n')] : [])], rest),
+          compression: undefined,
+        },
+        formParams: {},
+      };
     }
     if (!body.present) return { sql: queryParam, data: undefined, formParams: {} };
     return readHead(Buffer.from(`${queryParam}\n`, 'utf8'), decompressed(body));
@@ -83,7 +97,11 @@ async function readHead(prefix: Buffer, source: AsyncIterable<Uint8Array>): Prom
       if (scan.dataStart !== undefined) {
         const sql = all.subarray(0, scan.dataStart).toString('utf8');
         const rest = all.subarray(scan.dataStart);
-        return { sql, data: { chunks: concatChunks(rest.length > 0 ? [rest] : [], resume(iterator)), compression: undefined }, formParams: {} };
+        return {
+          sql,
+          data: { chunks: concatChunks(rest.length > 0 ? [rest] : [], resume(iterator)), compression: undefined },
+          formParams: {},
+        };
       }
       insertMayFollow = scan.needsMore;
     }
@@ -97,7 +115,10 @@ async function readHead(prefix: Buffer, source: AsyncIterable<Uint8Array>): Prom
     chunks.push(chunk);
     size += chunk.length;
     if (size > MAX_QUERY_BYTES) {
-      throw new EndpointError('QUERY_IS_TOO_LARGE', `The query is larger than ${MAX_QUERY_BYTES} bytes. Send large data as INSERT ... FORMAT <name> with the data in the body`);
+      throw new EndpointError(
+        'QUERY_IS_TOO_LARGE',
+        `The query is larger than ${MAX_QUERY_BYTES} bytes. Send large data as INSERT ... FORMAT <name> with the data in the body`,
+      );
     }
   }
 }
@@ -138,7 +159,8 @@ async function readAll(source: AsyncIterable<Uint8Array>): Promise<Buffer> {
   for await (const c of source) {
     const b = Buffer.isBuffer(c) ? c : Buffer.from(c);
     size += b.length;
-    if (size > MAX_QUERY_BYTES) throw new EndpointError('QUERY_IS_TOO_LARGE', `The multipart request is larger than ${MAX_QUERY_BYTES} bytes`);
+    if (size > MAX_QUERY_BYTES)
+      throw new EndpointError('QUERY_IS_TOO_LARGE', `The multipart request is larger than ${MAX_QUERY_BYTES} bytes`);
     chunks.push(b);
   }
   return Buffer.concat(chunks, size);
@@ -157,7 +179,10 @@ async function fromMultipart(queryParam: string | undefined, body: RequestBody):
   const formParams: Record<string, string> = {};
   for (const part of parts) {
     if (part.filename !== undefined) {
-      throw new EndpointError('NOT_IMPLEMENTED', 'External data (multipart/form-data file parts) is not supported by the local endpoint: insert the data into a temporary table first');
+      throw new EndpointError(
+        'NOT_IMPLEMENTED',
+        'External data (multipart/form-data file parts) is not supported by the local endpoint: insert the data into a temporary table first',
+      );
     }
     if (part.name === 'query') query += part.value.toString('utf8');
     else if (part.name.startsWith('param_')) {
@@ -168,7 +193,11 @@ async function fromMultipart(queryParam: string | undefined, body: RequestBody):
   const scan = findInsertData(query, true);
   if (scan.dataStart === undefined) return { sql: query, data: undefined, formParams };
   const inline = Buffer.from(query.slice(scan.dataStart), 'utf8');
-  return { sql: query.slice(0, scan.dataStart), data: { chunks: concatChunks([inline], EMPTY), compression: undefined }, formParams };
+  return {
+    sql: query.slice(0, scan.dataStart),
+    data: { chunks: concatChunks([inline], EMPTY), compression: undefined },
+    formParams,
+  };
 }
 
 interface FormPart {

@@ -5,7 +5,17 @@
  * request sets `enable_http_compression=1` and Accept-Encoding allows it, as clickhouse-server does.
  */
 import type { Transform } from 'node:stream';
-import { brotliCompress, constants, createBrotliCompress, createBrotliDecompress, createDeflate, createGzip, createUnzip, deflate, gzip } from 'node:zlib';
+import {
+  brotliCompress,
+  constants,
+  createBrotliCompress,
+  createBrotliDecompress,
+  createDeflate,
+  createGzip,
+  createUnzip,
+  deflate,
+  gzip,
+} from 'node:zlib';
 import { promisify } from 'node:util';
 // Node 20's zlib has no zstd (it came in 22.15): the maintained native binding does it.
 import { compress as zstdCompress, CompressStream, DecompressStream } from 'zstd-napi';
@@ -34,9 +44,14 @@ export interface RequestEncoding {
 /** Reads a request's Content-Encoding; unknown names give clickhouse-server's UNKNOWN_COMPRESSION_METHOD. */
 export function requestEncoding(contentEncoding: string | undefined): RequestEncoding {
   const name = (contentEncoding ?? '').trim().toLowerCase();
-  if (name === '' || name === 'identity' || name === 'none') return { engineMethod: undefined, decompressor: () => undefined };
+  if (name === '' || name === 'identity' || name === 'none')
+    return { engineMethod: undefined, decompressor: () => undefined };
   const method = ENGINE_METHODS[name];
-  if (!method) throw new EndpointError('UNKNOWN_COMPRESSION_METHOD', `Unknown compression method '${name.slice(0, 32)}'. Supported: gzip, deflate, br, zstd, xz, lz4, bz2, snappy`);
+  if (!method)
+    throw new EndpointError(
+      'UNKNOWN_COMPRESSION_METHOD',
+      `Unknown compression method '${name.slice(0, 32)}'. Supported: gzip, deflate, br, zstd, xz, lz4, bz2, snappy`,
+    );
   return {
     engineMethod: method,
     decompressor: () => {

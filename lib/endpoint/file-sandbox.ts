@@ -62,7 +62,9 @@ export class FileSandbox {
       const name = t.type === 'quoted' ? sql.slice(t.start + 1, t.end - 1).toUpperCase() : upper(sql, t);
       const engine = i >= 2 && isPunct(sql, tokens[i - 1]!, '=') && upper(sql, tokens[i - 2]!) === 'ENGINE';
       let index: number | undefined;
-      if (engine) index = name === 'FILE' ? 1 : name === 'ICEBERGLOCAL' || name === 'DELTALAKELOCAL' || name === 'URL' ? 0 : undefined;
+      if (engine)
+        index =
+          name === 'FILE' ? 1 : name === 'ICEBERGLOCAL' || name === 'DELTALAKELOCAL' || name === 'URL' ? 0 : undefined;
       else if (name === 'FILE' && i >= 2 && upper(sql, tokens[i - 2]!) === 'SOURCE') index = -1;
       else index = PATH_ARGUMENT[name];
       if (index === undefined) continue;
@@ -74,7 +76,10 @@ export class FileSandbox {
         const path = text !== undefined && URL_CALLEES.has(name) ? localPathOfUrl(text) : text;
         if (path === null) continue;
         if (path === undefined) {
-          return new EndpointError('PATH_ACCESS_DENIED', `The path given to ${sql.slice(t.start, t.end)}() must be a string literal or a query parameter, so that it can be checked against the user files folder ${this.root}/`);
+          return new EndpointError(
+            'PATH_ACCESS_DENIED',
+            `The path given to ${sql.slice(t.start, t.end)}() must be a string literal or a query parameter, so that it can be checked against the user files folder ${this.root}/`,
+          );
         }
         const problem = this.outside(path);
         if (problem) return new EndpointError('PATH_ACCESS_DENIED', `File path ${problem} is not inside ${this.root}/`);
@@ -157,7 +162,17 @@ function dictionaryPaths(sql: string, args: Token[][]): Token[][] {
   return out;
 }
 
-const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '0': '\0', b: '\b', f: '\f', a: '\x07', v: '\v', e: '\x1b' };
+const ESCAPES: Record<string, string> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  '0': '\0',
+  b: '\b',
+  f: '\f',
+  a: '\x07',
+  v: '\v',
+  e: '\x1b',
+};
 
 /** The value of a single-quoted ClickHouse string literal. */
 function unquote(literal: string): string {

@@ -17,7 +17,16 @@ export type ProgressCounters = RunProgress;
 
 export function progressJson(p: ProgressCounters, extra: Record<string, number> = {}): string {
   const all: Record<string, number> = { ...p, ...extra };
-  const order = ['read_rows', 'read_bytes', 'written_rows', 'written_bytes', 'total_rows_to_read', 'result_rows', 'result_bytes', 'elapsed_ns'];
+  const order = [
+    'read_rows',
+    'read_bytes',
+    'written_rows',
+    'written_bytes',
+    'total_rows_to_read',
+    'result_rows',
+    'result_bytes',
+    'elapsed_ns',
+  ];
   const out: Record<string, string> = {};
   for (const k of order) if (all[k] !== undefined) out[k] = String(all[k]);
   return JSON.stringify(out);
@@ -66,7 +75,10 @@ export class ProgressHeaders {
 
   /** The query failed before its body: the code goes in as a header (the status is 200 already). */
   fail(code: number, text: string, summary: string): void {
-    this.closeHead({ 'X-ClickHouse-Summary': summary, 'X-ClickHouse-Exception-Code': String(code) }, ['X-ClickHouse-Summary', 'X-ClickHouse-Exception-Code']);
+    this.closeHead({ 'X-ClickHouse-Summary': summary, 'X-ClickHouse-Exception-Code': String(code) }, [
+      'X-ClickHouse-Summary',
+      'X-ClickHouse-Exception-Code',
+    ]);
     this.socket().end(`${text}\n`);
   }
 

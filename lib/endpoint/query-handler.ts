@@ -37,9 +37,14 @@ interface ErrorInfo {
 }
 
 export function errorInfo(e: unknown, version: string, user?: string): ErrorInfo {
-  if (e instanceof EndpointError) return { code: e.code, status: httpStatusForCode(e.code), text: exceptionText(e.code, e.type, e.message, version) };
+  if (e instanceof EndpointError)
+    return { code: e.code, status: httpStatusForCode(e.code), text: exceptionText(e.code, e.type, e.message, version) };
   if (e instanceof WarehouseError && e.code !== undefined) {
-    return { code: e.code, status: httpStatusForCode(e.code), text: serverErrorText(e.code, e.type ?? 'UNKNOWN_EXCEPTION', e.message, version, user) };
+    return {
+      code: e.code,
+      status: httpStatusForCode(e.code),
+      text: serverErrorText(e.code, e.type ?? 'UNKNOWN_EXCEPTION', e.message, version, user),
+    };
   }
   const message = e instanceof Error ? e.message : String(e);
   return { code: 1001, status: 500, text: exceptionText(1001, 'STD_EXCEPTION', message, version) };
@@ -59,7 +64,14 @@ function openSession(engine: EmbeddedEngine, s: SessionRequest): EngineSession {
 /** Parses a statement without running it (formatQuery); throws the engine's syntax error, positions as in `sql`. */
 async function parseCheck(engine: EmbeddedEngine, sql: string, user: string): Promise<void> {
   try {
-    const r = await engine.execute({ sql: 'SELECT formatQuery({kit_sql:String}) FORMAT Null', params: { kit_sql: formatParamValue(sql) }, settings: { readonly: 2, log_comment: 'kit:endpoint-parse-check' }, database: 'default', user, interface: 'http' });
+    const r = await engine.execute({
+      sql: 'SELECT formatQuery({kit_sql:String}) FORMAT Null',
+      params: { kit_sql: formatParamValue(sql) },
+      settings: { readonly: 2, log_comment: 'kit:endpoint-parse-check' },
+      database: 'default',
+      user,
+      interface: 'http',
+    });
     for await (const _ of r.chunks) void _;
   } catch (e) {
     if (e instanceof WarehouseError && e.code === 62) {
@@ -100,9 +112,16 @@ export async function runQuery(ctx: QueryContext, req: IncomingMessage, res: Ser
   let level = 3;
   let progress: ProgressHeaders | undefined;
   try {
-    if (method === 'POST' && req.headers['content-length'] === undefined && !/chunked/i.test(req.headers['transfer-encoding'] ?? '')) {
+    if (
+      method === 'POST' &&
+      req.headers['content-length'] === undefined &&
+      !/chunked/i.test(req.headers['transfer-encoding'] ?? '')
+    ) {
       // clickhouse-server's answer to a POST that announces no body length.
-      throw new EndpointError('HTTP_LENGTH_REQUIRED', 'The Transfer-Encoding is not chunked and there is no Content-Length header for POST request');
+      throw new EndpointError(
+        'HTTP_LENGTH_REQUIRED',
+        'The Transfer-Encoding is not chunked and there is no Content-Length header for POST request',
+      );
     }
     const credentials = readCredentials(req.headers, url.searchParams);
     user = credentials.user;
@@ -136,7 +155,8 @@ export async function runQuery(ctx: QueryContext, req: IncomingMessage, res: Ser
     }
     const settings: Record<string, SettingValue> = { ...p.settings };
     // The engine enforces it too: a GET never writes, whatever the statement hides.
-    if (readonly && statementKind !== 'Set' && statementKind !== 'Use' && settings.readonly === undefined) settings.readonly = 2;
+    if (readonly && statementKind !== 'Set' && statementKind !== 'Use' && settings.readonly === undefined)
+      settings.readonly = 2;
     const session = p.session ? openSession(ctx.engine, p.session) : undefined;
     const runId = randomUUID();
     const isInsert = statementKind === 'Insert';
@@ -144,35 +164,40 @@ export async function runQuery(ctx: QueryContext, req: IncomingMessage, res: Ser
     const headers: Record<string, string> = {
       ...commonHeaders({ displayName: ctx.displayName, queryId, exceptionTag: tag }),
       'Content-Type': isInsert ? 'text/plain; charset=UTF-8' : contentTypeFor(format, p.jsonArrayOfRows),
-      'X-ClickHouse-Timezone': typeof settings.session_timezone === 'string' && settings.session_timezone ? settings.session_timezone : ctx.timezone,
+      'X-ClickHouse-Timezone':
+        typeof settings.session_timezone === 'string' && settings.session_timezone
+          ? settings.session_timezone
+          : ctx.timezone,
     };
     if (!isInsert) headers['X-ClickHouse-Format'] = format;
     if (p.progress.enabled) {
       progress = new ProgressHeaders(res, headers, p.progress.intervalMs, () => ctx.engine.progress(runId));
       progress.start();
     }
-    const result = await ctx.engine.execute({
-      sql,
-      params: { ...prepared.formParams, ...p.params },
-      settings,
-      // Without `database`, a sessionless query runs in `default`, as for a server user.
-      database: p.database ?? (session ? undefined : 'default'),
-      queryId,
-      runId,
-      user,
-      defaultFormat: p.defaultFormat,
-      session,
-      // The body streams into the engine as it arrives (spooled first only for formats read by seeking).
-      data: prepared.data ? { stream: prepared.data.chunks, compression: prepared.data.compression } : undefined,
-      stream: true,
-      signal: controller.signal,
-      interface: 'http',
-      userAgent,
-    }).catch(async (e: unknown) => {
-      // The engine ran a rewritten statement (INTO OUTFILE, FROM INFILE): a syntax error is reported as the user's statement parses.
-      if (e instanceof WarehouseError && e.code === 62) await parseCheck(ctx.engine, sql, user);
-      throw e;
-    });
+    const result = await ctx.engine
+      .execute({
+        sql,
+        params: { ...prepared.formParams, ...p.params },
+        settings,
+        // Without `database`, a sessionless query runs in `default`, as for a server user.
+        database: p.database ?? (session ? undefined : 'default'),
+        queryId,
+        runId,
+        user,
+        defaultFormat: p.defaultFormat,
+        session,
+        // The body streams into the engine as it arrives (spooled first only for formats read by seeking).
+        data: prepared.data ? { stream: prepared.data.chunks, compression: prepared.data.compression } : undefined,
+        stream: true,
+        signal: controller.signal,
+        interface: 'http',
+        userAgent,
+      })
+      .catch(async (e: unknown) => {
+        // The engine ran a rewritten statement (INTO OUTFILE, FROM INFILE): a syntax error is reported as the user's statement parses.
+        if (e instanceof WarehouseError && e.code === 62) await parseCheck(ctx.engine, sql, user);
+        throw e;
+      });
 
     if (!isInsert && result.format !== format) {
       // The engine read the format from a clause the quick look above missed (FORMAT before SETTINGS).

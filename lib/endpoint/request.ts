@@ -98,7 +98,11 @@ export function parseQueryRequest(search: URLSearchParams, headers: IncomingHttp
     );
   }
   const role = search.get('role');
-  if (role) throw new EndpointError('UNKNOWN_ROLE', `There is no role \`${role.slice(0, 64)}\` in user directories: the local endpoint has one user and no roles`);
+  if (role)
+    throw new EndpointError(
+      'UNKNOWN_ROLE',
+      `There is no role \`${role.slice(0, 64)}\` in user directories: the local endpoint has one user and no roles`,
+    );
 
   const params: Record<string, string> = {};
   const settings: Record<string, string> = {};
@@ -156,10 +160,14 @@ export function parseQueryRequest(search: URLSearchParams, headers: IncomingHttp
 
 function parseSessionTimeout(text: string | null): number {
   if (text === null) return DEFAULT_SESSION_TIMEOUT_S;
-  if (!/^\d+$/.test(text)) throw new EndpointError('INVALID_SESSION_TIMEOUT', `Invalid session timeout: '${text.slice(0, 32)}'`);
+  if (!/^\d+$/.test(text))
+    throw new EndpointError('INVALID_SESSION_TIMEOUT', `Invalid session timeout: '${text.slice(0, 32)}'`);
   const seconds = Number(text);
   if (seconds > MAX_SESSION_TIMEOUT_S) {
-    throw new EndpointError('INVALID_SESSION_TIMEOUT', `Session timeout '${text}' is larger than max_session_timeout: ${MAX_SESSION_TIMEOUT_S}`);
+    throw new EndpointError(
+      'INVALID_SESSION_TIMEOUT',
+      `Session timeout '${text}' is larger than max_session_timeout: ${MAX_SESSION_TIMEOUT_S}`,
+    );
   }
   return seconds;
 }

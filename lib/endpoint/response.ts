@@ -10,12 +10,15 @@ import type { EngineSummary } from '../engine';
 import { createCompressor, type Compressor, type ResponseEncoding } from './compression';
 import { inBandException } from './errors';
 
-const EXPOSED = 'X-ClickHouse-Query-Id,X-ClickHouse-Summary,X-ClickHouse-Server-Display-Name,X-ClickHouse-Format,X-ClickHouse-Timezone,X-ClickHouse-Exception-Code,X-ClickHouse-Exception-Tag';
+const EXPOSED =
+  'X-ClickHouse-Query-Id,X-ClickHouse-Summary,X-ClickHouse-Server-Display-Name,X-ClickHouse-Format,X-ClickHouse-Timezone,X-ClickHouse-Exception-Code,X-ClickHouse-Exception-Tag';
 
 // Formats whose rows are newline-delimited JSON objects (JSONEachRowRowOutputFormat and the
 // formats built on it): application/x-ndjson, or application/json with output_format_json_array_of_rows=1.
-const NDJSON = /^(jsoneachrow|jsonlines|ndjson|jsonstringseachrow|jsoneachrowwithprogress|jsonstringseachrowwithprogress|prettyjsoneachrow|prettyjsonlines|prettyndjson)$/;
-const BINARY = /^(native|rowbinary\w*|parquet|arrow|arrowstream|orc|avro|protobuf|protobufsingle|protobuflist|capnproto|msgpack|npy|bsoneachrow|buffers|raw(blob)?)$/;
+const NDJSON =
+  /^(jsoneachrow|jsonlines|ndjson|jsonstringseachrow|jsoneachrowwithprogress|jsonstringseachrowwithprogress|prettyjsoneachrow|prettyjsonlines|prettyndjson)$/;
+const BINARY =
+  /^(native|rowbinary\w*|parquet|arrow|arrowstream|orc|avro|protobuf|protobufsingle|protobuflist|capnproto|msgpack|npy|bsoneachrow|buffers|raw(blob)?)$/;
 
 /**
  * The Content-Type clickhouse-server sends for an output format: each format's getContentType()
@@ -24,7 +27,8 @@ const BINARY = /^(native|rowbinary\w*|parquet|arrow|arrowstream|orc|avro|protobu
  */
 export function contentTypeFor(format: string, jsonArrayOfRows = false): string {
   const f = format.toLowerCase();
-  if (NDJSON.test(f)) return jsonArrayOfRows ? 'application/json; charset=UTF-8' : 'application/x-ndjson; charset=UTF-8';
+  if (NDJSON.test(f))
+    return jsonArrayOfRows ? 'application/json; charset=UTF-8' : 'application/x-ndjson; charset=UTF-8';
   if (f.startsWith('json')) return 'application/json; charset=UTF-8';
   if (f.startsWith('tabseparated') || f.startsWith('tsv')) return 'text/tab-separated-values; charset=UTF-8';
   if (f.startsWith('csv')) return `text/csv; charset=UTF-8; header=${f.includes('withnames') ? 'present' : 'absent'}`;
@@ -66,7 +70,14 @@ export function commonHeaders(h: CommonHeaders): Record<string, string> {
 }
 
 /** Sends a whole error answer (nothing was written yet); `body` is the text, compressed when `encoding` says so. */
-export function sendError(res: ServerResponse, status: number, code: number, body: Buffer, headers: Record<string, string>, encoding?: string): void {
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  code: number,
+  body: Buffer,
+  headers: Record<string, string>,
+  encoding?: string,
+): void {
   if (res.headersSent || res.destroyed) return;
   const out: Record<string, string> = {
     ...headers,
@@ -133,7 +144,10 @@ export class ResultWriter {
     if (this.closed) return;
     // Whichever event comes first, both listeners go: a long result must not pile them up.
     const stop = new AbortController();
-    await Promise.race([once(target as unknown as NodeJS.EventEmitter, 'drain', { signal: stop.signal }), once(this.res, 'close', { signal: stop.signal })]).catch(() => undefined);
+    await Promise.race([
+      once(target as unknown as NodeJS.EventEmitter, 'drain', { signal: stop.signal }),
+      once(this.res, 'close', { signal: stop.signal }),
+    ]).catch(() => undefined);
     stop.abort();
   }
 }

@@ -71,7 +71,10 @@ export async function startEndpoint(config: KitConfig, options: EndpointOptions 
   }
 
   const paths = endpointPaths(config);
-  const engine = EmbeddedEngine.acquire({ ...engineOptionsFor(config), poolSize: options.poolSize ?? DEFAULT_POOL_SIZE });
+  const engine = EmbeddedEngine.acquire({
+    ...engineOptionsFor(config),
+    poolSize: options.poolSize ?? DEFAULT_POOL_SIZE,
+  });
   let log: AccessLog | undefined;
   let server: Server | undefined;
   try {
@@ -108,7 +111,9 @@ export async function startEndpoint(config: KitConfig, options: EndpointOptions 
     const address = srv.address() as AddressInfo;
     const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
     advertiseDataFolderUrl(config.clickhouse.dataPath, url);
-    log?.note(`endpoint listening on ${url} (engine ${version}, data ${config.clickhouse.dataPath}, pid ${process.pid})`);
+    log?.note(
+      `endpoint listening on ${url} (engine ${version}, data ${config.clickhouse.dataPath}, pid ${process.pid})`,
+    );
 
     let closing: Promise<void> | undefined;
     const close = (): Promise<void> => {
@@ -147,7 +152,11 @@ function listen(server: Server, host: string, port: number): Promise<void> {
     const onError = (e: NodeJS.ErrnoException): void => {
       server.off('listening', onListening);
       if (e.code === 'EADDRINUSE') {
-        reject(new EndpointConfigError(`Port ${port} on ${host} is already in use. Stop what listens there (\`ss -ltnp | grep :${port}\`) or set CLICKHOUSE_HTTP_PORT to a free port.`));
+        reject(
+          new EndpointConfigError(
+            `Port ${port} on ${host} is already in use. Stop what listens there (\`ss -ltnp | grep :${port}\`) or set CLICKHOUSE_HTTP_PORT to a free port.`,
+          ),
+        );
       } else reject(e);
     };
     const onListening = (): void => {
@@ -188,7 +197,12 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
   }
   if (path !== '/') {
     const body = `There is no handle ${path.slice(0, 200)}\n\nUse / or /ping for health checks.\nOr /replicas_status for more sophisticated health checks.\n\nSend queries from your program with POST method or GET /?query=...\n`;
-    res.writeHead(404, { 'Content-Type': 'text/plain; charset=UTF-8', 'X-ClickHouse-Server-Display-Name': ctx.displayName }).end(body);
+    res
+      .writeHead(404, {
+        'Content-Type': 'text/plain; charset=UTF-8',
+        'X-ClickHouse-Server-Display-Name': ctx.displayName,
+      })
+      .end(body);
     return;
   }
   if (isGet && !url.searchParams.has('query') && !hasBody(req)) {

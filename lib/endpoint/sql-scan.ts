@@ -93,8 +93,10 @@ export function statementProblem(text: string): EndpointError | undefined {
       continue;
     }
     const word = upper(text, t);
-    if (prev === 'INTO' && word === 'OUTFILE') return new EndpointError('INTO_OUTFILE_NOT_ALLOWED', 'INTO OUTFILE is not allowed');
-    if (prev === 'FROM' && word === 'INFILE') return new EndpointError('UNKNOWN_TYPE_OF_QUERY', 'Query has infile and was send directly to server');
+    if (prev === 'INTO' && word === 'OUTFILE')
+      return new EndpointError('INTO_OUTFILE_NOT_ALLOWED', 'INTO OUTFILE is not allowed');
+    if (prev === 'FROM' && word === 'INFILE')
+      return new EndpointError('UNKNOWN_TYPE_OF_QUERY', 'Query has infile and was send directly to server');
     prev = word;
   }
   return undefined;
@@ -114,7 +116,12 @@ export function maskedExcerpt(text: string, max = 200): string {
   const parts: string[] = [];
   let length = 0;
   for (let t = lx.next(); t && length <= max; t = lx.next()) {
-    const part = t.type === 'string' ? '?' : t.type === 'quoted' ? text.slice(t.start, t.end).replace(/[\r\n\t]/g, ' ') : text.slice(t.start, t.end);
+    const part =
+      t.type === 'string'
+        ? '?'
+        : t.type === 'quoted'
+          ? text.slice(t.start, t.end).replace(/[\r\n\t]/g, ' ')
+          : text.slice(t.start, t.end);
     parts.push(part);
     length += part.length + 1;
   }

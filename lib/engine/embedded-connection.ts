@@ -20,7 +20,14 @@ import { spool } from './spool';
 import { emptySummary, type EngineRequest, type EngineResult, type EngineSummary } from './types';
 
 // clickhouse-js sends these to the HTTP server; they mean nothing in-process.
-const HTTP_ONLY = new Set(['wait_end_of_query', 'send_progress_in_http_headers', 'http_headers_progress_interval_ms', 'enable_http_compression', 'http_zlib_compression_level', 'default_format']);
+const HTTP_ONLY = new Set([
+  'wait_end_of_query',
+  'send_progress_in_http_headers',
+  'http_headers_progress_interval_ms',
+  'enable_http_compression',
+  'http_zlib_compression_level',
+  'default_format',
+]);
 
 /**
  * Plugs the embedded engine into the official client: `createClient({ connection })` then
@@ -52,14 +59,25 @@ export class EmbeddedConnection implements ClientConnection {
   async command(params: ClientCommandParams): Promise<ClientCommandResult> {
     const { result } = await this.start(params);
     for await (const _ of result.chunks) void _;
-    return { query_id: result.queryId, summary: toSummary(await result.done), response_headers: {}, http_status_code: 200 };
+    return {
+      query_id: result.queryId,
+      summary: toSummary(await result.done),
+      response_headers: {},
+      http_status_code: 200,
+    };
   }
 
   async exec(params: ClientExecParams): Promise<ClientExecResult> {
     if (params.values === undefined) {
       const { result } = await this.start(params);
       const summary = toSummary(await settledSummary(result.done));
-      return { query_id: result.queryId, stream: toReadable(result.chunks), summary, response_headers: {}, http_status_code: 200 };
+      return {
+        query_id: result.queryId,
+        stream: toReadable(result.chunks),
+        summary,
+        response_headers: {},
+        http_status_code: 200,
+      };
     }
     const values = params.values;
     return this.withData(
@@ -67,9 +85,21 @@ export class EmbeddedConnection implements ClientConnection {
       async (data) => {
         const { result } = await this.start(params, data);
         for await (const _ of result.chunks) void _;
-        return { query_id: result.queryId, stream: Readable.from([]), summary: toSummary(await result.done), response_headers: {}, http_status_code: 200 };
+        return {
+          query_id: result.queryId,
+          stream: Readable.from([]),
+          summary: toSummary(await result.done),
+          response_headers: {},
+          http_status_code: 200,
+        };
       },
-      () => ({ query_id: params.query_id ?? randomUUID(), stream: Readable.from([]), summary: toSummary(emptySummary()), response_headers: {}, http_status_code: 200 }),
+      () => ({
+        query_id: params.query_id ?? randomUUID(),
+        stream: Readable.from([]),
+        summary: toSummary(emptySummary()),
+        response_headers: {},
+        http_status_code: 200,
+      }),
     );
   }
 
@@ -79,9 +109,19 @@ export class EmbeddedConnection implements ClientConnection {
       async (data) => {
         const { result } = await this.start(params, data);
         for await (const _ of result.chunks) void _;
-        return { query_id: result.queryId, summary: toSummary(await result.done), response_headers: {}, http_status_code: 200 };
+        return {
+          query_id: result.queryId,
+          summary: toSummary(await result.done),
+          response_headers: {},
+          http_status_code: 200,
+        };
       },
-      () => ({ query_id: params.query_id ?? randomUUID(), summary: toSummary(emptySummary()), response_headers: {}, http_status_code: 200 }),
+      () => ({
+        query_id: params.query_id ?? randomUUID(),
+        summary: toSummary(emptySummary()),
+        response_headers: {},
+        http_status_code: 200,
+      }),
     );
   }
 
@@ -92,7 +132,11 @@ export class EmbeddedConnection implements ClientConnection {
   }
 
   /** Spools the body to a file for the engine; an empty body is a no-op, as on the server. */
-  private async withData<T>(values: string | Readable, run: (data: { file: string }) => Promise<T>, empty: () => T): Promise<T> {
+  private async withData<T>(
+    values: string | Readable,
+    run: (data: { file: string }) => Promise<T>,
+    empty: () => T,
+  ): Promise<T> {
     const spooled = await spool(values);
     try {
       return spooled.bytes === 0 ? empty() : await run({ file: spooled.file });
@@ -101,7 +145,10 @@ export class EmbeddedConnection implements ClientConnection {
     }
   }
 
-  private async start(params: ClientQueryParams | ClientCommandParams, data?: { file: string }): Promise<{ result: EngineResult }> {
+  private async start(
+    params: ClientQueryParams | ClientCommandParams,
+    data?: { file: string },
+  ): Promise<{ result: EngineResult }> {
     if (this.closed) throw new EngineError('The client is closed.', { type: 'CLIENT_CLOSED' });
     const request: EngineRequest = {
       sql: params.query,
@@ -126,7 +173,11 @@ export class EmbeddedConnection implements ClientConnection {
 /** The client's own error type, so `catch (e) { e instanceof ClickHouseError }` works in every mode. */
 function asClientError(e: unknown): unknown {
   if (!(e instanceof EngineError) || e.code === undefined) return e;
-  const err = new ClickHouseError({ message: e.message.replace(/^Code: \d+\. DB::Exception: /, '').replace(/ \([A-Z_]+\)$/, ''), code: String(e.code), type: e.type });
+  const err = new ClickHouseError({
+    message: e.message.replace(/^Code: \d+\. DB::Exception: /, '').replace(/ \([A-Z_]+\)$/, ''),
+    code: String(e.code),
+    type: e.type,
+  });
   Object.defineProperty(err, 'query_id', { value: e.queryId, enumerable: false });
   return err;
 }

@@ -48,5 +48,8 @@ export function engineEnvironment(config: KitConfig): Record<string, string> {
 function checkXmlSafe(name: string, value: string): void {
   if (!/[<&]/.test(value)) return;
   const source = name.startsWith('KIT_S3_') ? 'S3_ENDPOINT / S3_BUCKET' : name;
-  throw new ConfigError(source, 'contains "<" or "&", which the ClickHouse config cannot take from the environment. Choose a value without them.');
+  throw new ConfigError(
+    source,
+    'contains "<" or "&", which the ClickHouse config cannot take from the environment. Choose a value without them.',
+  );
 }

@@ -6,7 +6,16 @@
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { drainPending, type Session } from 'chdb';
-import { insertFromFile, isFlushLogs, outputClause, queryKind, quoteString, trailingFormat, trimStatement, type QueryKind } from '../sql';
+import {
+  insertFromFile,
+  isFlushLogs,
+  outputClause,
+  queryKind,
+  quoteString,
+  trailingFormat,
+  trimStatement,
+  type QueryKind,
+} from '../sql';
 import { DataSourceError, dataSourceFailure, EngineError, toEngineError } from './errors';
 import { FifoPool } from './fifo';
 import { prepareInput, type PreparedInput } from './insert-input';
@@ -46,7 +55,8 @@ export class EmbeddedEngine implements RunHost {
   readonly running = new RunningQueries();
   readonly fifos = new FifoPool();
   /** Runs a statement on a Session, tracked so shutdown waits for it. */
-  readonly runOn: SessionRunner = (handle, sql, format) => this.running.track(handle.session.queryAsync(sql, { format }));
+  readonly runOn: SessionRunner = (handle, sql, format) =>
+    this.running.track(handle.session.queryAsync(sql, { format }));
   private readonly anchor: Session;
   private readonly sessions: SessionPool;
   private readonly log: QueryLogWriter;
@@ -134,7 +144,12 @@ export class EmbeddedEngine implements RunHost {
     const finish = this.finisher(handle, request, kind, logged);
 
     if (request.signal?.aborted) {
-      const err = new EngineError('Query was cancelled before it started: the client went away.', { code: 394, type: 'QUERY_WAS_CANCELLED', queryId, sql });
+      const err = new EngineError('Query was cancelled before it started: the client went away.', {
+        code: 394,
+        type: 'QUERY_WAS_CANCELLED',
+        queryId,
+        sql,
+      });
       finish(true, emptySummary(), err);
       dropInputs();
       throw err;
@@ -150,7 +165,16 @@ export class EmbeddedEngine implements RunHost {
       const text = [...statementsBefore(handle, request, kind), `${marker} ${body}`].join(';\n');
       ctx = { handle, text, marker, format, queryId, kind, request, started, finish };
     } catch (e) {
-      const err = e instanceof EngineError ? e : new EngineError(e instanceof Error ? e.message : String(e), { code: 62, type: 'SYNTAX_ERROR', queryId, sql, cause: e });
+      const err =
+        e instanceof EngineError
+          ? e
+          : new EngineError(e instanceof Error ? e.message : String(e), {
+              code: 62,
+              type: 'SYNTAX_ERROR',
+              queryId,
+              sql,
+              cause: e,
+            });
       finish(true, emptySummary(), err);
       dropInputs();
       throw err;

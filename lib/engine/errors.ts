@@ -20,14 +20,29 @@ export function toEngineError(e: unknown, queryId: string, sql: string, secrets:
   const message = e instanceof Error ? e.message : String(e);
   const parsed = parseClickHouseErrorText(message);
   if (parsed) {
-    return new EngineError(`Code: ${parsed.code}. DB::Exception: ${userPositions(parsed.message, MARKER_SHIFT)} (${parsed.type})`, { code: parsed.code, type: parsed.type, queryId, sql, cause: e, secrets });
+    return new EngineError(
+      `Code: ${parsed.code}. DB::Exception: ${userPositions(parsed.message, MARKER_SHIFT)} (${parsed.type})`,
+      { code: parsed.code, type: parsed.type, queryId, sql, cause: e, secrets },
+    );
   }
-  if (/abort|cancel/i.test(message)) return new EngineError(`Query was cancelled. (QUERY_WAS_CANCELLED)`, { code: 394, type: 'QUERY_WAS_CANCELLED', queryId, sql, cause: e });
+  if (/abort|cancel/i.test(message))
+    return new EngineError(`Query was cancelled. (QUERY_WAS_CANCELLED)`, {
+      code: 394,
+      type: 'QUERY_WAS_CANCELLED',
+      queryId,
+      sql,
+      cause: e,
+    });
   return new EngineError(message, { code: 1001, type: 'STD_EXCEPTION', queryId, sql, cause: e, secrets });
 }
 
 export function cancelledError(queryId: string, sql: string): EngineError {
-  return new EngineError('Query was cancelled: the client stopped reading the result.', { code: 394, type: 'QUERY_WAS_CANCELLED', queryId, sql });
+  return new EngineError('Query was cancelled: the client stopped reading the result.', {
+    code: 394,
+    type: 'QUERY_WAS_CANCELLED',
+    queryId,
+    sql,
+  });
 }
 
 /** The error logged (and, for the engine's own clients, thrown) when the INSERT data could not be read. */

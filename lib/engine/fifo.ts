@@ -69,7 +69,9 @@ export class FifoPool {
     }
     const paths = Array.from({ length: n }, () => join(this.dir!, `p${this.count++}`));
     await new Promise<void>((resolve, reject) =>
-      execFile('mkfifo', ['-m', '600', ...paths], (e) => (e ? reject(new Error(`Cannot create named pipes with mkfifo: ${e.message}`)) : resolve())),
+      execFile('mkfifo', ['-m', '600', ...paths], (e) =>
+        e ? reject(new Error(`Cannot create named pipes with mkfifo: ${e.message}`)) : resolve(),
+      ),
     );
     if (this.closed) return;
     this.free.push(...paths);

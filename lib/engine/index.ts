@@ -40,7 +40,13 @@ export { SERVER_DEFAULTS } from './server-defaults';
 export { MARKER_SHIFT, userPositions } from './run-marker';
 export type { RunProgress } from './progress';
 export { isProcessAlive } from './lock';
-export { advertiseDataFolderUrl, claimDataFolder, readDataFolderOwner, releaseDataFolder, withdrawDataFolderUrl } from './lock';
+export {
+  advertiseDataFolderUrl,
+  claimDataFolder,
+  readDataFolderOwner,
+  releaseDataFolder,
+  withdrawDataFolderUrl,
+} from './lock';
 export type { DataFolderOwner } from './lock';
 export { KIT_DATABASE, KIT_QUERY_LOG } from './query-log-table';
 // Kept for callers from before lib/sql existed: the parameter text form now lives there.

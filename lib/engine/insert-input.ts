@@ -10,7 +10,8 @@ import { spool, type SpooledData } from './spool';
 import type { EngineInput } from './types';
 
 // Input formats the engine reads front to back: their data can flow through a pipe as it arrives.
-const STREAMING_INPUT = /^(TabSeparated|TSV|CSV|JSONEachRow|JSONCompactEachRow|JSONStringsEachRow|JSONCompactStringsEachRow|NDJSON|JSONLines|TSKV|Values|RowBinary|Native|LineAsString|CustomSeparated|JSONAsString|JSONAsObject)/i;
+const STREAMING_INPUT =
+  /^(TabSeparated|TSV|CSV|JSONEachRow|JSONCompactEachRow|JSONStringsEachRow|JSONCompactStringsEachRow|NDJSON|JSONLines|TSKV|Values|RowBinary|Native|LineAsString|CustomSeparated|JSONAsString|JSONAsObject)/i;
 // INSERT data goes into its pipe in pieces of at least this size (the pipe's own capacity).
 const FEED_BATCH_BYTES = 64 * 1024;
 
@@ -33,7 +34,8 @@ export interface InputHost {
 
 /** Makes INSERT data readable as a file; failures of the data's source are {@link DataSourceError}s. */
 export async function prepareInput(data: EngineInput, sql: string, host: InputHost): Promise<PreparedInput> {
-  if ('file' in data) return { file: data.file, compression: data.compression, feed: undefined, cleanup: () => undefined };
+  if ('file' in data)
+    return { file: data.file, compression: data.compression, feed: undefined, cleanup: () => undefined };
   const iterator = data.stream[Symbol.asyncIterator]();
   let first: IteratorResult<Uint8Array>;
   try {
@@ -52,7 +54,12 @@ export async function prepareInput(data: EngineInput, sql: string, host: InputHo
     } catch (e) {
       throw new DataSourceError(e);
     }
-    return { file: spooled.file, compression: spooled.bytes > 0 ? compression : undefined, feed: undefined, cleanup: () => void spooled.remove() };
+    return {
+      file: spooled.file,
+      compression: spooled.bytes > 0 ? compression : undefined,
+      feed: undefined,
+      cleanup: () => void spooled.remove(),
+    };
   }
   const feed: Feed = async (run, marker) => {
     const writer = new FifoWriter(pipe);
@@ -91,7 +98,10 @@ export async function prepareInput(data: EngineInput, sql: string, host: InputHo
   return { file: pipe, compression, feed, cleanup: () => host.fifos.release(pipe) };
 }
 
-async function* prepend(first: IteratorResult<Uint8Array>, rest: AsyncIterator<Uint8Array>): AsyncGenerator<Uint8Array> {
+async function* prepend(
+  first: IteratorResult<Uint8Array>,
+  rest: AsyncIterator<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
   let step = first;
   while (!step.done) {
     yield step.value;

@@ -1,6 +1,7 @@
 /** @file Rows in result bytes, for the query log and the summary: line formats count lines, JSON reads its `rows`. */
 
-const LINE_FORMAT = /^(tabseparated|tsv|csv|jsoneachrow|jsoncompacteachrow|jsonstringseachrow|jsoncompactstringseachrow|tskv|lineasstring|customseparated|ndjson|jsonlines)/i;
+const LINE_FORMAT =
+  /^(tabseparated|tsv|csv|jsoneachrow|jsoncompacteachrow|jsonstringseachrow|jsoncompactstringseachrow|tskv|lineasstring|customseparated|ndjson|jsonlines)/i;
 const HEADER_LINES: Record<string, number> = { WithNames: 1, WithNamesAndTypes: 2 };
 
 /** True for formats with one row per line (plus header lines, see {@link headerLines}). */

@@ -44,7 +44,10 @@ export async function runIntoPipe(ctx: RunContext, host: RunHost, pipe: string):
   // Most queries end within moments and their output fits the pipe: take it whole, as a
   // materialised result. Longer ones stream.
   let timer: NodeJS.Timeout | undefined;
-  const quick = await Promise.race([settled.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), QUICK_RESULT_MS)))]);
+  const quick = await Promise.race([
+    settled.then(() => true),
+    new Promise<boolean>((r) => (timer = setTimeout(() => r(false), QUICK_RESULT_MS))),
+  ]);
   clearTimeout(timer);
   if (cancelled) {
     request.signal?.removeEventListener('abort', onAbort);
@@ -121,7 +124,10 @@ export async function runIntoPipe(ctx: RunContext, host: RunHost, pipe: string):
         yield bytes;
         // Once the query has ended its whole output is in the pipe: should the engine keep its end
         // open a moment, an idle second means the end rather than a wait forever.
-        step = await Promise.race([iterator.next(), settled.then(() => delay(1000)).then(() => ({ done: true as const, value: undefined }))]);
+        step = await Promise.race([
+          iterator.next(),
+          settled.then(() => delay(1000)).then(() => ({ done: true as const, value: undefined })),
+        ]);
       }
       const s = await settled;
       if (s.ok === false) throw s.e;
@@ -130,7 +136,9 @@ export async function runIntoPipe(ctx: RunContext, host: RunHost, pipe: string):
       ended = true;
     } catch (e) {
       ended = true;
-      const err = cancelled ? cancelledError(queryId, request.sql) : toEngineError(e, queryId, request.sql, host.secrets);
+      const err = cancelled
+        ? cancelledError(queryId, request.sql)
+        : toEngineError(e, queryId, request.sql, host.secrets);
       summary.elapsed_ns = elapsedNsSince(started);
       releasePipe();
       finish(false, summary, err);
@@ -159,7 +167,11 @@ export async function runIntoPipe(ctx: RunContext, host: RunHost, pipe: string):
 
 /** The statement with `INTO OUTFILE <pipe>` before its output format, so its result streams out. */
 export function intoPipe(sql: string, output: OutputClause, pipe: string, format: string): string {
-  if (!FORMAT_NAME.test(format)) throw new EngineError(`Unknown format ${JSON.stringify(format.slice(0, 40))}.`, { code: 73, type: 'UNKNOWN_FORMAT' });
+  if (!FORMAT_NAME.test(format))
+    throw new EngineError(`Unknown format ${JSON.stringify(format.slice(0, 40))}.`, {
+      code: 73,
+      type: 'UNKNOWN_FORMAT',
+    });
   const tail = output.format ? sql.slice(output.insertAt) : `FORMAT ${format}`;
   return `${sql.slice(0, output.insertAt)}\nINTO OUTFILE ${quoteString(pipe)} TRUNCATE ${tail}`;
 }

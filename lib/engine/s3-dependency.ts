@@ -21,7 +21,8 @@ export function tablesNeedingS3(dataPath: string): string[] {
     }
     for (const f of files) {
       try {
-        if (NEEDS_S3.test(readFileSync(join(dir, f), 'utf8'))) found.push(`${decodeURIComponent(db)}.${decodeURIComponent(f.slice(0, -4))}`);
+        if (NEEDS_S3.test(readFileSync(join(dir, f), 'utf8')))
+          found.push(`${decodeURIComponent(db)}.${decodeURIComponent(f.slice(0, -4))}`);
       } catch {
         /* unreadable: the engine will say */
       }

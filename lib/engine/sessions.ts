@@ -79,7 +79,10 @@ export class SessionPool {
   async lock(s: EngineSession): Promise<Handle> {
     while (s.handle.settling) await s.handle.settling;
     if (s.handle.busy) {
-      throw new EngineError(`Session ${s.id} is locked by a concurrent client: one query at a time per session_id.`, { code: 373, type: 'SESSION_IS_LOCKED' });
+      throw new EngineError(`Session ${s.id} is locked by a concurrent client: one query at a time per session_id.`, {
+        code: 373,
+        type: 'SESSION_IS_LOCKED',
+      });
     }
     s.handle.busy = true;
     s.lastUsed = Date.now();
@@ -137,6 +140,14 @@ export class SessionPool {
   }
 
   private newHandle(): Handle {
-    return { id: this.nextHandleId++, session: withServerDefaults(new Session(this.dataPath)), applied: new Map(), baseline: new Map(), database: undefined, busy: false, settling: undefined };
+    return {
+      id: this.nextHandleId++,
+      session: withServerDefaults(new Session(this.dataPath)),
+      applied: new Map(),
+      baseline: new Map(),
+      database: undefined,
+      busy: false,
+      settling: undefined,
+    };
   }
 }

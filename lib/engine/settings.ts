@@ -35,7 +35,8 @@ export function statementsBefore(handle: Handle, request: EngineRequest, kind: Q
   if (request.database && handle.database !== request.database) out.push(useStatement(request.database));
   const wanted = settingsAfter(request, kind);
   for (const [k, lit] of wanted) if (handle.applied.get(k) !== lit) out.push(`SET ${k} = ${lit}`);
-  for (const k of handle.applied.keys()) if (!wanted.has(k)) out.push(`SET ${k} = ${handle.baseline.get(k) ?? 'DEFAULT'}`);
+  for (const k of handle.applied.keys())
+    if (!wanted.has(k)) out.push(`SET ${k} = ${handle.baseline.get(k) ?? 'DEFAULT'}`);
   if (request.params) out.push(...paramStatements(request.params));
   return out;
 }

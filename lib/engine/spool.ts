@@ -17,12 +17,19 @@ export interface SpooledData {
  * (Parquet, Native) pass byte for byte. `parentDir` (default the OS temp folder) should be on a
  * disk with room for the largest body: a RAM-backed /tmp would hold it in memory.
  */
-export async function spool(data: string | Uint8Array | NodeJS.ReadableStream | AsyncIterable<unknown>, suffix = '', parentDir: string = tmpdir()): Promise<SpooledData> {
+export async function spool(
+  data: string | Uint8Array | NodeJS.ReadableStream | AsyncIterable<unknown>,
+  suffix = '',
+  parentDir: string = tmpdir(),
+): Promise<SpooledData> {
   await mkdir(parentDir, { recursive: true });
   const dir = await mkdtemp(join(parentDir, 'kit-ingest-'));
   const file = join(dir, `data${suffix}`);
   let bytes = 0;
-  const source = typeof data === 'string' || data instanceof Uint8Array ? Readable.from([Buffer.from(data)]) : Readable.from(data as AsyncIterable<unknown>);
+  const source =
+    typeof data === 'string' || data instanceof Uint8Array
+      ? Readable.from([Buffer.from(data)])
+      : Readable.from(data as AsyncIterable<unknown>);
   const counter = async function* (chunks: AsyncIterable<unknown>): AsyncGenerator<Buffer> {
     for await (const c of chunks) {
       const b = typeof c === 'string' ? Buffer.from(c) : Buffer.isBuffer(c) ? c : Buffer.from(c as Uint8Array);

@@ -41,7 +41,10 @@ function openAnchor(options: EngineOptions): Session {
       const owner = readDataFolderOwner(options.dataPath);
       throw new WarehouseLockedError(options.dataPath, owner?.pid, owner?.url);
     }
-    throw new EngineError(`Could not start the embedded ClickHouse engine on ${options.dataPath}: ${msg}`, { cause: e, type: 'ENGINE_START_FAILED' });
+    throw new EngineError(`Could not start the embedded ClickHouse engine on ${options.dataPath}: ${msg}`, {
+      cause: e,
+      type: 'ENGINE_START_FAILED',
+    });
   }
 }
 

@@ -22,7 +22,9 @@ export interface EngineOptions {
 }
 
 /** INSERT data: a file, or a stream of bytes; `compression` is the ClickHouse method of the bytes (gzip, zstd, ...). */
-export type EngineInput = { file: string; compression?: string | undefined } | { stream: AsyncIterable<Uint8Array>; compression?: string | undefined };
+export type EngineInput =
+  | { file: string; compression?: string | undefined }
+  | { stream: AsyncIterable<Uint8Array>; compression?: string | undefined };
 
 export interface EngineRequest {
   sql: string;
@@ -75,7 +77,15 @@ export interface EngineResult {
 
 /** A summary with nothing read or written, `elapsed_ns` as given. */
 export function emptySummary(elapsedNs = 0): EngineSummary {
-  return { read_rows: 0, read_bytes: 0, written_rows: 0, written_bytes: 0, result_rows: 0, result_bytes: 0, elapsed_ns: elapsedNs };
+  return {
+    read_rows: 0,
+    read_bytes: 0,
+    written_rows: 0,
+    written_bytes: 0,
+    result_rows: 0,
+    result_bytes: 0,
+    elapsed_ns: elapsedNs,
+  };
 }
 
 /** Nanoseconds since a `Date.now()` timestamp. */
@@ -84,7 +94,13 @@ export function elapsedNsSince(started: number): number {
 }
 
 /** A result that is complete already: its bytes in one chunk (none when empty), its summary settled. */
-export function wholeResult(queryId: string, kind: QueryKind, format: string, bytes: Uint8Array, summary: EngineSummary): EngineResult {
+export function wholeResult(
+  queryId: string,
+  kind: QueryKind,
+  format: string,
+  bytes: Uint8Array,
+  summary: EngineSummary,
+): EngineResult {
   return {
     queryId,
     kind,

@@ -16,7 +16,11 @@ export async function ensureLakeCollection(client: ClickHouseClient): Promise<vo
   if (checked.has(client)) return;
   let found: { n: string } | undefined;
   try {
-    found = await queryOne<{ n: string }>(client, 'SELECT count() AS n FROM system.named_collections WHERE name = {name:String}', { name: LAKE_COLLECTION });
+    found = await queryOne<{ n: string }>(
+      client,
+      'SELECT count() AS n FROM system.named_collections WHERE name = {name:String}',
+      { name: LAKE_COLLECTION },
+    );
   } catch {
     // A server user without SHOW NAMED COLLECTIONS rights cannot look; let the query itself tell.
     checked.add(client);
@@ -28,7 +32,9 @@ export async function ensureLakeCollection(client: ClickHouseClient): Promise<vo
       mode === 'embedded'
         ? 'The embedded engine loads it from compose/config/config.xml (config.d/named-collections.xml); check CLICKHOUSE_CONFIG_FILE.'
         : 'The server must load compose/config/config.d/named-collections.xml (the Docker stack mounts it into /etc/clickhouse-server/config.d/).';
-    throw new LakeError(`This ClickHouse has no named collection "${LAKE_COLLECTION}", which lake queries use for the S3 location and credentials. ${where}`);
+    throw new LakeError(
+      `This ClickHouse has no named collection "${LAKE_COLLECTION}", which lake queries use for the S3 location and credentials. ${where}`,
+    );
   }
   checked.add(client);
 }

@@ -26,7 +26,9 @@ function canonicalSql(column: string, type: string, c: string = quoteIdentifier(
   if (/^DateTime(\('[^']*'\))?$/.test(type)) return `toString(toInt64(toUnixTimestamp(${c})) * 1000000)`;
   const dec = /^Decimal\((\d+), ?(\d+)\)$/.exec(type);
   if (dec) return `toString(toInt128(${c} * toDecimal128(${10n ** BigInt(dec[2]!)}, 0)))`;
-  throw new IcebergError(`The Iceberg checksum does not cover column "${column}" of type ${type} (it covers integers, floats, Bool, String, dates, timestamps and decimals).`);
+  throw new IcebergError(
+    `The Iceberg checksum does not cover column "${column}" of type ${type} (it covers integers, floats, Bool, String, dates, timestamps and decimals).`,
+  );
 }
 
 /** The checksum's SQL over the given columns. */
@@ -37,10 +39,19 @@ export function icebergChecksumSql(columns: ReadonlyArray<{ name: string; type: 
 }
 
 /** Row count and checksum of an Iceberg table (now, or as of an earlier snapshot). */
-export async function icebergChecksum(client: ClickHouseClient, table: TableRef, asOf?: IcebergAsOf): Promise<{ rows: number; checksum: string }> {
+export async function icebergChecksum(
+  client: ClickHouseClient,
+  table: TableRef,
+  asOf?: IcebergAsOf,
+): Promise<{ rows: number; checksum: string }> {
   const settings = asOf ? icebergAsOfSettings(asOf) : {};
   return withIcebergErrors(client, table, asOf, async () => {
-    const columns = await queryRows<{ name: string; type: string }>(client, `DESCRIBE TABLE ${tableSql(table)}`, undefined, { logComment: 'kit:lake:iceberg', settings });
+    const columns = await queryRows<{ name: string; type: string }>(
+      client,
+      `DESCRIBE TABLE ${tableSql(table)}`,
+      undefined,
+      { logComment: 'kit:lake:iceberg', settings },
+    );
     const rows = await queryRows<{ rows: string; checksum: string }>(
       client,
       `SELECT count() AS rows, toString(${icebergChecksumSql(columns)}) AS checksum FROM ${tableSql(table)}`,

@@ -33,7 +33,10 @@ export class IcebergSnapshotNotFoundError extends IcebergError {
     readonly asOf: string,
     options: { cause?: unknown } = {},
   ) {
-    super(`Iceberg table ${table} has no snapshot ${asOf}; list the snapshots with icebergSnapshots() and pick one of them.`, options);
+    super(
+      `Iceberg table ${table} has no snapshot ${asOf}; list the snapshots with icebergSnapshots() and pick one of them.`,
+      options,
+    );
   }
 }
 
@@ -66,20 +69,41 @@ export function icebergErrorOf(e: unknown, ctx: IcebergErrorContext, unreadableM
     return new IcebergSnapshotNotFoundError(ctx.table, ctx.asOf ?? '(unknown)', { cause: e });
   }
   if (/metadata file for Iceberg table with path .* doesn't exist/i.test(msg)) {
-    return new IcebergMetadataError(ctx.table, `${ctx.path}metadata/`, 'no metadata file (vN.metadata.json) exists: the table was deleted or the path is wrong', { cause: e });
+    return new IcebergMetadataError(
+      ctx.table,
+      `${ctx.path}metadata/`,
+      'no metadata file (vN.metadata.json) exists: the table was deleted or the path is wrong',
+      { cause: e },
+    );
   }
   const avro = /Cannot read Iceberg avro (?:manifest|manifest list) file '\/?([^']+)'/i.exec(msg);
-  if (avro) return new IcebergMetadataError(ctx.table, stripBucket(avro[1]!), 'a manifest is not valid Avro', { cause: e });
+  if (avro)
+    return new IcebergMetadataError(ctx.table, stripBucket(avro[1]!), 'a manifest is not valid Avro', { cause: e });
   const reading = /HTTP response code: (\d+).*?while reading '([^']+)'/is.exec(msg);
   if (reading && (reading[2]!.startsWith(ctx.path) || reading[2]!.includes(`/${ctx.path}`))) {
-    const what = /\/data\//.test(reading[2]!) ? 'a data file the current snapshot lists' : 'a metadata object the current snapshot needs';
-    return new IcebergMetadataError(ctx.table, stripBucket(reading[2]!), `${what} cannot be read (HTTP ${reading[1]})`, { cause: e });
+    const what = /\/data\//.test(reading[2]!)
+      ? 'a data file the current snapshot lists'
+      : 'a metadata object the current snapshot needs';
+    return new IcebergMetadataError(
+      ctx.table,
+      stripBucket(reading[2]!),
+      `${what} cannot be read (HTTP ${reading[1]})`,
+      { cause: e },
+    );
   }
   if (e.type === 'INCORRECT_DATA' && /JSON/i.test(msg)) {
-    return new IcebergMetadataError(ctx.table, unreadableMetadata ?? `${ctx.path}metadata/`, `the current metadata file is not valid JSON (${firstLine(msg)})`, { cause: e });
+    return new IcebergMetadataError(
+      ctx.table,
+      unreadableMetadata ?? `${ctx.path}metadata/`,
+      `the current metadata file is not valid JSON (${firstLine(msg)})`,
+      { cause: e },
+    );
   }
   if (/concurrent|conflict|was modified/i.test(msg)) {
-    return new IcebergConflictError(`Iceberg table ${ctx.table}: another writer committed at the same time and this commit could not be applied (${firstLine(msg)}). Nothing of it is visible; run the append again.`, { cause: e });
+    return new IcebergConflictError(
+      `Iceberg table ${ctx.table}: another writer committed at the same time and this commit could not be applied (${firstLine(msg)}). Nothing of it is visible; run the append again.`,
+      { cause: e },
+    );
   }
   return e;
 }

@@ -55,10 +55,17 @@ export function projectPython(config: KitConfig): string {
 }
 
 /** Reads the Iceberg table under `path` (a prefix of the lake bucket) outside ClickHouse. */
-export async function readIcebergExternally(config: KitConfig, path: string, options: { python?: string; timeoutMs?: number } = {}): Promise<ExternalIcebergRead> {
+export async function readIcebergExternally(
+  config: KitConfig,
+  path: string,
+  options: { python?: string; timeoutMs?: number } = {},
+): Promise<ExternalIcebergRead> {
   checkLakePath(path);
   const python = options.python ?? projectPython(config);
-  if (!existsSync(python)) throw new IcebergExternalReadError(`The project's Python (${python}) is missing; run \`npm run setup\` (it installs pyarrow and fastavro into .venv).`);
+  if (!existsSync(python))
+    throw new IcebergExternalReadError(
+      `The project's Python (${python}) is missing; run \`npm run setup\` (it installs pyarrow and fastavro into .venv).`,
+    );
   const args = [join(config.root, READER), config.s3.endpoint, config.s3.region, config.s3.bucket, path];
   // Credentials through the environment: a command line is visible to every user of the machine.
   const env = {
@@ -73,14 +80,26 @@ export async function readIcebergExternally(config: KitConfig, path: string, opt
   try {
     out = JSON.parse(stdout) as ExternalIcebergRead & { error?: string };
   } catch {
-    const hint = /No module named '(pyarrow|fastavro)'/.test(stderr) ? ' pyarrow or fastavro is missing from .venv: run `npm run setup`.' : '';
-    throw new IcebergExternalReadError(`The Iceberg reader (${READER}) failed (exit ${code}).${hint} ${scrub(stderr.trim().split('\n').slice(-3).join(' '))}`);
+    const hint = /No module named '(pyarrow|fastavro)'/.test(stderr)
+      ? ' pyarrow or fastavro is missing from .venv: run `npm run setup`.'
+      : '';
+    throw new IcebergExternalReadError(
+      `The Iceberg reader (${READER}) failed (exit ${code}).${hint} ${scrub(stderr.trim().split('\n').slice(-3).join(' '))}`,
+    );
   }
-  if (out.error !== undefined) throw new IcebergExternalReadError(`Reading the Iceberg table under ${path} outside ClickHouse failed: ${scrub(out.error)}`);
+  if (out.error !== undefined)
+    throw new IcebergExternalReadError(
+      `Reading the Iceberg table under ${path} outside ClickHouse failed: ${scrub(out.error)}`,
+    );
   return out;
 }
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

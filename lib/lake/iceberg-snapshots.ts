@@ -47,21 +47,29 @@ export async function icebergPath(client: ClickHouseClient, table: TableRef): Pr
     ref,
     { logComment: 'kit:lake:iceberg' },
   );
-  if (!row) throw new IcebergError(`There is no table ${icebergTableName(table)}; create it with createIcebergTable() or attachIcebergTable().`);
+  if (!row)
+    throw new IcebergError(
+      `There is no table ${icebergTableName(table)}; create it with createIcebergTable() or attachIcebergTable().`,
+    );
   const path = /filename\s*=\s*'((?:[^'\\]|\\.)*)'/.exec(row.engine_full)?.[1];
-  if (!row.engine.startsWith('Iceberg') || path === undefined) throw new IcebergError(`${icebergTableName(table)} is not an Iceberg table on the lake (engine ${row.engine}).`);
+  if (!row.engine.startsWith('Iceberg') || path === undefined)
+    throw new IcebergError(`${icebergTableName(table)} is not an Iceberg table on the lake (engine ${row.engine}).`);
   return path.replace(/\\(.)/g, '$1');
 }
 
 /** Settings that make a query read the table as of `asOf`. */
 export function icebergAsOfSettings(asOf: IcebergAsOf): ClickHouseSettings {
   if ('snapshotId' in asOf) {
-    if (!/^-?\d{1,20}$/.test(String(asOf.snapshotId))) throw new IcebergError(`"${String(asOf.snapshotId)}" is not an Iceberg snapshot id (a 64-bit integer, as icebergSnapshots() lists them).`);
+    if (!/^-?\d{1,20}$/.test(String(asOf.snapshotId)))
+      throw new IcebergError(
+        `"${String(asOf.snapshotId)}" is not an Iceberg snapshot id (a 64-bit integer, as icebergSnapshots() lists them).`,
+      );
     // Sent as text: ids above 2^53 would round as a JavaScript number (the setting parses either).
     return { iceberg_snapshot_id: String(asOf.snapshotId) };
   }
   const ms = asOf.at instanceof Date ? asOf.at.getTime() : asOf.at;
-  if (!Number.isFinite(ms) || ms <= 0) throw new IcebergError(`Time travel needs a valid time (a Date or Unix milliseconds); got ${String(asOf.at)}.`);
+  if (!Number.isFinite(ms) || ms <= 0)
+    throw new IcebergError(`Time travel needs a valid time (a Date or Unix milliseconds); got ${String(asOf.at)}.`);
   return { iceberg_timestamp_ms: Math.floor(ms) };
 }
 
@@ -91,7 +99,13 @@ async function unreadableMetadataFile(client: ClickHouseClient, path: string): P
 }
 
 /** Runs `run`, turning engine errors about the table into Iceberg errors. */
-export async function withIcebergErrors<T>(client: ClickHouseClient, table: TableRef, asOf: IcebergAsOf | undefined, run: () => Promise<T>, knownPath?: string): Promise<T> {
+export async function withIcebergErrors<T>(
+  client: ClickHouseClient,
+  table: TableRef,
+  asOf: IcebergAsOf | undefined,
+  run: () => Promise<T>,
+  knownPath?: string,
+): Promise<T> {
   try {
     return await run();
   } catch (e) {
@@ -105,7 +119,15 @@ export async function withIcebergErrors<T>(client: ClickHouseClient, table: Tabl
 export async function icebergSnapshots(client: ClickHouseClient, table: TableRef): Promise<IcebergSnapshot[]> {
   const ref = refOf(table);
   const rows = await withIcebergErrors(client, table, undefined, () =>
-    queryRows<{ id: string; parent: string; made_at: string; ms: string; operation: string; summary: Record<string, string>; is_current_ancestor: number }>(
+    queryRows<{
+      id: string;
+      parent: string;
+      made_at: string;
+      ms: string;
+      operation: string;
+      summary: Record<string, string>;
+      is_current_ancestor: number;
+    }>(
       client,
       `SELECT toString(snapshot_id) AS id, toString(parent_id) AS parent, toString(made_current_at) AS made_at,
               toString(toUnixTimestamp64Milli(made_current_at)) AS ms, operation, summary, is_current_ancestor
@@ -147,7 +169,12 @@ export interface QueryIcebergOptions {
  * Runs a SELECT over an Iceberg table, optionally as of an earlier snapshot. Every Iceberg table
  * in the query is read at that point; errors name the table and the unreadable object.
  */
-export async function queryIceberg<T = Record<string, unknown>>(client: ClickHouseClient, options: QueryIcebergOptions): Promise<T[]> {
+export async function queryIceberg<T = Record<string, unknown>>(
+  client: ClickHouseClient,
+  options: QueryIcebergOptions,
+): Promise<T[]> {
   const settings = options.asOf ? icebergAsOfSettings(options.asOf) : {};
-  return withIcebergErrors(client, options.table, options.asOf, () => queryRows<T>(client, options.sql, options.params, { logComment: 'kit:lake:iceberg', settings }));
+  return withIcebergErrors(client, options.table, options.asOf, () =>
+    queryRows<T>(client, options.sql, options.params, { logComment: 'kit:lake:iceberg', settings }),
+  );
 }

@@ -48,26 +48,46 @@ const TRANSFORM_SQL: Record<Exclude<IcebergTransform, 'bucket' | 'truncate'>, (c
 };
 
 /** `PARTITION BY ...` for a partition spec; empty for an unpartitioned table. */
-export function icebergPartitionSql(spec: ReadonlyArray<IcebergPartition> | undefined, columns: Readonly<Record<string, string>>): string {
+export function icebergPartitionSql(
+  spec: ReadonlyArray<IcebergPartition> | undefined,
+  columns: Readonly<Record<string, string>>,
+): string {
   if (!spec || spec.length === 0) return '';
   const parts = spec.map((p) => {
     if (!(ICEBERG_TRANSFORMS as readonly string[]).includes(p.transform)) {
-      throw new IcebergError(`Unknown Iceberg partition transform "${String(p.transform)}"; use one of ${ICEBERG_TRANSFORMS.join(', ')}.`);
+      throw new IcebergError(
+        `Unknown Iceberg partition transform "${String(p.transform)}"; use one of ${ICEBERG_TRANSFORMS.join(', ')}.`,
+      );
     }
-    if (!(p.column in columns)) throw new IcebergError(`The partition column "${p.column}" is not a column of the table (it has ${Object.keys(columns).join(', ')}).`);
+    if (!(p.column in columns))
+      throw new IcebergError(
+        `The partition column "${p.column}" is not a column of the table (it has ${Object.keys(columns).join(', ')}).`,
+      );
     const c = quoteIdentifier(p.column);
     if (p.transform === 'bucket' || p.transform === 'truncate') {
-      if (!Number.isInteger(p.width) || p.width! < 1) throw new IcebergError(`The ${p.transform} transform of "${p.column}" needs a positive integer width (got ${String(p.width)}).`);
+      if (!Number.isInteger(p.width) || p.width! < 1)
+        throw new IcebergError(
+          `The ${p.transform} transform of "${p.column}" needs a positive integer width (got ${String(p.width)}).`,
+        );
       return `${p.transform === 'bucket' ? 'icebergBucket' : 'icebergTruncate'}(${p.width}, ${c})`;
     }
-    if (p.width !== undefined) throw new IcebergError(`The ${p.transform} transform takes no width (only bucket and truncate do).`);
+    if (p.width !== undefined)
+      throw new IcebergError(`The ${p.transform} transform takes no width (only bucket and truncate do).`);
     return TRANSFORM_SQL[p.transform](c);
   });
   return `\nPARTITION BY ${parts.length === 1 ? parts[0]! : `(${parts.join(', ')})`}`;
 }
 
 // UInt64 becomes Iceberg long (the engine does so itself): values from 2^63 on do not fit.
-const WIDENED: Record<string, string> = { Int8: 'Int32', Int16: 'Int32', UInt8: 'Int32', UInt16: 'Int32', Bool: 'Int32', UInt32: 'Int64', UInt64: 'Int64' };
+const WIDENED: Record<string, string> = {
+  Int8: 'Int32',
+  Int16: 'Int32',
+  UInt8: 'Int32',
+  UInt16: 'Int32',
+  Bool: 'Int32',
+  UInt32: 'Int64',
+  UInt64: 'Int64',
+};
 
 /**
  * The column type an Iceberg table gets for a ClickHouse type. ClickHouse 26.7 writes Iceberg
@@ -96,7 +116,8 @@ export function icebergColumnType(column: string, type: string): string {
 
 function checkTablePath(path: string): void {
   checkLakePath(path);
-  if (!path.endsWith('/') || /[*?{}]/.test(path)) throw new IcebergError(`An Iceberg table lives under a prefix ending with "/" (no glob); got "${path}".`);
+  if (!path.endsWith('/') || /[*?{}]/.test(path))
+    throw new IcebergError(`An Iceberg table lives under a prefix ending with "/" (no glob); got "${path}".`);
 }
 
 function engineSql(path: string): string {
@@ -124,19 +145,31 @@ export interface CreateIcebergTableOptions {
  * Creates a new, empty Iceberg table under `path` (its v1.metadata.json) and the ClickHouse table
  * over it. Fails when the path already holds an Iceberg table: attach that one instead.
  */
-export async function createIcebergTable(client: ClickHouseClient, options: CreateIcebergTableOptions): Promise<{ columns: Record<string, string> }> {
+export async function createIcebergTable(
+  client: ClickHouseClient,
+  options: CreateIcebergTableOptions,
+): Promise<{ columns: Record<string, string> }> {
   await ensureLakeCollection(client);
   checkTablePath(options.path);
-  const canonical = await validateTypes(client, Object.fromEntries(Object.entries(options.columns).map(([n, t]) => [n, checkTypeText(t)])));
+  const canonical = await validateTypes(
+    client,
+    Object.fromEntries(Object.entries(options.columns).map(([n, t]) => [n, checkTypeText(t)])),
+  );
   const columns = Object.fromEntries(Object.entries(canonical).map(([n, t]) => [n, icebergColumnType(n, t)]));
   const ddl = `CREATE TABLE ${tableSql(options.table)} (\n  ${Object.entries(columns)
     .map(([n, t]) => `${quoteIdentifier(n)} ${t}`)
     .join(',\n  ')}\n) ENGINE = ${engineSql(options.path)}${icebergPartitionSql(options.partitionBy, columns)}`;
   try {
-    await command(client, ddl, undefined, { logComment: 'kit:lake:iceberg', settings: { ...parquetWriteSettings(options.parquet), ...ICEBERG_WRITE_SETTINGS } });
+    await command(client, ddl, undefined, {
+      logComment: 'kit:lake:iceberg',
+      settings: { ...parquetWriteSettings(options.parquet), ...ICEBERG_WRITE_SETTINGS },
+    });
   } catch (e) {
     if (/Iceberg table with path .* already exists/i.test(e instanceof Error ? e.message : '')) {
-      throw new IcebergError(`s3 prefix ${options.path} already holds an Iceberg table; attach it with attachIcebergTable(), or delete the prefix to start over.`, { cause: e });
+      throw new IcebergError(
+        `s3 prefix ${options.path} already holds an Iceberg table; attach it with attachIcebergTable(), or delete the prefix to start over.`,
+        { cause: e },
+      );
     }
     throw e;
   }
@@ -147,7 +180,10 @@ export async function createIcebergTable(client: ClickHouseClient, options: Crea
  * The ClickHouse table over an Iceberg table that exists already (written by the kit, another
  * ClickHouse or any Iceberg engine): columns come from the table's current metadata.
  */
-export async function attachIcebergTable(client: ClickHouseClient, options: { table: TableRef; path: string; parquet?: ParquetWriteOptions }): Promise<void> {
+export async function attachIcebergTable(
+  client: ClickHouseClient,
+  options: { table: TableRef; path: string; parquet?: ParquetWriteOptions },
+): Promise<void> {
   await ensureLakeCollection(client);
   checkTablePath(options.path);
   try {
@@ -183,12 +219,21 @@ export async function appendToIceberg(client: ClickHouseClient, options: AppendO
   const names = options.columns ? ` (${options.columns.map(quoteIdentifier).join(', ')})` : '';
   let queryId: string;
   try {
-    ({ queryId } = await command(client, `INSERT INTO ${tableSql(options.table)}${names}\n${options.select}`, options.params, { logComment: 'kit:lake:iceberg', settings: ICEBERG_WRITE_SETTINGS }));
+    ({ queryId } = await command(
+      client,
+      `INSERT INTO ${tableSql(options.table)}${names}\n${options.select}`,
+      options.params,
+      { logComment: 'kit:lake:iceberg', settings: ICEBERG_WRITE_SETTINGS },
+    ));
   } catch (e) {
     throw icebergErrorOf(e, { table: icebergTableName(options.table), path });
   }
   const after = await icebergSnapshots(client, options.table);
-  return { queryId, snapshot: after.find((s) => s.current), newSnapshots: after.filter((s) => !before.has(s.snapshotId)) };
+  return {
+    queryId,
+    snapshot: after.find((s) => s.current),
+    newSnapshots: after.filter((s) => !before.has(s.snapshotId)),
+  };
 }
 
 export interface WriteIcebergOptions {
@@ -202,8 +247,16 @@ export interface WriteIcebergOptions {
 }
 
 /** Writes the rows of a SELECT as a new Iceberg table: create from the SELECT's columns, then the first append. */
-export async function writeIcebergTable(client: ClickHouseClient, options: WriteIcebergOptions): Promise<AppendResult & { columns: Record<string, string> }> {
-  const described = await queryRows<{ name: string; type: string }>(client, `DESCRIBE TABLE (${options.select})`, options.params, { logComment: 'kit:lake:iceberg' });
+export async function writeIcebergTable(
+  client: ClickHouseClient,
+  options: WriteIcebergOptions,
+): Promise<AppendResult & { columns: Record<string, string> }> {
+  const described = await queryRows<{ name: string; type: string }>(
+    client,
+    `DESCRIBE TABLE (${options.select})`,
+    options.params,
+    { logComment: 'kit:lake:iceberg' },
+  );
   const { columns } = await createIcebergTable(client, {
     table: options.table,
     path: options.path,
@@ -211,7 +264,12 @@ export async function writeIcebergTable(client: ClickHouseClient, options: Write
     partitionBy: options.partitionBy,
     parquet: options.parquet,
   });
-  const appended = await appendToIceberg(client, { table: options.table, select: options.select, params: options.params, columns: Object.keys(columns) });
+  const appended = await appendToIceberg(client, {
+    table: options.table,
+    select: options.select,
+    params: options.params,
+    columns: Object.keys(columns),
+  });
   return { ...appended, columns };
 }
 
@@ -219,12 +277,24 @@ export async function writeIcebergTable(client: ClickHouseClient, options: Write
  * Schema evolution: adds a column (a new Iceberg field id; rows written before read NULL). Iceberg
  * only adds optional columns, so the type is made Nullable when it is not.
  */
-export async function addIcebergColumn(client: ClickHouseClient, table: TableRef, column: { name: string; type: string }): Promise<{ type: string }> {
+export async function addIcebergColumn(
+  client: ClickHouseClient,
+  table: TableRef,
+  column: { name: string; type: string },
+): Promise<{ type: string }> {
   const path = await icebergPath(client, table);
-  const type = icebergColumnType(column.name, (await validateTypes(client, { [column.name]: column.type }))[column.name]!);
+  const type = icebergColumnType(
+    column.name,
+    (await validateTypes(client, { [column.name]: column.type }))[column.name]!,
+  );
   const nullable = /^(Nullable|Array|Map|Tuple)\(/.test(type) ? type : `Nullable(${type})`;
   try {
-    await command(client, `ALTER TABLE ${tableSql(table)} ADD COLUMN ${quoteIdentifier(column.name)} ${nullable}`, undefined, { logComment: 'kit:lake:iceberg', settings: ICEBERG_WRITE_SETTINGS });
+    await command(
+      client,
+      `ALTER TABLE ${tableSql(table)} ADD COLUMN ${quoteIdentifier(column.name)} ${nullable}`,
+      undefined,
+      { logComment: 'kit:lake:iceberg', settings: ICEBERG_WRITE_SETTINGS },
+    );
   } catch (e) {
     throw icebergErrorOf(e, { table: icebergTableName(table), path });
   }
@@ -232,7 +302,11 @@ export async function addIcebergColumn(client: ClickHouseClient, table: TableRef
 }
 
 /** Drops the ClickHouse table; with `deleteData` also the Iceberg table's objects on S3. */
-export async function dropIcebergTable(client: ClickHouseClient, table: TableRef, options: { deleteData?: boolean } = {}): Promise<void> {
+export async function dropIcebergTable(
+  client: ClickHouseClient,
+  table: TableRef,
+  options: { deleteData?: boolean } = {},
+): Promise<void> {
   await command(client, `DROP TABLE IF EXISTS ${tableSql(table)} SYNC`, undefined, {
     logComment: 'kit:lake:iceberg',
     settings: { iceberg_delete_data_on_drop: options.deleteData ? 1 : 0 },

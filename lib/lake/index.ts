@@ -19,7 +19,13 @@ export { ingestJsonObjects, listJsonObjects } from './json-ingest';
 export type { JsonIngestOptions, JsonIngestReport, JsonObjectReport } from './json-ingest';
 export { jsonLinesKey, rawEventsPrefix, writeJsonLines } from './json-write';
 export type { JsonLinesDay, JsonLinesObject, WriteJsonLinesOptions } from './json-write';
-export { IcebergConflictError, IcebergError, IcebergExternalReadError, IcebergMetadataError, IcebergSnapshotNotFoundError } from './iceberg-errors';
+export {
+  IcebergConflictError,
+  IcebergError,
+  IcebergExternalReadError,
+  IcebergMetadataError,
+  IcebergSnapshotNotFoundError,
+} from './iceberg-errors';
 export {
   addIcebergColumn,
   appendToIceberg,
@@ -32,7 +38,14 @@ export {
   icebergPartitionSql,
   writeIcebergTable,
 } from './iceberg-table';
-export type { AppendOptions, AppendResult, CreateIcebergTableOptions, IcebergPartition, IcebergTransform, WriteIcebergOptions } from './iceberg-table';
+export type {
+  AppendOptions,
+  AppendResult,
+  CreateIcebergTableOptions,
+  IcebergPartition,
+  IcebergTransform,
+  WriteIcebergOptions,
+} from './iceberg-table';
 export { icebergAsOfSettings, icebergPath, icebergSnapshots, queryIceberg } from './iceberg-snapshots';
 export type { IcebergAsOf, IcebergSnapshot, QueryIcebergOptions } from './iceberg-snapshots';
 export { icebergChecksum, icebergChecksumSql } from './iceberg-checksum';

@@ -23,10 +23,15 @@ function sourceOf(source: LakeSource | LakeSourceOptions): LakeSource {
 }
 
 /** The columns ClickHouse sees in lake objects (inferred, or the explicit structure). */
-export async function describeLake(client: ClickHouseClient, source: LakeSource | LakeSourceOptions): Promise<LakeColumn[]> {
+export async function describeLake(
+  client: ClickHouseClient,
+  source: LakeSource | LakeSourceOptions,
+): Promise<LakeColumn[]> {
   await ensureLakeCollection(client);
   const src = sourceOf(source);
-  const rows = await queryRows<{ name: string; type: string }>(client, `DESCRIBE TABLE ${src.sql}`, src.params, { logComment: 'kit:lake' });
+  const rows = await queryRows<{ name: string; type: string }>(client, `DESCRIBE TABLE ${src.sql}`, src.params, {
+    logComment: 'kit:lake',
+  });
   return rows.map((r) => ({ name: r.name, type: r.type }));
 }
 
@@ -47,6 +52,8 @@ export async function lakeFiles(client: ClickHouseClient, source: LakeSource | L
 export async function countLake(client: ClickHouseClient, source: LakeSource | LakeSourceOptions): Promise<number> {
   await ensureLakeCollection(client);
   const src = sourceOf(source);
-  const rows = await queryRows<{ n: string }>(client, `SELECT count() AS n FROM ${src.sql}`, src.params, { logComment: 'kit:lake' });
+  const rows = await queryRows<{ n: string }>(client, `SELECT count() AS n FROM ${src.sql}`, src.params, {
+    logComment: 'kit:lake',
+  });
   return Number(rows[0]?.n ?? 0);
 }

@@ -66,7 +66,13 @@ async function checkedTypeOptions(client: ClickHouseClient, options: JsonTypeOpt
   return { ...options, typedPaths: await validateTypes(client, options.typedPaths) };
 }
 
-async function ensureTables(client: ClickHouseClient, target: string, rejects: string, jsonType: string, replace: boolean): Promise<void> {
+async function ensureTables(
+  client: ClickHouseClient,
+  target: string,
+  rejects: string,
+  jsonType: string,
+  replace: boolean,
+): Promise<void> {
   if (replace) {
     await command(client, `DROP TABLE IF EXISTS ${target}`, undefined, { logComment: 'kit:lake' });
     await command(client, `DROP TABLE IF EXISTS ${rejects}`, undefined, { logComment: 'kit:lake' });
@@ -80,12 +86,18 @@ async function ensureTables(client: ClickHouseClient, target: string, rejects: s
   const columns = await queryRows<{ name: string; type: string }>(client, `DESCRIBE TABLE ${target}`);
   const names = columns.map((c) => c.name);
   if (!['object', 'line', 'payload'].every((n) => names.includes(n))) {
-    throw new LakeError(`${target} exists with columns ${names.join(', ')}; a JSON load needs (object, line, payload). Load into another table, or pass replace: true to rebuild it.`);
+    throw new LakeError(
+      `${target} exists with columns ${names.join(', ')}; a JSON load needs (object, line, payload). Load into another table, or pass replace: true to rebuild it.`,
+    );
   }
   const declared = columns.find((c) => c.name === 'payload');
-  const wanted = await queryOne<{ t: string }>(client, 'SELECT toTypeName(CAST(\'{}\', {type:String})) AS t', { type: jsonType });
+  const wanted = await queryOne<{ t: string }>(client, "SELECT toTypeName(CAST('{}', {type:String})) AS t", {
+    type: jsonType,
+  });
   if (declared && wanted && declared.type !== wanted.t) {
-    throw new LakeError(`${target} exists with payload ${declared.type}, not ${wanted.t}. Pass replace: true to rebuild it, or load into another table.`);
+    throw new LakeError(
+      `${target} exists with payload ${declared.type}, not ${wanted.t}. Pass replace: true to rebuild it, or load into another table.`,
+    );
   }
   await command(
     client,
@@ -96,7 +108,10 @@ async function ensureTables(client: ClickHouseClient, target: string, rejects: s
 }
 
 /** The objects a path or glob matches, by key (format `One` lists them without reading them). */
-export async function listJsonObjects(client: ClickHouseClient, path: string): Promise<Array<{ key: string; size: number }>> {
+export async function listJsonObjects(
+  client: ClickHouseClient,
+  path: string,
+): Promise<Array<{ key: string; size: number }>> {
   checkLakePath(path);
   try {
     const rows = await queryRows<{ path: string; size: string }>(
@@ -108,13 +123,21 @@ export async function listJsonObjects(client: ClickHouseClient, path: string): P
     return rows.map((r) => ({ key: r.path.slice(r.path.indexOf('/') + 1), size: Number(r.size) }));
   } catch (e) {
     // No match for a glob is "no objects", not an error.
-    if (/CANNOT_EXTRACT_TABLE_STRUCTURE|FILE_DOESNT_EXIST|\(code 107\)|\(code 636\)/.test(e instanceof Error ? e.message : '')) return [];
+    if (
+      /CANNOT_EXTRACT_TABLE_STRUCTURE|FILE_DOESNT_EXIST|\(code 107\)|\(code 636\)/.test(
+        e instanceof Error ? e.message : '',
+      )
+    )
+      return [];
     throw e;
   }
 }
 
 /** Loads NDJSON objects into a JSON column table; see the file comment for what happens to bad input. */
-export async function ingestJsonObjects(client: ClickHouseClient, options: JsonIngestOptions): Promise<JsonIngestReport> {
+export async function ingestJsonObjects(
+  client: ClickHouseClient,
+  options: JsonIngestOptions,
+): Promise<JsonIngestReport> {
   const started = performance.now();
   await ensureLakeCollection(client);
   checkLakePath(options.path);
@@ -162,7 +185,12 @@ export async function ingestJsonObjects(client: ClickHouseClient, options: JsonI
           `SELECT object, line, reason, raw FROM ${rejects} WHERE object IN {keys:Array(String)} ORDER BY object, line LIMIT ${Math.floor(limit)}`,
           { keys: loadedKeys },
         );
-  const firstRejects = rejectRows.map((r) => ({ object: r.object, line: Number(r.line), reason: r.reason, raw: r.raw }));
+  const firstRejects = rejectRows.map((r) => ({
+    object: r.object,
+    line: Number(r.line),
+    reason: r.reason,
+    raw: r.raw,
+  }));
   await addEngineMessages(client, firstRejects, jsonType, options.engineMessages ?? 10);
   return {
     table: target,
@@ -176,18 +204,40 @@ export async function ingestJsonObjects(client: ClickHouseClient, options: JsonI
   };
 }
 
-async function loadObject(client: ClickHouseClient, key: string, target: string, rejects: string, jsonType: string, typeOptions: JsonTypeOptions): Promise<JsonObjectReport> {
+async function loadObject(
+  client: ClickHouseClient,
+  key: string,
+  target: string,
+  rejects: string,
+  jsonType: string,
+  typeOptions: JsonTypeOptions,
+): Promise<JsonObjectReport> {
   const lines = linesSql(key);
   const params: Record<string, string> = { ...lines.params, o: key, json_type: jsonType };
   const reason = rejectReasonSql(typeOptions.typedPaths, params, 'rj');
   const shadowed = shadowedSql(typeOptions.typedPaths, 'raw');
   const parsed = `SELECT _row_number + 1 AS line_no, line AS raw, accurateCastOrNull(line, {json_type:String}) AS j FROM ${lines.sql}`;
-  const failedBefore = await queryOne<{ n: string }>(client, `SELECT count() AS n FROM ${rejects} WHERE object = {o:String} AND line = 0`, { o: key });
-  if (Number(failedBefore?.n ?? 0) > 0) await command(client, `DELETE FROM ${rejects} WHERE object = {o:String} AND line = 0`, { o: key }, { logComment: 'kit:lake' });
+  const failedBefore = await queryOne<{ n: string }>(
+    client,
+    `SELECT count() AS n FROM ${rejects} WHERE object = {o:String} AND line = 0`,
+    { o: key },
+  );
+  if (Number(failedBefore?.n ?? 0) > 0)
+    await command(
+      client,
+      `DELETE FROM ${rejects} WHERE object = {o:String} AND line = 0`,
+      { o: key },
+      { logComment: 'kit:lake' },
+    );
   try {
-    await command(client, `INSERT INTO ${target} (object, line, payload) SELECT {o:String}, line_no, assumeNotNull(j) FROM (${parsed}) WHERE j IS NOT NULL AND NOT ${shadowed}`, params, {
-      logComment: 'kit:lake',
-    });
+    await command(
+      client,
+      `INSERT INTO ${target} (object, line, payload) SELECT {o:String}, line_no, assumeNotNull(j) FROM (${parsed}) WHERE j IS NOT NULL AND NOT ${shadowed}`,
+      params,
+      {
+        logComment: 'kit:lake',
+      },
+    );
     // Rejects are the lines that did not get in: a set lookup, not a second parse of every line.
     await command(
       client,
@@ -202,11 +252,20 @@ async function loadObject(client: ClickHouseClient, key: string, target: string,
     const message = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').slice(0, 2000);
     await command(client, `DELETE FROM ${target} WHERE object = {o:String}`, { o: key }, { logComment: 'kit:lake' });
     await command(client, `DELETE FROM ${rejects} WHERE object = {o:String}`, { o: key }, { logComment: 'kit:lake' });
-    await command(client, `INSERT INTO ${rejects} (object, line, reason, raw) VALUES ({o:String}, 0, {reason:String}, '')`, { o: key, reason: `the object could not be read: ${message}` }, {
-      logComment: 'kit:lake',
-    });
+    await command(
+      client,
+      `INSERT INTO ${rejects} (object, line, reason, raw) VALUES ({o:String}, 0, {reason:String}, '')`,
+      { o: key, reason: `the object could not be read: ${message}` },
+      {
+        logComment: 'kit:lake',
+      },
+    );
     return { object: key, status: 'failed', rows: 0, rejected: 1, seconds: 0 };
   }
-  const count = async (table: string) => Number((await queryOne<{ n: string }>(client, `SELECT count() AS n FROM ${table} WHERE object = {o:String}`, { o: key }))?.n ?? 0);
+  const count = async (table: string) =>
+    Number(
+      (await queryOne<{ n: string }>(client, `SELECT count() AS n FROM ${table} WHERE object = {o:String}`, { o: key }))
+        ?.n ?? 0,
+    );
   return { object: key, status: 'loaded', rows: await count(target), rejected: await count(rejects), seconds: 0 };
 }

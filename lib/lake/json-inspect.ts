@@ -24,7 +24,9 @@ export type JsonPathType = {
 export type JsonValues = JsonSource | { table: TableRef; column: string };
 
 function fromOf(values: JsonValues): { sql: string; params: Record<string, string>; column: string } {
-  return 'sql' in values ? { sql: values.sql, params: { ...values.params }, column: 'payload' } : { sql: tableSql(values.table), params: {}, column: quoteIdentifier(values.column) };
+  return 'sql' in values
+    ? { sql: values.sql, params: { ...values.params }, column: 'payload' }
+    : { sql: tableSql(values.table), params: {}, column: quoteIdentifier(values.column) };
 }
 
 /**
@@ -86,7 +88,8 @@ export async function jsonLineRejects(client: ClickHouseClient, options: JsonRej
   const params: Record<string, string> = { ...lines.params, json_type: jsonType };
   const reason = rejectReasonSql(options.typedPaths, params, 'rj');
   const limit = options.limit ?? 1000;
-  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a whole number >= 1 (got ${String(limit)}).`);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new RangeError(`limit must be a whole number >= 1 (got ${String(limit)}).`);
   const rows = await queryRows<{ object: string; line: string; reason: string; raw: string }>(
     client,
     `SELECT object, line_no AS line, ${reason} AS reason, raw FROM
@@ -102,7 +105,12 @@ export async function jsonLineRejects(client: ClickHouseClient, options: JsonRej
 }
 
 /** Appends ClickHouse's parse message to the reasons of the first `n` line rejects. */
-export async function addEngineMessages(client: ClickHouseClient, rejects: JsonReject[], jsonType: string, n: number): Promise<void> {
+export async function addEngineMessages(
+  client: ClickHouseClient,
+  rejects: JsonReject[],
+  jsonType: string,
+  n: number,
+): Promise<void> {
   for (const r of rejects.filter((x) => x.line > 0).slice(0, n)) {
     const message = await engineRejectMessage(client, r.raw, jsonType);
     if (message !== undefined) r.reason = `${r.reason} — ClickHouse: ${message}`;
@@ -128,7 +136,9 @@ export type JsonTableFootprint = {
 export async function jsonTableFootprint(client: ClickHouseClient, table: TableRef): Promise<JsonTableFootprint> {
   const db = typeof table === 'string' ? undefined : table.database;
   const name = typeof table === 'string' ? table : table.table;
-  const column = (await queryRows<{ name: string; type: string }>(client, `DESCRIBE TABLE ${tableSql(table)}`)).find((c) => c.name === 'payload');
+  const column = (await queryRows<{ name: string; type: string }>(client, `DESCRIBE TABLE ${tableSql(table)}`)).find(
+    (c) => c.name === 'payload',
+  );
   const r = await queryOne<Record<string, string>>(
     client,
     `SELECT count() AS parts, sum(rows) AS rows, sum(bytes_on_disk) AS bytes_on_disk, sum(data_compressed_bytes) AS compressed_bytes,

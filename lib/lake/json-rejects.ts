@@ -23,7 +23,11 @@ export type JsonReject = {
  * A `multiIf` naming the first thing wrong with the line in column `raw`, for lines that did not
  * parse as the JSON type of `typedPaths`. Parameters go into `params` under names from `p`.
  */
-export function rejectReasonSql(typedPaths: JsonPathTypes | undefined, params: Record<string, string>, p: string): string {
+export function rejectReasonSql(
+  typedPaths: JsonPathTypes | undefined,
+  params: Record<string, string>,
+  p: string,
+): string {
   const keysOf = (path: string): string => {
     return checkJsonPath(path)
       .split('.')
@@ -35,8 +39,10 @@ export function rejectReasonSql(typedPaths: JsonPathTypes | undefined, params: R
       .join(', ');
   };
   const branches: string[] = [
-    `NOT isValidJSON(raw)`, `'not valid JSON (cut off, a stray comma, or not JSON at all)'`,
-    `NOT startsWith(trimLeft(raw), '{')`, `concat('valid JSON but not an object: the line holds ', if(startsWith(trimLeft(raw), '['), 'an array', 'a scalar'))`,
+    `NOT isValidJSON(raw)`,
+    `'not valid JSON (cut off, a stray comma, or not JSON at all)'`,
+    `NOT startsWith(trimLeft(raw), '{')`,
+    `concat('valid JSON but not an object: the line holds ', if(startsWith(trimLeft(raw), '['), 'an array', 'a scalar'))`,
   ];
   const typed = Object.entries(typedPaths ?? {});
   const parents = new Map<string, string[]>();
@@ -52,17 +58,27 @@ export function rejectReasonSql(typedPaths: JsonPathTypes | undefined, params: R
     const pName = `${p}_parent${Object.keys(params).length}`;
     params[pName] = `path "${parent}" holds `;
     const cName = `${p}_child${Object.keys(params).length}`;
-    params[cName] = ` where the typed path ${children.map((c) => `"${c}"`).join(', ')} expects an object; loading it would drop the value`;
-    branches.push(`JSONType(raw, ${keys}) NOT IN ('Object', 'Null')`, `concat({${pName}:String}, toString(JSONType(raw, ${keys})), {${cName}:String})`);
+    params[cName] =
+      ` where the typed path ${children.map((c) => `"${c}"`).join(', ')} expects an object; loading it would drop the value`;
+    branches.push(
+      `JSONType(raw, ${keys}) NOT IN ('Object', 'Null')`,
+      `concat({${pName}:String}, toString(JSONType(raw, ${keys})), {${cName}:String})`,
+    );
   }
   for (const [path, type] of typed) {
     const tName = `${p}_t${Object.keys(params).length}`;
     params[tName] = jsonTypeSql({ typedPaths: { [path]: type } });
     const mName = `${p}_m${Object.keys(params).length}`;
     params[mName] = `path "${path}" does not fit its typed hint ${type}: `;
-    branches.push(`isNull(accurateCastOrNull(raw, {${tName}:String}))`, `concat({${mName}:String}, substring(JSONExtractRaw(raw, ${keysOf(path)}), 1, 200))`);
+    branches.push(
+      `isNull(accurateCastOrNull(raw, {${tName}:String}))`,
+      `concat({${mName}:String}, substring(JSONExtractRaw(raw, ${keysOf(path)}), 1, 200))`,
+    );
   }
-  branches.push(`isNull(accurateCastOrNull(raw, 'JSON'))`, `'a JSON object the JSON type refuses (e.g. a key that appears twice)'`);
+  branches.push(
+    `isNull(accurateCastOrNull(raw, 'JSON'))`,
+    `'a JSON object the JSON type refuses (e.g. a key that appears twice)'`,
+  );
   return `multiIf(${branches.join(', ')}, 'does not fit the column type')`;
 }
 
@@ -71,13 +87,25 @@ export function rejectReasonSql(typedPaths: JsonPathTypes | undefined, params: R
  * object here: ..." or "cannot parse Int64 value here: "abc" (while reading path price)"), or
  * undefined when it parses.
  */
-export async function engineRejectMessage(client: ClickHouseClient, raw: string, jsonType: string): Promise<string | undefined> {
+export async function engineRejectMessage(
+  client: ClickHouseClient,
+  raw: string,
+  jsonType: string,
+): Promise<string | undefined> {
   try {
-    await queryOne(client, 'SELECT toTypeName(CAST({raw:String}, {type:String})) AS t', { raw, type: jsonType }, { logComment: 'kit:lake' });
+    await queryOne(
+      client,
+      'SELECT toTypeName(CAST({raw:String}, {type:String})) AS t',
+      { raw, type: jsonType },
+      { logComment: 'kit:lake' },
+    );
     return undefined;
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    const text = message.replace(/^[A-Z_]+ \(code \d+\): /, '').replace(/: In scope SELECT[\s\S]*$/, '').replace(/^Cannot insert data into JSON column: /, '');
+    const text = message
+      .replace(/^[A-Z_]+ \(code \d+\): /, '')
+      .replace(/: In scope SELECT[\s\S]*$/, '')
+      .replace(/^Cannot insert data into JSON column: /, '');
     return text.length > 300 ? `${text.slice(0, 300)}…` : text;
   }
 }

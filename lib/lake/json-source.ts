@@ -42,7 +42,9 @@ const PATH_RE = /^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$/;
 /** A dotted JSON path the kit can put into SQL. */
 export function checkJsonPath(path: string): string {
   if (typeof path !== 'string' || !PATH_RE.test(path)) {
-    throw new LakeError(`"${path}" is not a JSON path the kit reads: give dot-separated keys of letters, digits, "_" and "-" (e.g. "context.geo.country").`);
+    throw new LakeError(
+      `"${path}" is not a JSON path the kit reads: give dot-separated keys of letters, digits, "_" and "-" (e.g. "context.geo.country").`,
+    );
   }
   return path;
 }
@@ -52,10 +54,12 @@ export function jsonTypeSql(options: JsonTypeOptions = {}): string {
   const args: string[] = [];
   if (options.maxDynamicPaths !== undefined) {
     const n = options.maxDynamicPaths;
-    if (!Number.isInteger(n) || n < 0 || n > 10_000) throw new LakeError(`maxDynamicPaths must be a whole number from 0 to 10000 (got ${String(n)}).`);
+    if (!Number.isInteger(n) || n < 0 || n > 10_000)
+      throw new LakeError(`maxDynamicPaths must be a whole number from 0 to 10000 (got ${String(n)}).`);
     args.push(`max_dynamic_paths=${n}`);
   }
-  for (const [path, type] of Object.entries(options.typedPaths ?? {})) args.push(`${quoteIdentifier(checkJsonPath(path))} ${checkTypeText(type)}`);
+  for (const [path, type] of Object.entries(options.typedPaths ?? {}))
+    args.push(`${quoteIdentifier(checkJsonPath(path))} ${checkTypeText(type)}`);
   return args.length === 0 ? 'JSON' : `JSON(${args.join(', ')})`;
 }
 

@@ -33,7 +33,8 @@ export type JsonLinesObject = {
 
 /** Default prefix of the raw event payloads of a database: `lake/<database>/raw_events/`. */
 export function rawEventsPrefix(database: string): string {
-  if (!/^[A-Za-z0-9_.-]+$/.test(database)) throw new LakeError(`database "${database}" cannot be part of an object prefix (letters, digits, "_", ".", "-").`);
+  if (!/^[A-Za-z0-9_.-]+$/.test(database))
+    throw new LakeError(`database "${database}" cannot be part of an object prefix (letters, digits, "_", ".", "-").`);
   return `lake/${database}/raw_events/`;
 }
 
@@ -42,7 +43,10 @@ export function jsonLinesKey(prefix: string, day: string, name = 'events.ndjson.
   checkLakePath(prefix);
   if (!prefix.endsWith('/')) throw new LakeError(`The prefix must end with "/" (got "${prefix}").`);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new LakeError(`day must be YYYY-MM-DD (got "${day}").`);
-  if (!/^[A-Za-z0-9_.-]+\.ndjson\.gz$/.test(name)) throw new LakeError(`The object name "${name}" must be a plain file name ending with .ndjson.gz (ClickHouse picks gzip from it).`);
+  if (!/^[A-Za-z0-9_.-]+\.ndjson\.gz$/.test(name))
+    throw new LakeError(
+      `The object name "${name}" must be a plain file name ending with .ndjson.gz (ClickHouse picks gzip from it).`,
+    );
   return `${prefix}day=${day}/${name}`;
 }
 
@@ -50,12 +54,20 @@ export function jsonLinesKey(prefix: string, day: string, name = 'events.ndjson.
  * Writes each day as one gzip NDJSON object (replacing an earlier object of the same day, so a
  * re-run gives the same objects). Lines must not contain a newline: one line, one record.
  */
-export async function writeJsonLines(s3: KitS3, days: Iterable<JsonLinesDay>, options: WriteJsonLinesOptions, onObject?: (o: JsonLinesObject) => void): Promise<JsonLinesObject[]> {
+export async function writeJsonLines(
+  s3: KitS3,
+  days: Iterable<JsonLinesDay>,
+  options: WriteJsonLinesOptions,
+  onObject?: (o: JsonLinesObject) => void,
+): Promise<JsonLinesObject[]> {
   const written: JsonLinesObject[] = [];
   for (const { day, lines } of days) {
     const key = jsonLinesKey(options.prefix, day, options.name);
     const bad = lines.findIndex((l) => l.includes('\n'));
-    if (bad >= 0) throw new LakeError(`Line ${bad + 1} of ${day} contains a newline; NDJSON holds one record per line. Serialize it with JSON.stringify.`);
+    if (bad >= 0)
+      throw new LakeError(
+        `Line ${bad + 1} of ${day} contains a newline; NDJSON holds one record per line. Serialize it with JSON.stringify.`,
+      );
     const body = gzipSync(lines.length === 0 ? '' : `${lines.join('\n')}\n`);
     await putObject(s3, key, body, { contentType: 'application/x-ndjson' });
     const o = { key, day, lines: lines.length, bytes: body.byteLength };

@@ -37,10 +37,13 @@ export const LAKE_PARQUET_DEFAULTS: Readonly<Required<ParquetWriteOptions>> = Ob
 export function parquetWriteSettings(options: ParquetWriteOptions = {}): ClickHouseSettings {
   const compression = options.compression ?? LAKE_PARQUET_DEFAULTS.compression;
   if (!(PARQUET_CODECS as readonly string[]).includes(compression)) {
-    throw new LakeError(`Unknown Parquet compression "${String(compression)}"; use one of ${PARQUET_CODECS.join(', ')}.`);
+    throw new LakeError(
+      `Unknown Parquet compression "${String(compression)}"; use one of ${PARQUET_CODECS.join(', ')}.`,
+    );
   }
   const bloomFilters = options.bloomFilters ?? LAKE_PARQUET_DEFAULTS.bloomFilters;
-  if (typeof bloomFilters !== 'boolean') throw new LakeError(`parquet.bloomFilters must be true or false (got ${JSON.stringify(bloomFilters)}).`);
+  if (typeof bloomFilters !== 'boolean')
+    throw new LakeError(`parquet.bloomFilters must be true or false (got ${JSON.stringify(bloomFilters)}).`);
   return {
     output_format_parquet_compression_method: compression,
     output_format_parquet_write_bloom_filter: bloomFilters ? 1 : 0,
@@ -50,6 +53,9 @@ export function parquetWriteSettings(options: ParquetWriteOptions = {}): ClickHo
 /** Encoding settings of a lake write in `format`: the Parquet ones, or none for other formats. */
 export function lakeWriteSettings(format: LakeFormat, parquet: ParquetWriteOptions | undefined): ClickHouseSettings {
   if (format === 'Parquet') return parquetWriteSettings(parquet);
-  if (parquet !== undefined) throw new LakeError(`parquet options apply to Parquet writes; this write is ${format}. Leave out "parquet" or write Parquet.`);
+  if (parquet !== undefined)
+    throw new LakeError(
+      `parquet options apply to Parquet writes; this write is ${format}. Leave out "parquet" or write Parquet.`,
+    );
   return {};
 }

@@ -3,7 +3,19 @@ import { LAKE_COLLECTION } from './collection';
 import { LakeError } from './errors';
 
 /** Formats the lake helpers read and write (the names ClickHouse uses). */
-export const LAKE_FORMATS = ['Parquet', 'CSV', 'CSVWithNames', 'TSV', 'TSVWithNames', 'JSONEachRow', 'JSONLines', 'NDJSON', 'ORC', 'Avro', 'Arrow'] as const;
+export const LAKE_FORMATS = [
+  'Parquet',
+  'CSV',
+  'CSVWithNames',
+  'TSV',
+  'TSVWithNames',
+  'JSONEachRow',
+  'JSONLines',
+  'NDJSON',
+  'ORC',
+  'Avro',
+  'Arrow',
+] as const;
 export type LakeFormat = (typeof LAKE_FORMATS)[number];
 
 /** Column name -> ClickHouse type, e.g. `{ id: 'UInt64', day: 'Date' }`. */
@@ -55,9 +67,16 @@ export function lakeSource(options: LakeSourceOptions): LakeSource {
 }
 
 export function checkLakePath(path: string): void {
-  if (typeof path !== 'string' || path.trim() === '') throw new LakeError('The lake path is empty; give a key or glob under the bucket, e.g. "lake/trips/*.parquet".');
-  if (path.startsWith('/')) throw new LakeError(`The lake path "${path}" starts with "/"; paths are relative to the bucket (write "lake/x.parquet").`);
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) throw new LakeError(`The lake path "${path}" is a URL; give a key under the bucket: the endpoint and bucket come from the "lake" named collection.`);
+  if (typeof path !== 'string' || path.trim() === '')
+    throw new LakeError('The lake path is empty; give a key or glob under the bucket, e.g. "lake/trips/*.parquet".');
+  if (path.startsWith('/'))
+    throw new LakeError(
+      `The lake path "${path}" starts with "/"; paths are relative to the bucket (write "lake/x.parquet").`,
+    );
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path))
+    throw new LakeError(
+      `The lake path "${path}" is a URL; give a key under the bucket: the endpoint and bucket come from the "lake" named collection.`,
+    );
   // eslint-disable-next-line no-control-regex -- finding control characters is the point
   if (/[\u0000-\u001f]/.test(path)) throw new LakeError('The lake path contains control characters.');
 }
@@ -78,7 +97,9 @@ export function structureText(columns: ColumnTypes): string {
 /** A first, local check of a type name; the server validates it fully (see validateTypes). */
 export function checkTypeText(type: string): string {
   if (typeof type !== 'string' || !/^[A-Za-z][A-Za-z0-9_]*(\(.*\))?$/s.test(type.trim()) || /;|--|\/\*|`/.test(type)) {
-    throw new LakeError(`"${type}" is not a ClickHouse type name (e.g. UInt64, Nullable(String), DateTime64(3, 'UTC')).`);
+    throw new LakeError(
+      `"${type}" is not a ClickHouse type name (e.g. UInt64, Nullable(String), DateTime64(3, 'UTC')).`,
+    );
   }
   return type.trim();
 }

@@ -1,5 +1,17 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { clusterOf, command, connectionInfo, createDistributedSql, localTableName, mergeTreeEngineSql, onClusterSql, queryOne, quoteIdentifier, quoteString, tableSql } from '../clickhouse';
+import {
+  clusterOf,
+  command,
+  connectionInfo,
+  createDistributedSql,
+  localTableName,
+  mergeTreeEngineSql,
+  onClusterSql,
+  queryOne,
+  quoteIdentifier,
+  quoteString,
+  tableSql,
+} from '../clickhouse';
 import type { TableRef } from '../clickhouse';
 import { ensureLakeCollection, LAKE_COLLECTION } from './collection';
 import { LakeError } from './errors';
@@ -39,14 +51,20 @@ function columnsDdl(columns: Record<string, string>): string {
     .join(',\n  ');
 }
 
-async function columnsOf(client: ClickHouseClient, source: LakeSource | LakeSourceOptions, explicit: ColumnTypes | undefined): Promise<Record<string, string>> {
+async function columnsOf(
+  client: ClickHouseClient,
+  source: LakeSource | LakeSourceOptions,
+  explicit: ColumnTypes | undefined,
+): Promise<Record<string, string>> {
   if (explicit) return validateTypes(client, explicit);
   try {
     const described = await describeLake(client, source);
     return validateTypes(client, Object.fromEntries(described.map((c) => [c.name, c.type])));
   } catch (e) {
     if (e instanceof LakeError) throw e;
-    throw new LakeError(`Could not infer the columns of "${source.path}" (no matching objects yet?). Give the columns explicitly. ${e instanceof Error ? e.message : String(e)}`);
+    throw new LakeError(
+      `Could not infer the columns of "${source.path}" (no matching objects yet?). Give the columns explicitly. ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
 }
 
@@ -65,7 +83,10 @@ export interface CreateS3TableOptions {
  * `CREATE TABLE ... ENGINE = S3(lake, ...)`: a table whose rows are the lake objects at query
  * time, so objects added later (by the SDK, another tool) show up in the next query.
  */
-export async function createS3Table(client: ClickHouseClient, options: CreateS3TableOptions): Promise<{ columns: Record<string, string> }> {
+export async function createS3Table(
+  client: ClickHouseClient,
+  options: CreateS3TableOptions,
+): Promise<{ columns: Record<string, string> }> {
   await ensureLakeCollection(client);
   checkLakePath(options.path);
   checkFormat(options.format);
@@ -96,29 +117,41 @@ export interface IngestOptions {
  * growth (the embedded engine reports no written rows for INSERT ... SELECT); other writers to
  * the same table at the same time would be counted too.
  */
-export async function ingestIntoMergeTree(client: ClickHouseClient, options: IngestOptions): Promise<{ rows: number; created: boolean }> {
+export async function ingestIntoMergeTree(
+  client: ClickHouseClient,
+  options: IngestOptions,
+): Promise<{ rows: number; created: boolean }> {
   await ensureLakeCollection(client);
   const src = 'sql' in options.source ? options.source : lakeSource(options.source);
   const columns = await columnsOf(client, src, undefined);
   const target = tableSql(options.table);
-  const exists = await queryOne<{ result: number }>(client, `EXISTS TABLE ${target}`).then((r) => Number(r?.result ?? 0) === 1);
+  const exists = await queryOne<{ result: number }>(client, `EXISTS TABLE ${target}`).then(
+    (r) => Number(r?.result ?? 0) === 1,
+  );
   if (!exists) {
     // Sorting keys cannot be Nullable: key columns are created with the plain type (a NULL
     // read from the objects is stored as the type's default).
     const tableColumns = { ...columns };
     for (const key of options.orderBy ?? []) {
       const type = tableColumns[key];
-      if (type === undefined) throw new LakeError(`orderBy names "${key}", which the objects do not have (they have ${Object.keys(columns).join(', ')}).`);
+      if (type === undefined)
+        throw new LakeError(
+          `orderBy names "${key}", which the objects do not have (they have ${Object.keys(columns).join(', ')}).`,
+        );
       tableColumns[key] = /^Nullable\((.*)\)$/.exec(type)?.[1] ?? type;
     }
     const keys = (options.orderBy ?? []).map(quoteIdentifier);
     const order = keys.length === 0 ? 'tuple()' : keys.length === 1 ? keys[0]! : `(${keys.join(', ')})`;
-    for (const sql of mergeTreeStatements(client, options.table, `(\n  ${columnsDdl(tableColumns)}\n)`, order)) await command(client, sql, undefined, { logComment: 'kit:lake' });
+    for (const sql of mergeTreeStatements(client, options.table, `(\n  ${columnsDdl(tableColumns)}\n)`, order))
+      await command(client, sql, undefined, { logComment: 'kit:lake' });
   }
   const names = Object.keys(columns).map(quoteIdentifier).join(', ');
-  const count = async () => Number((await queryOne<{ n: string }>(client, `SELECT count() AS n FROM ${target}`))?.n ?? 0);
+  const count = async () =>
+    Number((await queryOne<{ n: string }>(client, `SELECT count() AS n FROM ${target}`))?.n ?? 0);
   const before = exists ? await count() : 0;
-  await command(client, `INSERT INTO ${target} (${names}) SELECT ${names} FROM ${src.sql}`, src.params, { logComment: 'kit:lake' });
+  await command(client, `INSERT INTO ${target} (${names}) SELECT ${names} FROM ${src.sql}`, src.params, {
+    logComment: 'kit:lake',
+  });
   return { rows: (await count()) - before, created: !exists };
 }
 
@@ -131,7 +164,8 @@ function mergeTreeStatements(client: ClickHouseClient, ref: TableRef, columns: s
   const cluster = clusterOf(client);
   if (!cluster) return [`CREATE TABLE IF NOT EXISTS ${tableSql(ref)} ${columns} ENGINE = MergeTree ORDER BY ${order}`];
   const database = typeof ref === 'string' ? connectionInfo(client)?.database : ref.database;
-  if (!database) throw new LakeError(`ingesting on cluster ${cluster} needs the table's database: pass { database, table }.`);
+  if (!database)
+    throw new LakeError(`ingesting on cluster ${cluster} needs the table's database: pass { database, table }.`);
   const name = typeof ref === 'string' ? ref : ref.table;
   return [
     `CREATE TABLE IF NOT EXISTS ${tableSql({ database, table: localTableName(name, cluster) })}${onClusterSql(cluster)} ${columns} ENGINE = ${mergeTreeEngineSql(cluster)} ORDER BY ${order}`,

@@ -71,13 +71,23 @@ export async function writeToLake(client: ClickHouseClient, options: WriteToLake
  * Hive partitioning takes plain Integer, Date, DateTime and String columns only. A
  * LowCardinality(T) partition column is written as T, which Parquet stores the same way.
  */
-async function withPlainPartitionColumns(client: ClickHouseClient, select: string, params: QueryParamValues | undefined, partitionBy: string[]): Promise<string> {
-  const columns = await queryRows<{ name: string; type: string }>(client, `DESCRIBE TABLE (${select})`, params, { logComment: 'kit:lake' });
+async function withPlainPartitionColumns(
+  client: ClickHouseClient,
+  select: string,
+  params: QueryParamValues | undefined,
+  partitionBy: string[],
+): Promise<string> {
+  const columns = await queryRows<{ name: string; type: string }>(client, `DESCRIBE TABLE (${select})`, params, {
+    logComment: 'kit:lake',
+  });
   const types = new Map(columns.map((c) => [c.name, c.type]));
   const casts: string[] = [];
   for (const name of partitionBy) {
     const type = types.get(name);
-    if (type === undefined) throw new LakeError(`partitionBy names "${name}", which the SELECT does not return (it returns ${columns.map((c) => c.name).join(', ')}).`);
+    if (type === undefined)
+      throw new LakeError(
+        `partitionBy names "${name}", which the SELECT does not return (it returns ${columns.map((c) => c.name).join(', ')}).`,
+      );
     const inner = /^LowCardinality\((.*)\)$/.exec(type)?.[1];
     if (inner) casts.push(`CAST(${quoteIdentifier(name)} AS ${inner}) AS ${quoteIdentifier(name)}`);
   }
@@ -107,19 +117,33 @@ export interface ExportResult {
 }
 
 const EXTENSIONS: Record<LakeFormat, string> = {
-  Parquet: 'parquet', CSV: 'csv', CSVWithNames: 'csv', TSV: 'tsv', TSVWithNames: 'tsv', JSONEachRow: 'jsonl', JSONLines: 'jsonl',
-  NDJSON: 'ndjson', ORC: 'orc', Avro: 'avro', Arrow: 'arrow',
+  Parquet: 'parquet',
+  CSV: 'csv',
+  CSVWithNames: 'csv',
+  TSV: 'tsv',
+  TSVWithNames: 'tsv',
+  JSONEachRow: 'jsonl',
+  JSONLines: 'jsonl',
+  NDJSON: 'ndjson',
+  ORC: 'orc',
+  Avro: 'avro',
+  Arrow: 'arrow',
 };
 
 /**
  * Exports a warehouse table to the lake (by default Parquet, optionally Hive-partitioned) and
  * reports the objects written. `s3` must address the same bucket as the `lake` collection.
  */
-export async function exportTable(client: ClickHouseClient, s3: KitS3, options: ExportTableOptions): Promise<ExportResult> {
+export async function exportTable(
+  client: ClickHouseClient,
+  s3: KitS3,
+  options: ExportTableOptions,
+): Promise<ExportResult> {
   const format = options.format ?? 'Parquet';
   checkFormat(format);
   checkLakePath(options.prefix);
-  if (!options.prefix.endsWith('/')) throw new LakeError(`The export prefix must end with "/" (got "${options.prefix}").`);
+  if (!options.prefix.endsWith('/'))
+    throw new LakeError(`The export prefix must end with "/" (got "${options.prefix}").`);
   lakeWriteSettings(format, options.parquet);
   if (options.replace ?? true) await deleteByPrefix(s3, options.prefix);
   const partitioned = (options.partitionBy ?? []).length > 0;

@@ -28,7 +28,9 @@ export function plotlySource(): string {
   try {
     file = createRequire(join(root, 'package.json')).resolve('plotly.js-dist-min');
   } catch {
-    throw new PlotlyNotFoundError(`plotly.js-dist-min is not installed under ${root}; run \`npm install\` in the project root.`);
+    throw new PlotlyNotFoundError(
+      `plotly.js-dist-min is not installed under ${root}; run \`npm install\` in the project root.`,
+    );
   }
   return readFileSync(file, 'utf8');
 }

@@ -15,7 +15,10 @@ export function scriptJson(value: unknown): string {
     if (typeof v !== 'bigint') return v;
     return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
   });
-  return (json ?? 'null').replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return (json ?? 'null')
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 /** A short random id for DOM elements of one output. */

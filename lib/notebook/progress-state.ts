@@ -35,7 +35,11 @@ export class ProgressState {
 
   /** "42 / 100 (42%) · 3.1/s · 12s left" */
   summary(): string {
-    const parts = [this.known ? `${fmt(this.current)} / ${fmt(this.total!)} (${Math.floor(this.fraction! * 100)}%)` : fmt(this.current)];
+    const parts = [
+      this.known
+        ? `${fmt(this.current)} / ${fmt(this.total!)} (${Math.floor(this.fraction! * 100)}%)`
+        : fmt(this.current),
+    ];
     const secs = this.elapsedSeconds;
     if (secs >= 0.5 && this.current > 0) parts.push(`${rate(this.current / secs)}/s`);
     const eta = this.etaSeconds;

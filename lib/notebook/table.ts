@@ -41,7 +41,11 @@ function footer(m: TableModel): string {
 }
 
 /** The table as HTML (escaped, secrets redacted). Pure: usable without a kernel. */
-export function renderTableHtml(input: TabularInput, options: TableOptions = {}, redact: Redactor = makeRedactor()): string {
+export function renderTableHtml(
+  input: TabularInput,
+  options: TableOptions = {},
+  redact: Redactor = makeRedactor(),
+): string {
   const m = model(input, options);
   const text = (s: string): string => escapeHtml(redact(s));
   const head = m.columns
@@ -54,13 +58,19 @@ export function renderTableHtml(input: TabularInput, options: TableOptions = {},
     .map((row) => {
       const cells = m.columns.map((c) => {
         const v = row[c];
-        const style = isNumericCell(v) ? ' style="text-align:right"' : v === null || v === undefined ? ' style="opacity:.5"' : '';
+        const style = isNumericCell(v)
+          ? ' style="text-align:right"'
+          : v === null || v === undefined
+            ? ' style="opacity:.5"'
+            : '';
         return `<td${style}>${text(cellText(v))}</td>`;
       });
       return `<tr>${cells.join('')}</tr>`;
     })
     .join('\n');
-  const caption = m.title ? `<caption style="caption-side:top;text-align:left;font-weight:bold">${text(m.title)}</caption>` : '';
+  const caption = m.title
+    ? `<caption style="caption-side:top;text-align:left;font-weight:bold">${text(m.title)}</caption>`
+    : '';
   return [
     '<div data-kit="table">',
     `<table>${caption}<thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`,
@@ -70,11 +80,21 @@ export function renderTableHtml(input: TabularInput, options: TableOptions = {},
 }
 
 /** The table as aligned plain text, for terminals and logs. */
-export function renderTableText(input: TabularInput, options: TableOptions = {}, redact: Redactor = makeRedactor()): string {
+export function renderTableText(
+  input: TabularInput,
+  options: TableOptions = {},
+  redact: Redactor = makeRedactor(),
+): string {
   const m = model(input, options);
-  const grid = [m.columns, ...m.rows.map((row) => m.columns.map((c) => cellText(row[c], 40)))].map((r) => r.map((s) => redact(s).replace(/\s+/g, ' ')));
+  const grid = [m.columns, ...m.rows.map((row) => m.columns.map((c) => cellText(row[c], 40)))].map((r) =>
+    r.map((s) => redact(s).replace(/\s+/g, ' ')),
+  );
   const widths = m.columns.map((_, i) => Math.max(...grid.map((r) => r[i]!.length)));
-  const line = (r: string[]): string => r.map((s, i) => s.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (r: string[]): string =>
+    r
+      .map((s, i) => s.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const out = [line(grid[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...grid.slice(1).map(line), footer(m)];
   return (m.title ? [redact(m.title), ...out] : out).join('\n');
 }

@@ -6,7 +6,10 @@ import { barChart, headRecords, lineChart, rowCount, type PlotlySpec, type Row, 
  */
 
 /** p95 latency per query kind over time, from {@link latencyOverTime}. */
-export function latencyChart(frame: TabularInput, options: { percentile?: 'p50_ms' | 'p95_ms' | 'max_ms'; title?: string } = {}): PlotlySpec {
+export function latencyChart(
+  frame: TabularInput,
+  options: { percentile?: 'p50_ms' | 'p95_ms' | 'max_ms'; title?: string } = {},
+): PlotlySpec {
   const y = options.percentile ?? 'p95_ms';
   const spec = lineChart(frame, {
     x: 'bucket',
@@ -22,7 +25,13 @@ export function latencyChart(frame: TabularInput, options: { percentile?: 'p50_m
 
 /** Bytes read per query kind, from {@link queryStatsByKind}. */
 export function bytesReadByKindChart(frame: TabularInput, options: { title?: string } = {}): PlotlySpec {
-  const spec = barChart(frame, { x: 'kind', y: 'read_bytes', title: options.title ?? 'Bytes read per query kind', xTitle: 'query kind', yTitle: 'bytes read' });
+  const spec = barChart(frame, {
+    x: 'kind',
+    y: 'read_bytes',
+    title: options.title ?? 'Bytes read per query kind',
+    xTitle: 'query kind',
+    yTitle: 'bytes read',
+  });
   return noteWhenEmpty(bytesAxis(spec, 'yaxis'), frame);
 }
 
@@ -32,7 +41,10 @@ export function bytesReadByKindChart(frame: TabularInput, options: { title?: str
  */
 function labelled(frame: TabularInput): { input: TabularInput; x: string } {
   if (rowCount(frame) === 0) return { input: frame, x: 'table' };
-  const rows: Row[] = headRecords(frame, rowCount(frame)).map((r) => ({ ...r, label: `${String(r.database)}.${String(r.table)}` }));
+  const rows: Row[] = headRecords(frame, rowCount(frame)).map((r) => ({
+    ...r,
+    label: `${String(r.database)}.${String(r.table)}`,
+  }));
   return { input: rows, x: 'label' };
 }
 
@@ -44,7 +56,15 @@ function bytesAxis(spec: PlotlySpec, axis: 'xaxis' | 'yaxis'): PlotlySpec {
 /** Says "no data yet" on a chart drawn from no rows, instead of an empty grid. */
 function noteWhenEmpty(spec: PlotlySpec, input: TabularInput): PlotlySpec {
   if (rowCount(input) > 0) return spec;
-  return { ...spec, layout: { ...spec.layout, annotations: [{ text: 'no data yet', showarrow: false, xref: 'paper', yref: 'paper', x: 0.5, y: 0.5, font: { size: 16 } }] } };
+  return {
+    ...spec,
+    layout: {
+      ...spec.layout,
+      annotations: [
+        { text: 'no data yet', showarrow: false, xref: 'paper', yref: 'paper', x: 0.5, y: 0.5, font: { size: 16 } },
+      ],
+    },
+  };
 }
 
 /** Bytes on disk per table, stacked by storage (local vs S3), from {@link tableSizesByDisk}. */
@@ -76,5 +96,8 @@ export function partsPerTableChart(frame: TabularInput, options: { title?: strin
     yTitle: 'parts',
   });
   // Room on the left for `database.table` labels.
-  return noteWhenEmpty({ ...spec, layout: { ...spec.layout, yaxis: { ...spec.layout.yaxis, automargin: true } } }, frame);
+  return noteWhenEmpty(
+    { ...spec, layout: { ...spec.layout, yaxis: { ...spec.layout.yaxis, automargin: true } } },
+    frame,
+  );
 }

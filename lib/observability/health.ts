@@ -34,7 +34,8 @@ export interface HealthThresholds {
   minFreeDiskFraction?: number;
 }
 
-const worst = (a: CheckStatus, b: CheckStatus): CheckStatus => (a === 'fail' || b === 'fail' ? 'fail' : a === 'warn' || b === 'warn' ? 'warn' : 'ok');
+const worst = (a: CheckStatus, b: CheckStatus): CheckStatus =>
+  a === 'fail' || b === 'fail' ? 'fail' : a === 'warn' || b === 'warn' ? 'warn' : 'ok';
 
 function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
@@ -72,10 +73,18 @@ export async function healthReport(client: ClickHouseClient, thresholds: HealthT
 
   // Reachability first: this is the call that throws when the server is down.
   const overview = (await serverOverview(client)).toRecords()[0] ?? {};
-  checks.push({ check: 'reachable', status: 'ok', detail: `${String(overview.mode)} · ClickHouse ${String(overview.version)} on ${String(overview.host)}` });
+  checks.push({
+    check: 'reachable',
+    status: 'ok',
+    detail: `${String(overview.mode)} · ClickHouse ${String(overview.version)} on ${String(overview.host)}`,
+  });
   const started: unknown = overview.started_at;
   const since = started instanceof Date ? started.toISOString().replace('.000Z', 'Z') : String(started);
-  checks.push({ check: 'uptime', status: 'ok', detail: `${formatDuration(Number(overview.uptime_seconds))} (since ${since})` });
+  checks.push({
+    check: 'uptime',
+    status: 'ok',
+    detail: `${formatDuration(Number(overview.uptime_seconds))} (since ${since})`,
+  });
   if (overview.query_log === 'none') checks.push({ check: 'query log', status: 'warn', detail: String(overview.note) });
 
   checks.push(await failedQueriesCheck(client, t.windowMinutes, t.maxFailedQueries));
@@ -98,15 +107,24 @@ async function failedQueriesCheck(client: ClickHouseClient, windowMinutes: numbe
   if (n === 0) return { check, status: 'ok', detail: 'none' };
   const byName = new Map<string, number>();
   for (const r of errors.toRecords()) byName.set(String(r.error_name), (byName.get(String(r.error_name)) ?? 0) + 1);
-  const top = [...byName].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([name, c]) => `${name} ×${c}`).join(', ');
+  const top = [...byName]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([name, c]) => `${name} ×${c}`)
+    .join(', ');
   return { check, status: n > max ? 'fail' : 'warn', detail: `${n} (${top})${n > max ? `: more than ${max}` : ''}` };
 }
 
 async function partsCheck(client: ClickHouseClient, warnAt: number): Promise<HealthCheck> {
   const check = 'parts per partition';
-  const limit = await queryOne<{ v: string }>(client, `SELECT value AS v FROM system.merge_tree_settings WHERE name = 'parts_to_delay_insert'`, undefined, {
-    logComment: observabilityTag('health'),
-  });
+  const limit = await queryOne<{ v: string }>(
+    client,
+    `SELECT value AS v FROM system.merge_tree_settings WHERE name = 'parts_to_delay_insert'`,
+    undefined,
+    {
+      logComment: observabilityTag('health'),
+    },
+  );
   const delayAt = Number(limit?.v ?? 1000);
   const rows = await queryRows<{ db: string; tbl: string; n: string }>(
     client,
@@ -116,9 +134,17 @@ async function partsCheck(client: ClickHouseClient, warnAt: number): Promise<Hea
     { warn: Math.min(warnAt, delayAt) },
     { logComment: observabilityTag('health') },
   );
-  if (rows.length === 0) return { check, status: 'ok', detail: `no table at ${Math.min(warnAt, delayAt)} or more (inserts slow down at ${delayAt})` };
+  if (rows.length === 0)
+    return {
+      check,
+      status: 'ok',
+      detail: `no table at ${Math.min(warnAt, delayAt)} or more (inserts slow down at ${delayAt})`,
+    };
   const failing = rows.filter((r) => Number(r.n) >= delayAt);
-  const list = rows.slice(0, 3).map((r) => `${r.db}.${r.tbl}: ${r.n}`).join(', ');
+  const list = rows
+    .slice(0, 3)
+    .map((r) => `${r.db}.${r.tbl}: ${r.n}`)
+    .join(', ');
   return {
     check,
     status: failing.length > 0 ? 'fail' : 'warn',
@@ -139,8 +165,14 @@ async function mutationsCheck(client: ClickHouseClient, stuckSeconds: number): P
   const stuck = rows.filter((r) => r.reason !== '' || Number(r.age) >= stuckSeconds);
   if (stuck.length === 0) return { check, status: 'ok', detail: `${rows.length} in flight, none stuck` };
   const first = stuck[0]!;
-  const why = first.reason ? `failing: ${first.reason.replace(/\s+/g, ' ').slice(0, 160)}` : `running for ${formatDuration(Number(first.age))}`;
-  return { check, status: 'fail', detail: `${stuck.length} stuck (${first.db}.${first.tbl} ${first.id} ${why}); see system.mutations, KILL MUTATION if needed` };
+  const why = first.reason
+    ? `failing: ${first.reason.replace(/\s+/g, ' ').slice(0, 160)}`
+    : `running for ${formatDuration(Number(first.age))}`;
+  return {
+    check,
+    status: 'fail',
+    detail: `${stuck.length} stuck (${first.db}.${first.tbl} ${first.id} ${why}); see system.mutations, KILL MUTATION if needed`,
+  };
 }
 
 async function diskCheck(client: ClickHouseClient, minFree: number): Promise<HealthCheck> {

@@ -70,7 +70,10 @@ export async function keyMetrics(client: ClickHouseClient): Promise<DataFrame> {
     `SELECT 'metrics' AS source, metric AS name, toFloat64(value) AS value, description FROM system.metrics`,
     `SELECT 'events' AS source, event AS name, toFloat64(value) AS value, description FROM system.events`,
   ];
-  if (withAsync) parts.push(`SELECT 'asynchronous_metrics' AS source, metric AS name, toFloat64(value) AS value, description FROM system.asynchronous_metrics`);
+  if (withAsync)
+    parts.push(
+      `SELECT 'asynchronous_metrics' AS source, metric AS name, toFloat64(value) AS value, description FROM system.asynchronous_metrics`,
+    );
   return queryFrame(
     client,
     `SELECT transform(id, {ids:Array(String)}, {categories:Array(String)}, '') AS category, source, name, value,

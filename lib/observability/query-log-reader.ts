@@ -67,7 +67,8 @@ function toMillis(t: TimePoint, what: string): number {
 
 function checkLimit(limit: number | undefined): number {
   const n = limit ?? DEFAULT_LIMIT;
-  if (!Number.isInteger(n) || n < 1) throw new ObservabilityInputError(`limit must be a whole number >= 1, got ${String(limit)}.`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ObservabilityInputError(`limit must be a whole number >= 1, got ${String(limit)}.`);
   return n;
 }
 
@@ -123,7 +124,11 @@ async function prepare(client: ClickHouseClient, filter: QueryLogFilter): Promis
  * Recent queries, newest first: time, id, kind, status, duration, rows and bytes read /
  * written / returned, error code and name, user, `log_comment` and the start of the SQL.
  */
-export async function recentQueries(client: ClickHouseClient, filter: QueryLogFilter = {}, options: ListOptions = {}): Promise<DataFrame> {
+export async function recentQueries(
+  client: ClickHouseClient,
+  filter: QueryLogFilter = {},
+  options: ListOptions = {},
+): Promise<DataFrame> {
   const limit = checkLimit(options.limit);
   const p = await prepare(client, filter);
   return queryFrame(
@@ -199,10 +204,17 @@ async function spanMs(client: ClickHouseClient, p: Prepared): Promise<number> {
  * Latency over time: per time bucket and kind, the number of queries and p50 / p95 / max (ms).
  * Buckets default to a width giving at most ~120 of them over the span the matching queries cover.
  */
-export async function latencyOverTime(client: ClickHouseClient, filter: QueryLogFilter = {}, options: LatencyOptions = {}): Promise<DataFrame> {
+export async function latencyOverTime(
+  client: ClickHouseClient,
+  filter: QueryLogFilter = {},
+  options: LatencyOptions = {},
+): Promise<DataFrame> {
   const p = await prepare(client, filter);
   const bucket = options.bucketSeconds ?? bucketFor(await spanMs(client, p));
-  if (!Number.isInteger(bucket) || bucket < 1) throw new ObservabilityInputError(`bucketSeconds must be a whole number >= 1, got ${String(options.bucketSeconds)}.`);
+  if (!Number.isInteger(bucket) || bucket < 1)
+    throw new ObservabilityInputError(
+      `bucketSeconds must be a whole number >= 1, got ${String(options.bucketSeconds)}.`,
+    );
   return queryFrame(
     client,
     `SELECT
@@ -222,7 +234,11 @@ export async function latencyOverTime(client: ClickHouseClient, filter: QueryLog
 }
 
 /** Failed queries, newest first, with ClickHouse's error code and name and the message. */
-export async function queryErrors(client: ClickHouseClient, filter: QueryLogFilter = {}, options: ListOptions = {}): Promise<DataFrame> {
+export async function queryErrors(
+  client: ClickHouseClient,
+  filter: QueryLogFilter = {},
+  options: ListOptions = {},
+): Promise<DataFrame> {
   const limit = checkLimit(options.limit);
   const p = await prepare(client, { ...filter, errorsOnly: true });
   return queryFrame(
@@ -319,7 +335,10 @@ export async function kitActivity(client: ClickHouseClient, options: KitActivity
  * The kit's activity per area and operation: how many queries, how many failed, rows written
  * and returned, total time, last run. Same window and options as {@link kitActivity}.
  */
-export async function kitActivitySummary(client: ClickHouseClient, options: Omit<KitActivityOptions, 'limit'> = {}): Promise<DataFrame> {
+export async function kitActivitySummary(
+  client: ClickHouseClient,
+  options: Omit<KitActivityOptions, 'limit'> = {},
+): Promise<DataFrame> {
   const filter: QueryLogFilter = { logCommentPrefix: KIT_TAG_PREFIX };
   if (options.since !== undefined) filter.since = options.since;
   if (options.until !== undefined) filter.until = options.until;

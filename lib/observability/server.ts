@@ -23,9 +23,13 @@ export async function serverOverview(client: ClickHouseClient): Promise<DataFram
     if (!(e instanceof ObservabilityError)) throw e;
     notes.push(e.message);
   }
-  if (queryLog === '_kit.query_log') notes.push('no system.query_log here (chDB starts no system logs): the kit writes _kit.query_log with the same columns');
+  if (queryLog === '_kit.query_log')
+    notes.push(
+      'no system.query_log here (chDB starts no system logs): the kit writes _kit.query_log with the same columns',
+    );
   if (!(await hasSystemTable(client, 'asynchronous_metrics'))) notes.push(ASYNC_METRICS_NOTE);
-  if (mode !== 'server') notes.push('uptime counts from the start of the embedded engine in the process that holds the data folder');
+  if (mode !== 'server')
+    notes.push('uptime counts from the start of the embedded engine in the process that holds the data folder');
   return queryFrame(
     client,
     `SELECT

@@ -22,7 +22,8 @@ function scopeClauses(scope: TableScope, tableColumn: string): { where: string; 
     params.system_dbs = SYSTEM_DATABASES;
   } else {
     const dbs = typeof scope.database === 'string' ? [scope.database] : [...scope.database];
-    if (dbs.length === 0) throw new ObservabilityInputError('database names no database; give one name or a list of them.');
+    if (dbs.length === 0)
+      throw new ObservabilityInputError('database names no database; give one name or a list of them.');
     clauses.push(`database IN {dbs:Array(String)}`);
     params.dbs = dbs;
   }

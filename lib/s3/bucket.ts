@@ -21,7 +21,12 @@ export async function ensureBucket(s3: KitS3, bucket: string = s3.bucket): Promi
     const name = (e as { name?: string }).name;
     if (name === 'BucketAlreadyOwnedByYou') return { created: false };
     if (name === 'BucketAlreadyExists') {
-      throw new S3Error('access-denied', target, `bucket "${bucket}" already exists and belongs to another account. Choose another S3_BUCKET.`, name);
+      throw new S3Error(
+        'access-denied',
+        target,
+        `bucket "${bucket}" already exists and belongs to another account. Choose another S3_BUCKET.`,
+        name,
+      );
     }
     throw toS3Error(e, target, [s3.secret]);
   }

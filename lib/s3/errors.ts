@@ -61,39 +61,71 @@ interface SdkErrorShape {
   errors?: unknown[];
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'EPIPE',
+]);
 
 /**
  * Turns whatever the SDK threw into an {@link S3Error} with a clear message. `secrets` are
  * scrubbed from any text taken over from the SDK, as a last line of defence.
  */
-export function toS3Error(error: unknown, target: S3ErrorTarget, secrets: ReadonlyArray<Secret | string> = []): S3Error {
+export function toS3Error(
+  error: unknown,
+  target: S3ErrorTarget,
+  secrets: ReadonlyArray<Secret | string> = [],
+): S3Error {
   if (error instanceof S3Error) return error;
   const e = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as SdkErrorShape;
   const status = e.$metadata?.httpStatusCode;
   const requestId = e.$metadata?.requestId;
   const code = networkCode(e) ?? e.name ?? e.code;
   const clean = (s: string) => scrubSecrets(s, secrets);
-  const make = (reason: S3ErrorReason, detail: string) => new S3Error(reason, target, clean(detail), code, status, requestId);
+  const make = (reason: S3ErrorReason, detail: string) =>
+    new S3Error(reason, target, clean(detail), code, status, requestId);
 
   if (networkCode(e)) {
-    return make('unreachable', `cannot reach the S3 endpoint ${target.endpoint} (${networkCode(e)}). Is the server running (npm run s3:start for the local one) and S3_ENDPOINT right?`);
+    return make(
+      'unreachable',
+      `cannot reach the S3 endpoint ${target.endpoint} (${networkCode(e)}). Is the server running (npm run s3:start for the local one) and S3_ENDPOINT right?`,
+    );
   }
   if (e.name === 'AbortError' || e.name === 'RequestAbortedError' || e.code === 'ABORT_ERR') {
     return make('aborted', 'the operation was aborted before it finished; nothing was stored.');
   }
   if (e.name === 'TimeoutError') {
-    return make('unreachable', `the S3 endpoint ${target.endpoint} did not answer in time. Is the server running and S3_ENDPOINT right?`);
+    return make(
+      'unreachable',
+      `the S3 endpoint ${target.endpoint} did not answer in time. Is the server running and S3_ENDPOINT right?`,
+    );
   }
   switch (e.name) {
     case 'NoSuchBucket':
-      return make('no-such-bucket', `bucket "${target.bucket}" does not exist. Create it with ensureBucket() or check S3_BUCKET.`);
+      return make(
+        'no-such-bucket',
+        `bucket "${target.bucket}" does not exist. Create it with ensureBucket() or check S3_BUCKET.`,
+      );
     case 'NoSuchKey':
-      return make('no-such-key', `object "${target.key}" does not exist in bucket "${target.bucket}". Check the key, or list the prefix with listObjects().`);
+      return make(
+        'no-such-key',
+        `object "${target.key}" does not exist in bucket "${target.bucket}". Check the key, or list the prefix with listObjects().`,
+      );
     case 'InvalidAccessKeyId':
-      return make('bad-credentials', 'the server does not know this access key id. Check S3_ACCESS_KEY_ID (and S3_SECRET_ACCESS_KEY) in .env.');
+      return make(
+        'bad-credentials',
+        'the server does not know this access key id. Check S3_ACCESS_KEY_ID (and S3_SECRET_ACCESS_KEY) in .env.',
+      );
     case 'SignatureDoesNotMatch':
-      return make('bad-credentials', 'the request signature does not match: the secret key is wrong. Check S3_SECRET_ACCESS_KEY in .env.');
+      return make(
+        'bad-credentials',
+        'the request signature does not match: the secret key is wrong. Check S3_SECRET_ACCESS_KEY in .env.',
+      );
     case 'AccessDenied':
     case 'Forbidden':
       return make('access-denied', 'access denied. The credentials are valid but may not use this bucket or key.');
@@ -103,11 +135,20 @@ export function toS3Error(error: unknown, target: S3ErrorTarget, secrets: Readon
   // HEAD requests have no error body: only the status tells what happened.
   if (status === 404 || e.name === 'NotFound') {
     return target.key !== undefined
-      ? make('no-such-key', `object "${target.key}" (or bucket "${target.bucket}") does not exist. Check the key and S3_BUCKET.`)
-      : make('no-such-bucket', `bucket "${target.bucket}" does not exist. Create it with ensureBucket() or check S3_BUCKET.`);
+      ? make(
+          'no-such-key',
+          `object "${target.key}" (or bucket "${target.bucket}") does not exist. Check the key and S3_BUCKET.`,
+        )
+      : make(
+          'no-such-bucket',
+          `bucket "${target.bucket}" does not exist. Create it with ensureBucket() or check S3_BUCKET.`,
+        );
   }
   if (status === 403) {
-    return make('bad-credentials', 'the server refused the credentials (HTTP 403). Check S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY in .env.');
+    return make(
+      'bad-credentials',
+      'the server refused the credentials (HTTP 403). Check S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY in .env.',
+    );
   }
   const what = [e.name, status ? `HTTP ${status}` : undefined].filter(Boolean).join(', ');
   const message = e.message && e.message !== 'UnknownError' ? e.message : 'unknown error';

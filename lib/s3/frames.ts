@@ -26,7 +26,10 @@ export async function downloadFrame(s3: KitS3, key: string, options: ObjectOptio
   try {
     return pl.readParquet(bytes);
   } catch (e) {
-    throw new S3Error('invalid-input', { operation: 'downloadFrame', endpoint: s3.endpoint, bucket: options.bucket ?? s3.bucket, key },
-      `the object is not a readable Parquet file (${e instanceof Error ? e.message : String(e)}).`);
+    throw new S3Error(
+      'invalid-input',
+      { operation: 'downloadFrame', endpoint: s3.endpoint, bucket: options.bucket ?? s3.bucket, key },
+      `the object is not a readable Parquet file (${e instanceof Error ? e.message : String(e)}).`,
+    );
   }
 }

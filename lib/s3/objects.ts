@@ -24,7 +24,13 @@ export type ObjectInfo = {
 };
 
 /** Runs one SDK call, turning its failure into an S3Error naming the operation, bucket and key. */
-export async function s3Call<T>(s3: KitS3, operation: string, bucket: string, key: string | undefined, call: () => Promise<T>): Promise<T> {
+export async function s3Call<T>(
+  s3: KitS3,
+  operation: string,
+  bucket: string,
+  key: string | undefined,
+  call: () => Promise<T>,
+): Promise<T> {
   checkBucketName(s3, operation, bucket);
   if (key !== undefined) checkKey(s3, operation, bucket, key);
   try {
@@ -35,7 +41,12 @@ export async function s3Call<T>(s3: KitS3, operation: string, bucket: string, ke
 }
 
 /** Stores a small object in one request (strings are stored as UTF-8). */
-export async function putObject(s3: KitS3, key: string, body: Buffer | Uint8Array | string, options: PutOptions = {}): Promise<{ etag: string | undefined }> {
+export async function putObject(
+  s3: KitS3,
+  key: string,
+  body: Buffer | Uint8Array | string,
+  options: PutOptions = {},
+): Promise<{ etag: string | undefined }> {
   const bucket = options.bucket ?? s3.bucket;
   const r = await s3Call(s3, 'putObject', bucket, key, () =>
     s3.client.send(

@@ -43,19 +43,26 @@ const DEFAULT_PART_SIZE = 16 * MIB;
  * multipart upload with parts in parallel. If the source fails, the signal aborts, or a request
  * fails, the multipart upload is aborted, so neither a partial object nor stray parts remain.
  */
-export async function uploadStream(s3: KitS3, key: string, body: Readable | Buffer | Uint8Array, options: UploadOptions = {}): Promise<UploadResult> {
+export async function uploadStream(
+  s3: KitS3,
+  key: string,
+  body: Readable | Buffer | Uint8Array,
+  options: UploadOptions = {},
+): Promise<UploadResult> {
   const bucket = options.bucket ?? s3.bucket;
   const target = { operation: 'upload', endpoint: s3.endpoint, bucket, key };
   checkBucketName(s3, 'upload', bucket);
   checkKey(s3, 'upload', bucket, key);
   const partSize = options.partSize ?? DEFAULT_PART_SIZE;
-  if (partSize < 5 * MIB) throw new S3Error('invalid-input', target, `partSize ${partSize} is below S3's minimum part size of 5 MiB.`);
+  if (partSize < 5 * MIB)
+    throw new S3Error('invalid-input', target, `partSize ${partSize} is below S3's minimum part size of 5 MiB.`);
   const signal = options.signal;
   if (signal?.aborted) throw new S3Error('aborted', target, 'the signal was already aborted; nothing was uploaded.');
 
   // Streams are what an abort can interrupt cleanly: destroying the source makes every part
   // uploader stop, after which the upload aborts its multipart upload itself.
-  const source = body instanceof Readable ? body : Readable.from([Buffer.from(body.buffer, body.byteOffset, body.byteLength)]);
+  const source =
+    body instanceof Readable ? body : Readable.from([Buffer.from(body.buffer, body.byteOffset, body.byteLength)]);
   const totalBytes = body instanceof Readable ? streamLength(body) : body.byteLength;
   const onAbort = () => source.destroy(Object.assign(new Error('Upload aborted.'), { name: 'AbortError' }));
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -70,7 +77,9 @@ export async function uploadStream(s3: KitS3, key: string, body: Readable | Buff
   });
   if (options.onProgress) {
     const report = options.onProgress;
-    upload.on('httpUploadProgress', (p) => report({ key, loadedBytes: p.loaded ?? 0, totalBytes: p.total ?? totalBytes }));
+    upload.on('httpUploadProgress', (p) =>
+      report({ key, loadedBytes: p.loaded ?? 0, totalBytes: p.total ?? totalBytes }),
+    );
   }
   try {
     const r = await upload.done();
@@ -83,7 +92,13 @@ export async function uploadStream(s3: KitS3, key: string, body: Readable | Buff
     if (!fromServer && (err.reason === 'failed' || err.reason === 'aborted')) {
       // The source stream failed (or was destroyed): say so rather than blaming S3.
       const why = e instanceof Error ? e.message : String(e);
-      throw new S3Error('aborted', target, `the upload stopped because its source failed (${why}); nothing was stored.`, err.code, err.status);
+      throw new S3Error(
+        'aborted',
+        target,
+        `the upload stopped because its source failed (${why}); nothing was stored.`,
+        err.code,
+        err.status,
+      );
     }
     throw err;
   } finally {
@@ -92,12 +107,21 @@ export async function uploadStream(s3: KitS3, key: string, body: Readable | Buff
 }
 
 /** Uploads a local file (multipart above the part size), with progress. */
-export async function uploadFile(s3: KitS3, localPath: string, key: string, options: UploadOptions = {}): Promise<UploadResult> {
+export async function uploadFile(
+  s3: KitS3,
+  localPath: string,
+  key: string,
+  options: UploadOptions = {},
+): Promise<UploadResult> {
   let size: number;
   try {
     size = statSync(localPath).size;
   } catch {
-    throw new S3Error('invalid-input', { operation: 'uploadFile', endpoint: s3.endpoint, bucket: options.bucket ?? s3.bucket, key }, `local file ${localPath} does not exist or cannot be read.`);
+    throw new S3Error(
+      'invalid-input',
+      { operation: 'uploadFile', endpoint: s3.endpoint, bucket: options.bucket ?? s3.bucket, key },
+      `local file ${localPath} does not exist or cannot be read.`,
+    );
   }
   const onProgress = options.onProgress;
   return uploadStream(s3, key, createReadStream(localPath, { highWaterMark: MIB }), {
@@ -113,9 +137,15 @@ export interface DownloadOptions {
 }
 
 /** An object's content as a stream (not buffered). */
-export async function downloadStream(s3: KitS3, key: string, options: Omit<DownloadOptions, 'onProgress'> = {}): Promise<{ stream: Readable; size: number | undefined }> {
+export async function downloadStream(
+  s3: KitS3,
+  key: string,
+  options: Omit<DownloadOptions, 'onProgress'> = {},
+): Promise<{ stream: Readable; size: number | undefined }> {
   const bucket = options.bucket ?? s3.bucket;
-  const r = await s3Call(s3, 'download', bucket, key, () => s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: options.signal }));
+  const r = await s3Call(s3, 'download', bucket, key, () =>
+    s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: options.signal }),
+  );
   return { stream: r.Body as Readable, size: r.ContentLength };
 }
 
@@ -123,7 +153,12 @@ export async function downloadStream(s3: KitS3, key: string, options: Omit<Downl
  * Downloads an object into a local file. Written to a temporary name next to it and renamed at
  * the end, so an interrupted download never leaves a truncated file under the real name.
  */
-export async function downloadFile(s3: KitS3, key: string, localPath: string, options: DownloadOptions = {}): Promise<{ bytes: number }> {
+export async function downloadFile(
+  s3: KitS3,
+  key: string,
+  localPath: string,
+  options: DownloadOptions = {},
+): Promise<{ bytes: number }> {
   const bucket = options.bucket ?? s3.bucket;
   const { stream, size } = await downloadStream(s3, key, options);
   const tmp = join(dirname(localPath), `.${basename(localPath)}.${process.pid}.${Date.now()}.part`);
@@ -142,7 +177,12 @@ export async function downloadFile(s3: KitS3, key: string, localPath: string, op
     return { bytes: loaded };
   } catch (e) {
     rmSync(tmp, { force: true });
-    if (options.signal?.aborted) throw new S3Error('aborted', { operation: 'downloadFile', endpoint: s3.endpoint, bucket, key }, `the download was aborted; ${localPath} was not written.`);
+    if (options.signal?.aborted)
+      throw new S3Error(
+        'aborted',
+        { operation: 'downloadFile', endpoint: s3.endpoint, bucket, key },
+        `the download was aborted; ${localPath} was not written.`,
+      );
     throw toS3Error(e, { operation: 'downloadFile', endpoint: s3.endpoint, bucket, key }, [s3.secret]);
   }
 }

@@ -17,7 +17,14 @@ export class WarehouseError extends Error {
 
   constructor(
     message: string,
-    options: { code?: number | undefined; type?: string | undefined; queryId?: string | undefined; sql?: string | undefined; cause?: unknown; secrets?: ReadonlyArray<string> } = {},
+    options: {
+      code?: number | undefined;
+      type?: string | undefined;
+      queryId?: string | undefined;
+      sql?: string | undefined;
+      cause?: unknown;
+      secrets?: ReadonlyArray<string>;
+    } = {},
   ) {
     const secrets = options.secrets ?? [];
     const clean = (t: string): string => scrubSecrets(scrubCredentialsInText(t), secrets);
@@ -42,13 +49,17 @@ export class WarehouseLockedError extends WarehouseError {
     const instead = ownerUrl
       ? `That process serves it at ${ownerUrl}: connect there (set CLICKHOUSE_URL=${ownerUrl}, or just leave CLICKHOUSE_URL empty and the kit finds it).`
       : 'Stop that process, or start the local stack (`npm start`) and let every notebook and script share its endpoint, or point CLICKHOUSE_DATA_PATH at another folder.';
-    super(`The ClickHouse data folder ${dataPath} is already in use by ${who}; the embedded engine allows one process per data folder. ${instead}`, {
-      type: 'DATA_FOLDER_LOCKED',
-    });
+    super(
+      `The ClickHouse data folder ${dataPath} is already in use by ${who}; the embedded engine allows one process per data folder. ${instead}`,
+      {
+        type: 'DATA_FOLDER_LOCKED',
+      },
+    );
   }
 }
 
-const ERROR_TEXT = /Code:\s*(\d+)\.\s*(?:DB::Exception:\s*)?([\s\S]*?)\s*\(([A-Z][A-Z0-9_]+)\)(?:\s*\(version [^)]*\))?\s*$/;
+const ERROR_TEXT =
+  /Code:\s*(\d+)\.\s*(?:DB::Exception:\s*)?([\s\S]*?)\s*\(([A-Z][A-Z0-9_]+)\)(?:\s*\(version [^)]*\))?\s*$/;
 
 /** Parses ClickHouse's text error form `Code: N. DB::Exception: message (NAME) (version ...)`. */
 export function parseClickHouseErrorText(text: string): { code: number; type: string; message: string } | undefined {
@@ -76,25 +87,50 @@ interface ErrorWithCode {
  */
 export function toWarehouseError(
   err: unknown,
-  context: { sql?: string | undefined; queryId?: string | undefined; url?: string | undefined; secrets?: ReadonlyArray<string> } = {},
+  context: {
+    sql?: string | undefined;
+    queryId?: string | undefined;
+    url?: string | undefined;
+    secrets?: ReadonlyArray<string>;
+  } = {},
 ): WarehouseError {
   if (err instanceof WarehouseError) return err;
   const e = (typeof err === 'object' && err !== null ? err : { message: String(err) }) as ErrorWithCode;
   const message = typeof e.message === 'string' ? e.message : String(err);
-  const base = { sql: context.sql, queryId: context.queryId ?? (typeof e.query_id === 'string' ? e.query_id : undefined), cause: err, secrets: context.secrets ?? [] };
+  const base = {
+    sql: context.sql,
+    queryId: context.queryId ?? (typeof e.query_id === 'string' ? e.query_id : undefined),
+    cause: err,
+    secrets: context.secrets ?? [],
+  };
 
   const parsed = parseClickHouseErrorText(message);
-  const numericCode = typeof e.code === 'string' && /^\d+$/.test(e.code) ? Number(e.code) : typeof e.code === 'number' ? e.code : undefined;
+  const numericCode =
+    typeof e.code === 'string' && /^\d+$/.test(e.code)
+      ? Number(e.code)
+      : typeof e.code === 'number'
+        ? e.code
+        : undefined;
   if (numericCode !== undefined || parsed) {
     const code = numericCode ?? parsed!.code;
     const type = typeof e.type === 'string' ? e.type : parsed?.type;
     const text = parsed ? parsed.message : message;
-    return new WarehouseError(`${type ?? 'ClickHouse error'} (code ${code}): ${text}${hintFor(code)}`, { ...base, code, type });
+    return new WarehouseError(`${type ?? 'ClickHouse error'} (code ${code}): ${text}${hintFor(code)}`, {
+      ...base,
+      code,
+      type,
+    });
   }
 
   const sysCode = typeof e.code === 'string' ? e.code : undefined;
   const where = context.url ? ` at ${context.url}` : '';
-  if (sysCode === 'ECONNREFUSED' || sysCode === 'ENOTFOUND' || sysCode === 'EHOSTUNREACH' || sysCode === 'ECONNRESET' || /ECONNREFUSED|ENOTFOUND|socket hang up/.test(message)) {
+  if (
+    sysCode === 'ECONNREFUSED' ||
+    sysCode === 'ENOTFOUND' ||
+    sysCode === 'EHOSTUNREACH' ||
+    sysCode === 'ECONNRESET' ||
+    /ECONNREFUSED|ENOTFOUND|socket hang up/.test(message)
+  ) {
     return new WarehouseError(
       `Cannot reach ClickHouse${where} (${sysCode ?? message}). Is the server running? Start the local stack with \`npm start\`, or check CLICKHOUSE_URL.`,
       { ...base, type: 'CONNECTION_FAILED' },

@@ -6,7 +6,18 @@
 export { InvalidIdentifierError, qualifiedName, quoteIdentifier, quoteString } from './quote';
 export { isPunct, Lexer, tokenize, upper } from './lexer';
 export type { Token, TokenType } from './lexer';
-export { inlineLogComment, insertFromFile, insertInputFormat, isFlushLogs, isReadOnlyKind, leadingWords, outputClause, queryKind, trailingFormat, trimStatement } from './statement';
+export {
+  inlineLogComment,
+  insertFromFile,
+  insertInputFormat,
+  isFlushLogs,
+  isReadOnlyKind,
+  leadingWords,
+  outputClause,
+  queryKind,
+  trailingFormat,
+  trimStatement,
+} from './statement';
 export type { OutputClause, QueryKind } from './statement';
 export { checkSettingName, paramStatements, settingLiteral, useStatement } from './settings';
 export type { SettingValue } from './settings';

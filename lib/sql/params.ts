@@ -30,21 +30,44 @@ function format(value: unknown, nested: boolean): string {
   }
   if (Array.isArray(value)) return `[${value.map((x) => format(x, true)).join(',')}]`;
   if (isTuple(value)) return `(${value.values.map((x) => format(x, true)).join(',')})`;
-  if (value instanceof Map) return `{${[...value.entries()].map(([k, v]) => `${format(k, true)}:${format(v, true)}`).join(',')}}`;
+  if (value instanceof Map)
+    return `{${[...value.entries()].map(([k, v]) => `${format(k, true)}:${format(v, true)}`).join(',')}}`;
   if (typeof value === 'object') {
-    return `{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${quoted(k)}:${format(v, true)}`).join(',')}}`;
+    return `{${Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => `${quoted(k)}:${format(v, true)}`)
+      .join(',')}}`;
   }
   throw new TypeError(`Cannot bind a ${typeof value} as a query parameter.`);
 }
 
 function isTuple(value: unknown): value is { values: unknown[] } {
-  return typeof value === 'object' && value !== null && value.constructor?.name === 'TupleParam' && Array.isArray((value as { values?: unknown }).values);
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    value.constructor?.name === 'TupleParam' &&
+    Array.isArray((value as { values?: unknown }).values)
+  );
 }
 
 function tsvEscape(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\0/g, '\\0');
+  return s
+    .replace(/\\/g, '\\\\')
+    .replace(/\t/g, '\\t')
+    .replace(/\n/g, '\\n')
+    .replace(/\r/g, '\\r')
+    .replace(/\0/g, '\\0');
 }
 
 function quoted(s: string): string {
-  return "'" + s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\0/g, '\\0') + "'";
+  return (
+    "'" +
+    s
+      .replace(/\\/g, '\\\\')
+      .replace(/'/g, "\\'")
+      .replace(/\t/g, '\\t')
+      .replace(/\n/g, '\\n')
+      .replace(/\r/g, '\\r')
+      .replace(/\0/g, '\\0') +
+    "'"
+  );
 }

@@ -20,7 +20,8 @@ const MAX_IDENTIFIER_LENGTH = 255;
 export function quoteIdentifier(name: string): string {
   if (typeof name !== 'string') throw new InvalidIdentifierError(String(name), 'expected a string.');
   if (name.length === 0) throw new InvalidIdentifierError(name, 'it is empty.');
-  if (name.length > MAX_IDENTIFIER_LENGTH) throw new InvalidIdentifierError(name.slice(0, 40) + '…', `longer than ${MAX_IDENTIFIER_LENGTH} characters.`);
+  if (name.length > MAX_IDENTIFIER_LENGTH)
+    throw new InvalidIdentifierError(name.slice(0, 40) + '…', `longer than ${MAX_IDENTIFIER_LENGTH} characters.`);
   // eslint-disable-next-line no-control-regex -- finding control characters is the point
   if (/[\u0000-\u001f\u007f]/.test(name)) throw new InvalidIdentifierError(name, 'it contains control characters.');
   return '`' + name.replace(/\\/g, '\\\\').replace(/`/g, '\\`') + '`';

@@ -25,7 +25,9 @@ export function settingLiteral(value: SettingValue): string {
  * HTTP interface takes (`param_x=...`), which is exactly what the engine parses for `{x:Type}`.
  */
 export function paramStatements(params: Readonly<Record<string, string>>): string[] {
-  return Object.entries(params).map(([name, text]) => `SET ${checkSettingName(`param_${name}`)} = ${quoteString(text)}`);
+  return Object.entries(params).map(
+    ([name, text]) => `SET ${checkSettingName(`param_${name}`)} = ${quoteString(text)}`,
+  );
 }
 
 export function useStatement(database: string): string {

@@ -6,13 +6,57 @@
 import { isPunct, tokenize, upper, type Token } from './lexer';
 import { quoteString } from './quote';
 
-export type QueryKind = 'Select' | 'Insert' | 'Create' | 'Alter' | 'Drop' | 'Rename' | 'System' | 'Set' | 'Use' | 'Show' | 'Describe' | 'Explain' | 'Optimize' | 'Truncate' | 'Delete' | 'Update' | 'Kill' | 'Exists' | 'Check' | 'Grant' | 'Other';
+export type QueryKind =
+  | 'Select'
+  | 'Insert'
+  | 'Create'
+  | 'Alter'
+  | 'Drop'
+  | 'Rename'
+  | 'System'
+  | 'Set'
+  | 'Use'
+  | 'Show'
+  | 'Describe'
+  | 'Explain'
+  | 'Optimize'
+  | 'Truncate'
+  | 'Delete'
+  | 'Update'
+  | 'Kill'
+  | 'Exists'
+  | 'Check'
+  | 'Grant'
+  | 'Other';
 
 const KIND_BY_KEYWORD: Record<string, QueryKind> = {
-  SELECT: 'Select', WITH: 'Select', INSERT: 'Insert', CREATE: 'Create', ATTACH: 'Create', ALTER: 'Alter', DROP: 'Drop',
-  DETACH: 'Drop', RENAME: 'Rename', EXCHANGE: 'Rename', SYSTEM: 'System', SET: 'Set', USE: 'Use', SHOW: 'Show', DESCRIBE: 'Describe',
-  DESC: 'Describe', EXPLAIN: 'Explain', OPTIMIZE: 'Optimize', TRUNCATE: 'Truncate', DELETE: 'Delete', UPDATE: 'Update',
-  KILL: 'Kill', EXISTS: 'Exists', CHECK: 'Check', GRANT: 'Grant', REVOKE: 'Grant', UNDROP: 'Create',
+  SELECT: 'Select',
+  WITH: 'Select',
+  INSERT: 'Insert',
+  CREATE: 'Create',
+  ATTACH: 'Create',
+  ALTER: 'Alter',
+  DROP: 'Drop',
+  DETACH: 'Drop',
+  RENAME: 'Rename',
+  EXCHANGE: 'Rename',
+  SYSTEM: 'System',
+  SET: 'Set',
+  USE: 'Use',
+  SHOW: 'Show',
+  DESCRIBE: 'Describe',
+  DESC: 'Describe',
+  EXPLAIN: 'Explain',
+  OPTIMIZE: 'Optimize',
+  TRUNCATE: 'Truncate',
+  DELETE: 'Delete',
+  UPDATE: 'Update',
+  KILL: 'Kill',
+  EXISTS: 'Exists',
+  CHECK: 'Check',
+  GRANT: 'Grant',
+  REVOKE: 'Grant',
+  UNDROP: 'Create',
 };
 
 /** The first `n` words of a statement, upper-cased, past comments and opening parentheses. */
@@ -34,7 +78,16 @@ export function queryKind(sql: string): QueryKind {
 
 /** True for statements that only read (what a GET request or a read-only user may run). */
 export function isReadOnlyKind(kind: QueryKind): boolean {
-  return kind === 'Select' || kind === 'Show' || kind === 'Describe' || kind === 'Explain' || kind === 'Exists' || kind === 'Set' || kind === 'Use' || kind === 'Check';
+  return (
+    kind === 'Select' ||
+    kind === 'Show' ||
+    kind === 'Describe' ||
+    kind === 'Explain' ||
+    kind === 'Exists' ||
+    kind === 'Set' ||
+    kind === 'Use' ||
+    kind === 'Check'
+  );
 }
 
 /** `SYSTEM FLUSH LOGS`, which must also flush the kit's own query log. */
@@ -64,7 +117,8 @@ interface FormatClause {
 function trailingFormatClause(sql: string, tokens: ReadonlyArray<Token>): FormatClause | undefined {
   const keyword = tokens[tokens.length - 2];
   const name = tokens[tokens.length - 1];
-  if (!keyword || !name || keyword.depth !== 0 || upper(sql, keyword) !== 'FORMAT' || name.type !== 'word') return undefined;
+  if (!keyword || !name || keyword.depth !== 0 || upper(sql, keyword) !== 'FORMAT' || name.type !== 'word')
+    return undefined;
   return { start: keyword.start, format: sql.slice(name.start, name.end) };
 }
 
@@ -109,8 +163,12 @@ export function insertFromFile(sql: string, file: string, compression?: string):
   if (!data) throw new Error('An INSERT with data in the request body must end with FORMAT <name> (or VALUES).');
   const head = sql.slice(0, data.start).trimEnd();
   const from = `FROM INFILE ${quoteString(file)}${compression ? ` COMPRESSION ${quoteString(compression)}` : ''}`;
-  const settingsAt = settingsClauseStart(sql, tokens.filter((t) => t.start < data.start));
-  const withFrom = settingsAt !== undefined ? `${head.slice(0, settingsAt)}${from} ${head.slice(settingsAt)}` : `${head} ${from}`;
+  const settingsAt = settingsClauseStart(
+    sql,
+    tokens.filter((t) => t.start < data.start),
+  );
+  const withFrom =
+    settingsAt !== undefined ? `${head.slice(0, settingsAt)}${from} ${head.slice(settingsAt)}` : `${head} ${from}`;
   return `${withFrom} FORMAT ${data.format}`;
 }
 
@@ -147,8 +205,16 @@ export function inlineLogComment(sql: string): string | undefined {
   const tokens = tokenize(sql);
   for (let i = 0; i + 2 < tokens.length; i++) {
     const value = tokens[i + 2]!;
-    if (upper(sql, tokens[i]!) !== 'LOG_COMMENT' || !isPunct(sql, tokens[i + 1]!, '=') || value.type !== 'string' || sql[value.start] !== "'") continue;
-    return sql.slice(value.start + 1, value.end - 1).replace(/\\(.)|''/g, (m: string, c: string | undefined) => c ?? "'");
+    if (
+      upper(sql, tokens[i]!) !== 'LOG_COMMENT' ||
+      !isPunct(sql, tokens[i + 1]!, '=') ||
+      value.type !== 'string' ||
+      sql[value.start] !== "'"
+    )
+      continue;
+    return sql
+      .slice(value.start + 1, value.end - 1)
+      .replace(/\\(.)|''/g, (m: string, c: string | undefined) => c ?? "'");
   }
   return undefined;
 }

@@ -18,16 +18,31 @@ export const DEVICE = pairs(DEVICES);
 export const REFERRER = pairs(REFERRERS);
 export const PAYMENT = pairs(PAYMENT_METHODS);
 
-export const slug = (s: string): string => s.toLowerCase().replace(/&/g, 'and').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+export const slug = (s: string): string =>
+  s
+    .toLowerCase()
+    .replace(/&/g, 'and')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 export const CATEGORY_SLUGS = CATEGORIES.map((c) => slug(c.name));
 export const COUNTRY_CODES = COUNTRIES.map((c) => c.code);
 
 export const EVENT_TYPES = ['page_view', 'search', 'product_view', 'add_to_cart', 'checkout', 'purchase'] as const;
-const PAGE_VIEW = 0, SEARCH = 1, PRODUCT_VIEW = 2, ADD_TO_CART = 3, CHECKOUT = 4, PURCHASE = 5;
+const PAGE_VIEW = 0,
+  SEARCH = 1,
+  PRODUCT_VIEW = 2,
+  ADD_TO_CART = 3,
+  CHECKOUT = 4,
+  PURCHASE = 5;
 export const STATUS = ['pending', 'processing', 'shipped', 'delivered', 'returned', 'cancelled'] as const;
 
 /** Page paths: a kind and an argument (product id, order id, category or search term index). */
-export const PATH_HOME = 0, PATH_CATEGORY = 1, PATH_PRODUCT = 2, PATH_SEARCH = 3, PATH_CHECKOUT = 4, PATH_ORDER = 5;
+export const PATH_HOME = 0,
+  PATH_CATEGORY = 1,
+  PATH_PRODUCT = 2,
+  PATH_SEARCH = 3,
+  PATH_CHECKOUT = 4,
+  PATH_ORDER = 5;
 
 /** One chunk of events as codes: `n` rows; ids, times (epoch ms) and cents as Float64, -1 where missing. */
 export interface EventCodes {
@@ -96,7 +111,21 @@ export function activityCodes(u: RetailUniverse, chunk: number, first: number, n
   const country = new Uint8Array(n);
   const zone = new Uint8Array(n);
   const duration = new Float64Array(n);
-  const orders: OrderCodes = { id: [], customer: [], time: [], status: [], items: [], products: [], subtotal: [], discount: [], shipping: [], total: [], payment: [], coupon: [], country: [] };
+  const orders: OrderCodes = {
+    id: [],
+    customer: [],
+    time: [],
+    status: [],
+    items: [],
+    products: [],
+    subtotal: [],
+    discount: [],
+    shipping: [],
+    total: [],
+    payment: [],
+    coupon: [],
+    country: [],
+  };
   const periodEnd = dayStartMs(u.period, u.period.days);
   const C = u.customers;
   const P = u.products;
@@ -130,7 +159,16 @@ export function activityCodes(u: RetailUniverse, chunk: number, first: number, n
     let lastProduct = -1;
 
     // One event row; false when the chunk is full (the visit is cut there).
-    const emit = (kind: number, prod: number, qty: number, cents: number, order: number, pk: number, pa: number, dwellMedian: number): boolean => {
+    const emit = (
+      kind: number,
+      prod: number,
+      qty: number,
+      cents: number,
+      order: number,
+      pk: number,
+      pa: number,
+      dwellMedian: number,
+    ): boolean => {
       if (j >= n) return false;
       eventId[j] = first + j + 1;
       time[j] = t;
@@ -168,7 +206,16 @@ export function activityCodes(u: RetailUniverse, chunk: number, first: number, n
       } else if (lastProduct >= 0 && r < 0.14) {
         const qty = Math.min(5, rng.geometric(1.25));
         cart.push({ product: lastProduct, qty, cents: P.priceCents[lastProduct]! });
-        alive = emit(ADD_TO_CART, lastProduct, qty, P.priceCents[lastProduct]!, -1, PATH_PRODUCT, lastProduct + 1, 8_000);
+        alive = emit(
+          ADD_TO_CART,
+          lastProduct,
+          qty,
+          P.priceCents[lastProduct]!,
+          -1,
+          PATH_PRODUCT,
+          lastProduct + 1,
+          8_000,
+        );
         lastProduct = -1;
       } else if (r < 0.62) {
         alive = view();
@@ -208,7 +255,25 @@ export function activityCodes(u: RetailUniverse, chunk: number, first: number, n
   }
 
   return {
-    events: { n, eventId, time, session, customer, type, product, quantity, price, orderId, pathKind, pathArg, referrer, device, country, zone, duration },
+    events: {
+      n,
+      eventId,
+      time,
+      session,
+      customer,
+      type,
+      product,
+      quantity,
+      price,
+      orderId,
+      pathKind,
+      pathArg,
+      referrer,
+      device,
+      country,
+      zone,
+      duration,
+    },
     orders,
   };
 }

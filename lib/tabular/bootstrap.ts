@@ -5,7 +5,15 @@ import { ensureLakeCollection } from '../lake';
 import { progress as notebookProgress, type Progress } from '../notebook';
 import { ensureBucket, type KitS3 } from '../s3';
 import { insertParquet } from './bulk';
-import { checkPlan, datasetLakePrefix, readTableStates, STAGING_SUFFIX, taggedDef, type Holding, type TableState } from './dataset-state';
+import {
+  checkPlan,
+  datasetLakePrefix,
+  readTableStates,
+  STAGING_SUFFIX,
+  taggedDef,
+  type Holding,
+  type TableState,
+} from './dataset-state';
 import { SCRATCH_PREFIX, ScratchBatch } from './engine-load';
 import { BootstrapMismatchError, TabularInputError } from './errors';
 import { frameToParquet } from './frames';
@@ -76,7 +84,13 @@ export interface BootstrapReport {
 const LOG = { logComment: 'kit:tabular:bootstrap' };
 /** Sizes the plan fixes in advance (orders follow from the purchases). */
 const plannedRows = (plan: DatasetPlan, table: string): number | undefined =>
-  table === 'customers' ? plan.customers : table === 'products' ? plan.products : table === 'events' ? plan.events : undefined;
+  table === 'customers'
+    ? plan.customers
+    : table === 'products'
+      ? plan.products
+      : table === 'events'
+        ? plan.events
+        : undefined;
 
 /**
  * Loads the generated retail dataset into every storage mode without ever mixing two datasets:
@@ -90,14 +104,22 @@ const plannedRows = (plan: DatasetPlan, table: string): number | undefined =>
  * - events and orders are generated as codes in JavaScript and made into columns by the engine
  *   (materialize.ts); the S3-disk copy is one INSERT SELECT from the local table.
  */
-export async function bootstrapRetail(client: ClickHouseClient, options: BootstrapOptions = {}): Promise<BootstrapReport> {
+export async function bootstrapRetail(
+  client: ClickHouseClient,
+  options: BootstrapOptions = {},
+): Promise<BootstrapReport> {
   const started = Date.now();
   const database = options.database ?? connectionInfo(client)?.database;
-  if (!database) throw new TabularInputError('bootstrapRetail needs a database: pass options.database or use a client from connect().');
+  if (!database)
+    throw new TabularInputError(
+      'bootstrapRetail needs a database: pass options.database or use a client from connect().',
+    );
   const modes = [...(options.modes ?? STORAGE_MODES)];
   const s3 = options.s3;
   if (modes.includes('s3_engine') && !s3) {
-    throw new TabularInputError('the s3_engine mode stages Parquet objects in the bucket: pass options.s3 (createS3Client(config)) or leave that mode out.');
+    throw new TabularInputError(
+      'the s3_engine mode stages Parquet objects in the bucket: pass options.s3 (createS3Client(config)) or leave that mode out.',
+    );
   }
   const log = options.log ?? (() => undefined);
   const generator = new RetailGenerator(options.spec);
@@ -106,7 +128,11 @@ export async function bootstrapRetail(client: ClickHouseClient, options: Bootstr
   const stagingName = (t: TableTarget): string => `${t.name}${STAGING_SUFFIX}`;
   // An empty database holds no dataset; it must exist before anything can be read through a server whose session uses it.
   await ensureDatabase(client, database);
-  let states = await readTableStates(client, database, live.flatMap((t) => [t.name, stagingName(t)]));
+  let states = await readTableStates(
+    client,
+    database,
+    live.flatMap((t) => [t.name, stagingName(t)]),
+  );
 
   // 1. Read what the warehouse holds; refuse another dataset before writing anything.
   const holdings = await holdingsOf(client, plan, live, states);
@@ -116,16 +142,23 @@ export async function bootstrapRetail(client: ClickHouseClient, options: Bootstr
   if (modes.includes('s3_engine')) await ensureLakeCollection(client);
   await dropScratchTables(client, database);
   if (options.reset) {
-    for (const t of live) for (const name of [t.name, stagingName(t)]) {
-      const state = states.get(name);
-      if (state) await dropWithObjects(client, { ...t, name }, state, s3, new Set());
-    }
+    for (const t of live)
+      for (const name of [t.name, stagingName(t)]) {
+        const state = states.get(name);
+        if (state) await dropWithObjects(client, { ...t, name }, state, s3, new Set());
+      }
     log(`reset: dropped the retail tables, the tables being loaded and their lake objects`);
     states = new Map();
   }
-  const holds = (t: TableTarget): string | undefined => (options.reset ? undefined : holdings.find((h) => h.target === t)?.holds);
+  const holds = (t: TableTarget): string | undefined =>
+    options.reset ? undefined : holdings.find((h) => h.target === t)?.holds;
   const needs = live.filter((t) => holds(t) !== plan.id);
-  const livePrefixes = new Set(live.filter((t) => !needs.includes(t)).map((t) => states.get(t.name)?.lakePrefix).filter((p): p is string => p !== undefined));
+  const livePrefixes = new Set(
+    live
+      .filter((t) => !needs.includes(t))
+      .map((t) => states.get(t.name)?.lakePrefix)
+      .filter((p): p is string => p !== undefined),
+  );
 
   // 2. Where this plan must be loaded, a table being loaded for another plan (a replace cut short,
   //    or the old side of a swap cut short) goes. Elsewhere nothing is touched.
@@ -135,9 +168,17 @@ export async function bootstrapRetail(client: ClickHouseClient, options: Bootstr
     const state = states.get(name);
     if (state && state.plan !== plan.id) {
       await dropWithObjects(client, { ...t, name }, state, s3, livePrefixes);
-      log(`dropped ${name} (${state.plan ? `dataset ${state.plan}` : 'no recorded dataset'}): not the dataset being loaded`);
+      log(
+        `dropped ${name} (${state.plan ? `dataset ${state.plan}` : 'no recorded dataset'}): not the dataset being loaded`,
+      );
     }
-    staging.set(t, tableTarget(database, taggedDef(t.def, plan.id), t.mode, { name, lakePrefix: datasetLakePrefix(database, plan.id, t.name) }));
+    staging.set(
+      t,
+      tableTarget(database, taggedDef(t.def, plan.id), t.mode, {
+        name,
+        lakePrefix: datasetLakePrefix(database, plan.id, t.name),
+      }),
+    );
   }
   const report: BootstrapReport = {
     plan,
@@ -163,16 +204,36 @@ export async function bootstrapRetail(client: ClickHouseClient, options: Bootstr
   report.tables = await Promise.all(
     live.map(async (t) => {
       const stats = await tableStats(client, effective(t));
-      const expected = needs.length > 0 ? report.generated[t.def.name as RetailTableName] : (plannedRows(plan, t.def.name) ?? stats.rows);
-      return { table: t.def.name as RetailTableName, mode: t.mode, name: t.name, rows: stats.rows, expectedRows: expected, checksum: stats.checksum };
+      const expected =
+        needs.length > 0
+          ? report.generated[t.def.name as RetailTableName]
+          : (plannedRows(plan, t.def.name) ?? stats.rows);
+      return {
+        table: t.def.name as RetailTableName,
+        mode: t.mode,
+        name: t.name,
+        rows: stats.rows,
+        expectedRows: expected,
+        checksum: stats.checksum,
+      };
     }),
   );
-  verify(report.tables, report.tables.map((r, i) => `${effective(live[i]!).name}`));
+  verify(
+    report.tables,
+    report.tables.map((r, i) => `${effective(live[i]!).name}`),
+  );
   report.seconds.verify = (Date.now() - verifyStarted) / 1000;
 
   const swapStarted = Date.now();
   for (const t of needs) {
-    await swapIn(client, staging.get(t)!, t, states.get(t.name), s3, new Set([...livePrefixes, staging.get(t)!.lakePrefix]));
+    await swapIn(
+      client,
+      staging.get(t)!,
+      t,
+      states.get(t.name),
+      s3,
+      new Set([...livePrefixes, staging.get(t)!.lakePrefix]),
+    );
     report.swapped.push(t.name);
     log(`${t.name}: dataset ${plan.id} swapped in`);
     await options.afterSwap?.({ table: t.name });
@@ -183,7 +244,12 @@ export async function bootstrapRetail(client: ClickHouseClient, options: Bootstr
 }
 
 /** What every live table holds; a table from before plans were recorded counts as this plan when its size fits. */
-async function holdingsOf(client: ClickHouseClient, plan: DatasetPlan, live: TableTarget[], states: Map<string, TableState>): Promise<Holding[]> {
+async function holdingsOf(
+  client: ClickHouseClient,
+  plan: DatasetPlan,
+  live: TableTarget[],
+  states: Map<string, TableState>,
+): Promise<Holding[]> {
   const holdings: Holding[] = [];
   for (const t of live) {
     const state = states.get(t.name);
@@ -213,8 +279,19 @@ function replaceCommand(plan: DatasetPlan): string {
 
 /** Scratch tables of a load that was killed. */
 async function dropScratchTables(client: ClickHouseClient, database: string): Promise<void> {
-  const rows = await queryRows<{ name: string }>(client, 'SELECT name FROM system.tables WHERE database = {db:String} AND startsWith(name, {p:String})', { db: database, p: SCRATCH_PREFIX }, LOG);
-  for (const r of rows) await command(client, `DROP TABLE IF EXISTS ${quoteIdentifier(database)}.${quoteIdentifier(r.name)} SYNC`, undefined, LOG);
+  const rows = await queryRows<{ name: string }>(
+    client,
+    'SELECT name FROM system.tables WHERE database = {db:String} AND startsWith(name, {p:String})',
+    { db: database, p: SCRATCH_PREFIX },
+    LOG,
+  );
+  for (const r of rows)
+    await command(
+      client,
+      `DROP TABLE IF EXISTS ${quoteIdentifier(database)}.${quoteIdentifier(r.name)} SYNC`,
+      undefined,
+      LOG,
+    );
 }
 
 /**
@@ -234,11 +311,16 @@ async function loadDataset(
   const plan = generator.plan;
   const log = options.log ?? (() => undefined);
   const retries = options.retries ?? 2;
-  const makeProgress: ProgressFactory = options.progress === false ? silentProgress : (options.progress ?? notebookProgress);
+  const makeProgress: ProgressFactory =
+    options.progress === false ? silentProgress : (options.progress ?? notebookProgress);
   const run = randomUUID().slice(0, 8);
-  const of = (table: RetailTableName, mode: StorageMode): TableTarget | undefined => live.find((t) => t.def.name === table && t.mode === mode);
+  const of = (table: RetailTableName, mode: StorageMode): TableTarget | undefined =>
+    live.find((t) => t.def.name === table && t.mode === mode);
   /** Per table: the MergeTree written chunk by chunk, the lake table, and the S3-disk copy (from, to). */
-  const routes = new Map<RetailTableName, { mergeTree?: TableTarget; lake?: TableTarget; copy?: [TableTarget, TableTarget] }>();
+  const routes = new Map<
+    RetailTableName,
+    { mergeTree?: TableTarget; lake?: TableTarget; copy?: [TableTarget, TableTarget] }
+  >();
   for (const def of RETAIL_TABLES) {
     const name = def.name as RetailTableName;
     const [local, disk, lake] = (['local', 's3_disk', 's3_engine'] as const).map((m) => of(name, m));
@@ -253,7 +335,8 @@ async function loadDataset(
   }
   const bar = makeProgress(`${plan.id} → ${live[0]!.database}`, plan.customers + plan.products + plan.events);
   const staged = new Map<TableTarget, Set<string>>();
-  const keep = (target: TableTarget, key: string): void => void (staged.get(target) ?? staged.set(target, new Set()).get(target)!).add(key);
+  const keep = (target: TableTarget, key: string): void =>
+    void (staged.get(target) ?? staged.set(target, new Set()).get(target)!).add(key);
   const copies: Promise<void>[] = [];
   const copyStarted = new Map<RetailTableName, number>();
   const startCopy = (table: RetailTableName): void => {
@@ -283,11 +366,22 @@ async function loadDataset(
         report.parquetBytes += bytes.byteLength;
         const tasks: Promise<unknown>[] = [];
         const mt = route.mergeTree;
-        if (mt) tasks.push(withRetries(() => insertParquet(client, mt, bytes, { token: `${plan.id}:${table}:${k}`, logComment: LOG.logComment }), retries, log));
+        if (mt)
+          tasks.push(
+            withRetries(
+              () => insertParquet(client, mt, bytes, { token: `${plan.id}:${table}:${k}`, logComment: LOG.logComment }),
+              retries,
+              log,
+            ),
+          );
         if (route.lake) {
           const key = chunkObjectKey(route.lake, k);
           keep(route.lake, key);
-          tasks.push(stageObject(options.s3!, key, bytes).then((r) => void (r.uploaded ? report.objects.uploaded++ : report.objects.unchanged++)));
+          tasks.push(
+            stageObject(options.s3!, key, bytes).then(
+              (r) => void (r.uploaded ? report.objects.uploaded++ : report.objects.unchanged++),
+            ),
+          );
         }
         await Promise.all(tasks);
         bar.tick(frame.height, `${table} ${k + 1}/${chunks}`);
@@ -324,7 +418,9 @@ async function loadDataset(
             const route = routes.get(table)!;
             const lakeKey = route.lake ? chunkObjectKey(route.lake, firstChunk) : undefined;
             if (route.lake && lakeKey) keep(route.lake, lakeKey);
-            const mergeTree = route.mergeTree ? { target: route.mergeTree, token: `${plan.id}:${table}:${firstChunk}-${lastChunk}` } : undefined;
+            const mergeTree = route.mergeTree
+              ? { target: route.mergeTree, token: `${plan.id}:${table}:${firstChunk}-${lastChunk}` }
+              : undefined;
             await withRetries(() => scratch[table].flush({ mergeTree, lakeKey }), retries, log);
             await scratch[table].drop();
             if (lakeKey !== undefined) report.objects.uploaded++;
@@ -340,9 +436,12 @@ async function loadDataset(
     startCopy('events');
     startCopy('orders');
     await Promise.all(copies);
-    for (const [target, keys] of staged) report.objects.pruned += (await pruneObjects(options.s3!, target, keys)).deleted;
+    for (const [target, keys] of staged)
+      report.objects.pruned += (await pruneObjects(options.s3!, target, keys)).deleted;
     report.seconds.load = (Date.now() - started) / 1000;
-    bar.done(`${plan.events.toLocaleString('en-US')} events, ${report.generated.orders.toLocaleString('en-US')} orders`);
+    bar.done(
+      `${plan.events.toLocaleString('en-US')} events, ${report.generated.orders.toLocaleString('en-US')} orders`,
+    );
   } catch (e) {
     await Promise.allSettled(copies);
     await Promise.allSettled(scratches.map((x) => x.drop()));
@@ -354,17 +453,30 @@ async function loadDataset(
 function verify(tables: BootstrapTableResult[], names: string[]): void {
   const problems: string[] = [];
   tables.forEach((t, i) => {
-    if (t.rows !== t.expectedRows) problems.push(`${names[i]} holds ${t.rows.toLocaleString('en-US')} rows, expected ${t.expectedRows.toLocaleString('en-US')}`);
+    if (t.rows !== t.expectedRows)
+      problems.push(
+        `${names[i]} holds ${t.rows.toLocaleString('en-US')} rows, expected ${t.expectedRows.toLocaleString('en-US')}`,
+      );
   });
   const byTable = new Map<string, Set<string>>();
   for (const t of tables) byTable.set(t.table, (byTable.get(t.table) ?? new Set()).add(t.checksum));
-  for (const [table, sums] of byTable) if (sums.size > 1) problems.push(`${table} differs between storage modes (checksums ${[...sums].join(', ')})`);
+  for (const [table, sums] of byTable)
+    if (sums.size > 1) problems.push(`${table} differs between storage modes (checksums ${[...sums].join(', ')})`);
   if (problems.length > 0) {
-    throw new BootstrapMismatchError(`The dataset does not check out, so nothing was swapped in: ${problems.join('; ')}. Re-run with reset (npm run bootstrap -- --reset) to rebuild the tables.`);
+    throw new BootstrapMismatchError(
+      `The dataset does not check out, so nothing was swapped in: ${problems.join('; ')}. Re-run with reset (npm run bootstrap -- --reset) to rebuild the tables.`,
+    );
   }
 }
 
-const TRANSIENT_TYPES = new Set(['CONNECTION_FAILED', 'TIMEOUT', 'ECONNRESET', 'EPIPE', 'SOCKET_TIMEOUT', 'NETWORK_ERROR']);
+const TRANSIENT_TYPES = new Set([
+  'CONNECTION_FAILED',
+  'TIMEOUT',
+  'ECONNRESET',
+  'EPIPE',
+  'SOCKET_TIMEOUT',
+  'NETWORK_ERROR',
+]);
 
 /** Transport failures (the batch may or may not have been stored): safe to resend with the same token. */
 export function isTransientFailure(e: unknown): boolean {

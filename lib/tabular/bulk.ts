@@ -35,7 +35,12 @@ export interface BulkInsertResult {
  * streamed in one INSERT ... FORMAT Parquet. Column order and types are checked in JS first, so
  * a bad frame is refused before anything is written.
  */
-export async function insertFrame(client: ClickHouseClient, target: TableTarget, frame: pl.DataFrame, options: BulkInsertOptions = {}): Promise<BulkInsertResult> {
+export async function insertFrame(
+  client: ClickHouseClient,
+  target: TableTarget,
+  frame: pl.DataFrame,
+  options: BulkInsertOptions = {},
+): Promise<BulkInsertResult> {
   const conformed = conformFrame(target.def, frame);
   return insertParquet(client, target, frameToParquet(conformed), { ...options, rows: conformed.height });
 }
@@ -55,7 +60,9 @@ export async function insertParquet(
   options: BulkInsertOptions & { rows?: number } = {},
 ): Promise<BulkInsertResult> {
   if (!looksLikeParquet(parquet)) {
-    throw new TabularInputError(`the data for ${target.name} is not Parquet (Parquet starts and ends with "PAR1"). Convert it to Parquet first, or insert a frame with insertFrame().`);
+    throw new TabularInputError(
+      `the data for ${target.name} is not Parquet (Parquet starts and ends with "PAR1"). Convert it to Parquet first, or insert a frame with insertFrame().`,
+    );
   }
   const settings: ClickHouseSettings = { log_comment: options.logComment ?? 'kit:tabular:insert', ...options.settings };
   let sql: string;
@@ -74,7 +81,11 @@ export async function insertParquet(
   }
   const body = Buffer.from(parquet.buffer, parquet.byteOffset, parquet.byteLength);
   try {
-    const r = await client.exec({ query: sql, values: Readable.from([body], { objectMode: false }), clickhouse_settings: settings });
+    const r = await client.exec({
+      query: sql,
+      values: Readable.from([body], { objectMode: false }),
+      clickhouse_settings: settings,
+    });
     // The HTTP response body must be consumed to free the socket.
     for await (const _ of r.stream) void _;
     return { rows: options.rows, bytes: body.byteLength, queryId: r.query_id, objectKey };
@@ -101,9 +112,15 @@ export interface LoadFrameOptions extends BulkInsertOptions {
  * thread), the next is encoded. With a token, batch i gets `<token>:<i>`, so a repeated load
  * adds nothing.
  */
-export async function loadFrame(client: ClickHouseClient, target: TableTarget, frame: pl.DataFrame, options: LoadFrameOptions = {}): Promise<{ rows: number; bytes: number; batches: number }> {
+export async function loadFrame(
+  client: ClickHouseClient,
+  target: TableTarget,
+  frame: pl.DataFrame,
+  options: LoadFrameOptions = {},
+): Promise<{ rows: number; bytes: number; batches: number }> {
   const batchRows = options.batchRows ?? 500_000;
-  if (!Number.isInteger(batchRows) || batchRows < 1) throw new TabularInputError(`batchRows must be a whole number >= 1, got ${String(options.batchRows)}.`);
+  if (!Number.isInteger(batchRows) || batchRows < 1)
+    throw new TabularInputError(`batchRows must be a whole number >= 1, got ${String(options.batchRows)}.`);
   const conformed = conformFrame(target.def, frame);
   const batches = Math.max(1, Math.ceil(conformed.height / batchRows));
   const concurrency = Math.max(1, options.concurrency ?? 2);

@@ -56,7 +56,8 @@ function isBlackFridayWeek(date: Date): boolean {
 
 /** Share of activity per local hour: quiet at night, a lunch bump, the evening peak. */
 export const HOUR_WEIGHTS = [
-  0.35, 0.2, 0.12, 0.08, 0.07, 0.1, 0.25, 0.45, 0.6, 0.7, 0.75, 0.8, 0.9, 0.85, 0.8, 0.8, 0.85, 0.95, 1.05, 1.2, 1.3, 1.2, 0.9, 0.6,
+  0.35, 0.2, 0.12, 0.08, 0.07, 0.1, 0.25, 0.45, 0.6, 0.7, 0.75, 0.8, 0.9, 0.85, 0.8, 0.8, 0.85, 0.95, 1.05, 1.2, 1.3,
+  1.2, 0.9, 0.6,
 ] as const;
 
 export const hourPicker = (): WeightedIndex => new WeightedIndex(HOUR_WEIGHTS);

@@ -39,7 +39,10 @@ export function crudTarget(database: string, mode: StorageMode, base = 'crud_eve
 export async function resetCrudTable(client: ClickHouseClient, target: TableTarget, s3?: KitS3): Promise<void> {
   await dropTable(client, target, 'kit:tabular:crud');
   if (target.mode === 's3_engine') {
-    if (!s3) throw new TabularInputError('the s3_engine flow needs an S3 client (createS3Client(config)) to clear its objects.');
+    if (!s3)
+      throw new TabularInputError(
+        'the s3_engine flow needs an S3 client (createS3Client(config)) to clear its objects.',
+      );
     await deleteByPrefix(s3, `${target.lakePrefix}/`);
   }
   await createTable(client, target, 'kit:tabular:crud');
@@ -51,18 +54,42 @@ export async function resetCrudTable(client: ClickHouseClient, target: TableTarg
  * UnsupportedOperationError and leave the rows as they were. Steps that fail are recorded (ok:
  * false) and the flow goes on where it can.
  */
-export async function runCrudFlow(client: ClickHouseClient, mode: StorageMode, options: CrudFlowOptions): Promise<CrudStep[]> {
+export async function runCrudFlow(
+  client: ClickHouseClient,
+  mode: StorageMode,
+  options: CrudFlowOptions,
+): Promise<CrudStep[]> {
   const target = crudTarget(options.database, mode, options.table);
   const rows = options.rows ?? 5_000;
   const steps: CrudStep[] = [];
-  const record = async (step: string, check: string, run: () => Promise<{ expected: number | string; actual: number | string }>): Promise<boolean> => {
+  const record = async (
+    step: string,
+    check: string,
+    run: () => Promise<{ expected: number | string; actual: number | string }>,
+  ): Promise<boolean> => {
     const t0 = Date.now();
     let result: CrudStep;
     try {
       const { expected, actual } = await run();
-      result = { mode, step, check, expected: String(expected), actual: String(actual), ok: String(expected) === String(actual), ms: Date.now() - t0 };
+      result = {
+        mode,
+        step,
+        check,
+        expected: String(expected),
+        actual: String(actual),
+        ok: String(expected) === String(actual),
+        ms: Date.now() - t0,
+      };
     } catch (e) {
-      result = { mode, step, check, expected: '-', actual: `${(e as Error).name}: ${(e as Error).message}`.slice(0, 300), ok: false, ms: Date.now() - t0 };
+      result = {
+        mode,
+        step,
+        check,
+        expected: '-',
+        actual: `${(e as Error).name}: ${(e as Error).message}`.slice(0, 300),
+        ok: false,
+        ms: Date.now() - t0,
+      };
     }
     steps.push(result);
     options.onStep?.(result);
@@ -76,7 +103,9 @@ export async function runCrudFlow(client: ClickHouseClient, mode: StorageMode, o
   });
   if (!created) return steps;
 
-  const sample = new RetailGenerator({ seed: 'crud', events: rows, chunkRows: Math.max(100, rows) }).activityChunk(0).events;
+  const sample = new RetailGenerator({ seed: 'crud', events: rows, chunkRows: Math.max(100, rows) }).activityChunk(
+    0,
+  ).events;
   await record('insert', `rows after inserting ${rows} (before: 0)`, async () => {
     await insertRows(client, target, sample, { token: `crud:${rows}` });
     return { expected: rows, actual: await count() };
@@ -91,7 +120,10 @@ export async function runCrudFlow(client: ClickHouseClient, mode: StorageMode, o
     { column: 'price', op: '>=', value: 50 },
   ];
   await record('select', 'parameterised SELECT into a frame = count() of the same filter', async () => {
-    const frame = await selectFrame(client, target, { where: purchases, orderBy: [{ column: 'price', descending: true }] });
+    const frame = await selectFrame(client, target, {
+      where: purchases,
+      orderBy: [{ column: 'price', descending: true }],
+    });
     const expected = await count(purchases);
     if (expected === 0) throw new Error('the sample has no purchase of 50 or more; the check would prove nothing.');
     return { expected, actual: frame.height };
@@ -106,7 +138,10 @@ export async function runCrudFlow(client: ClickHouseClient, mode: StorageMode, o
       check: "UPDATE SET device = 'kiosk' WHERE event_type = 'search': kiosk rows = searches, total unchanged",
       run: async () => {
         await updateRows(client, target, { device: 'kiosk' }, { event_type: 'search' });
-        return { expected: `kiosk ${searches}, total ${total}`, actual: `kiosk ${await count({ device: 'kiosk' })}, total ${await count()}` };
+        return {
+          expected: `kiosk ${searches}, total ${total}`,
+          actual: `kiosk ${await count({ device: 'kiosk' })}, total ${await count()}`,
+        };
       },
     },
     {
@@ -114,7 +149,10 @@ export async function runCrudFlow(client: ClickHouseClient, mode: StorageMode, o
       check: "DELETE WHERE event_type = 'page_view': total drops by the page views",
       run: async () => {
         await deleteRows(client, target, { event_type: 'page_view' });
-        return { expected: `total ${total - pageViews}, page views 0`, actual: `total ${await count()}, page views ${await count({ event_type: 'page_view' })}` };
+        return {
+          expected: `total ${total - pageViews}, page views 0`,
+          actual: `total ${await count()}, page views ${await count({ event_type: 'page_view' })}`,
+        };
       },
     },
     {
@@ -123,7 +161,10 @@ export async function runCrudFlow(client: ClickHouseClient, mode: StorageMode, o
       run: async () => {
         const kiosk = await count({ device: 'kiosk' });
         await updateRows(client, target, { duration_ms: 0 }, { device: 'kiosk' }, { kind: 'mutation' });
-        return { expected: `kiosk with duration 0: ${kiosk}`, actual: `kiosk with duration 0: ${await count({ device: 'kiosk', duration_ms: 0 })}` };
+        return {
+          expected: `kiosk with duration 0: ${kiosk}`,
+          actual: `kiosk with duration 0: ${await count({ device: 'kiosk', duration_ms: 0 })}`,
+        };
       },
     },
     {
@@ -133,7 +174,10 @@ export async function runCrudFlow(client: ClickHouseClient, mode: StorageMode, o
         const before = await count();
         const direct = await count({ referrer: null });
         await deleteRows(client, target, { referrer: null }, { kind: 'mutation' });
-        return { expected: `total ${before - direct}, direct 0`, actual: `total ${await count()}, direct ${await count({ referrer: null })}` };
+        return {
+          expected: `total ${before - direct}, direct 0`,
+          actual: `total ${await count()}, direct ${await count({ referrer: null })}`,
+        };
       },
     },
   ];
@@ -158,7 +202,10 @@ export async function runCrudFlow(client: ClickHouseClient, mode: StorageMode, o
 }
 
 /** {@link runCrudFlow} for several storage modes, one after another. */
-export async function runCrudFlows(client: ClickHouseClient, options: CrudFlowOptions & { modes?: ReadonlyArray<StorageMode> }): Promise<CrudStep[]> {
+export async function runCrudFlows(
+  client: ClickHouseClient,
+  options: CrudFlowOptions & { modes?: ReadonlyArray<StorageMode> },
+): Promise<CrudStep[]> {
   const out: CrudStep[] = [];
   for (const mode of options.modes ?? STORAGE_MODES) out.push(...(await runCrudFlow(client, mode, options)));
   return out;

@@ -1,6 +1,16 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import pl from 'nodejs-polars';
-import { clusterOf, command, localTableName, queryFrame, queryOne, queryRows, quoteIdentifier, systemTableSql, type QueryParamValues } from '../clickhouse';
+import {
+  clusterOf,
+  command,
+  localTableName,
+  queryFrame,
+  queryOne,
+  queryRows,
+  quoteIdentifier,
+  systemTableSql,
+  type QueryParamValues,
+} from '../clickhouse';
 import { insertFrame, type BulkInsertOptions, type BulkInsertResult } from './bulk';
 import { mutationTargetSql, targetSql } from './ddl';
 import { TabularError, TabularInputError, UnsupportedOperationError } from './errors';
@@ -64,22 +74,29 @@ export interface ChangeResult {
 const OPS = new Set(['=', '!=', '<', '<=', '>', '>=', 'in', 'not in', 'is null', 'is not null']);
 
 /** Compiles a {@link Where} to SQL with named parameters (`prefix0`, `prefix1`, ...). */
-export function whereSql(def: TableDef, where: Where | undefined, prefix = 'w'): { sql: string; params: QueryParamValues } {
+export function whereSql(
+  def: TableDef,
+  where: Where | undefined,
+  prefix = 'w',
+): { sql: string; params: QueryParamValues } {
   const conditions = toConditions(def, where);
   const params: QueryParamValues = {};
   const parts = conditions.map((c, i) => {
     const column = checkedColumn(def, c.column, 'filter on');
     const col = quoteIdentifier(column.name);
     const name = `${prefix}${i}`;
-    if (!OPS.has(c.op)) throw new TabularInputError(`unknown filter operator "${String(c.op)}"; use one of ${[...OPS].join(', ')}.`);
+    if (!OPS.has(c.op))
+      throw new TabularInputError(`unknown filter operator "${String(c.op)}"; use one of ${[...OPS].join(', ')}.`);
     if (c.op === 'is null' || c.op === 'is not null') return `${col} ${c.op.toUpperCase()}`;
     if (c.op === 'in' || c.op === 'not in') {
-      if (!Array.isArray(c.value)) throw new TabularInputError(`the "${c.op}" filter on "${column.name}" needs an array of values.`);
+      if (!Array.isArray(c.value))
+        throw new TabularInputError(`the "${c.op}" filter on "${column.name}" needs an array of values.`);
       params[name] = (c.value as ReadonlyArray<Scalar>).map((v) => paramValue(def, column, v));
       return `${col} ${c.op.toUpperCase()} {${name}:Array(${paramType(column, false)})}`;
     }
     const binary = c as CompareCondition;
-    if (binary.value === null) throw new TabularInputError(`"${column.name} ${c.op} null" matches nothing; use op "is null" or "is not null".`);
+    if (binary.value === null)
+      throw new TabularInputError(`"${column.name} ${c.op} null" matches nothing; use op "is null" or "is not null".`);
     params[name] = paramValue(def, column, binary.value);
     return `${col} ${c.op} {${name}:${paramType(column, false)}}`;
   });
@@ -89,14 +106,21 @@ export function whereSql(def: TableDef, where: Where | undefined, prefix = 'w'):
 function toConditions(def: TableDef, where: Where | undefined): Condition[] {
   if (where === undefined) return [];
   if (Array.isArray(where)) return [...(where as ReadonlyArray<Condition>)];
-  if (typeof where !== 'object' || where === null) throw new TabularInputError(`the filter for ${def.name} must be an array of conditions or an object { column: value }.`);
-  return Object.entries(where as Record<string, Scalar>).map(([column, value]): Condition => (value === null ? { column, op: 'is null' } : { column, op: '=', value }));
+  if (typeof where !== 'object' || where === null)
+    throw new TabularInputError(
+      `the filter for ${def.name} must be an array of conditions or an object { column: value }.`,
+    );
+  return Object.entries(where as Record<string, Scalar>).map(([column, value]): Condition =>
+    value === null ? { column, op: 'is null' } : { column, op: '=', value },
+  );
 }
 
 function checkedColumn(def: TableDef, name: string, action: string): ColumnDef {
   const column = typeof name === 'string' ? columnOf(def, name) : undefined;
   if (!column) {
-    throw new TabularInputError(`cannot ${action} unknown column "${String(name)}" of table ${def.name}; its columns are ${def.columns.map((c) => c.name).join(', ')}.`);
+    throw new TabularInputError(
+      `cannot ${action} unknown column "${String(name)}" of table ${def.name}; its columns are ${def.columns.map((c) => c.name).join(', ')}.`,
+    );
   }
   return column;
 }
@@ -123,7 +147,9 @@ function paramValue(def: TableDef, column: ColumnDef, value: Scalar): unknown {
     return null;
   }
   const bad = (): never => {
-    throw new TabularInputError(`${where} cannot take ${JSON.stringify(typeof value === 'bigint' ? String(value) : value)} (${value instanceof Date ? 'a Date' : typeof value}).`);
+    throw new TabularInputError(
+      `${where} cannot take ${JSON.stringify(typeof value === 'bigint' ? String(value) : value)} (${value instanceof Date ? 'a Date' : typeof value}).`,
+    );
   };
   switch (ft.kind) {
     case 'int':
@@ -141,8 +167,10 @@ function paramValue(def: TableDef, column: ColumnDef, value: Scalar): unknown {
     case 'bool':
       return typeof value === 'boolean' ? value : bad();
     case 'datetime':
-      if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString().replace('T', ' ').replace('Z', '');
-      if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}:\d{2}(\.\d{1,3})?)?Z?$/.test(value)) return value.replace('T', ' ').replace('Z', '');
+      if (value instanceof Date && !Number.isNaN(value.getTime()))
+        return value.toISOString().replace('T', ' ').replace('Z', '');
+      if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}:\d{2}(\.\d{1,3})?)?Z?$/.test(value))
+        return value.replace('T', ' ').replace('Z', '');
       return bad();
     default:
       return bad();
@@ -152,7 +180,12 @@ function paramValue(def: TableDef, column: ColumnDef, value: Scalar): unknown {
 /** Rows matching a filter. */
 export async function countWhere(client: ClickHouseClient, target: TableTarget, where?: Where): Promise<number> {
   const w = whereSql(target.def, where);
-  const row = await queryOne<{ n: string }>(client, `SELECT count() AS n FROM ${targetSql(target)}${w.sql ? ` WHERE ${w.sql}` : ''}`, w.params, { logComment: 'kit:tabular:count' });
+  const row = await queryOne<{ n: string }>(
+    client,
+    `SELECT count() AS n FROM ${targetSql(target)}${w.sql ? ` WHERE ${w.sql}` : ''}`,
+    w.params,
+    { logComment: 'kit:tabular:count' },
+  );
   return Number(row?.n ?? 0);
 }
 
@@ -160,7 +193,11 @@ export async function countWhere(client: ClickHouseClient, target: TableTarget, 
  * A parameterised SELECT into a polars frame. Decimal columns arrive as Float64: nodejs-polars
  * cannot hand Decimal values to JavaScript (tables and charts read them).
  */
-export async function selectFrame(client: ClickHouseClient, target: TableTarget, options: SelectOptions = {}): Promise<pl.DataFrame> {
+export async function selectFrame(
+  client: ClickHouseClient,
+  target: TableTarget,
+  options: SelectOptions = {},
+): Promise<pl.DataFrame> {
   const def = target.def;
   const columns = (options.columns ?? def.columns.map((c) => c.name)).map((c) => checkedColumn(def, c, 'select'));
   if (columns.length === 0) throw new TabularInputError('select at least one column.');
@@ -172,7 +209,8 @@ export async function selectFrame(client: ClickHouseClient, target: TableTarget,
   const params: QueryParamValues = { ...w.params };
   let limit = '';
   if (options.limit !== undefined) {
-    if (!Number.isInteger(options.limit) || options.limit < 0) throw new TabularInputError(`limit must be a whole number >= 0, got ${String(options.limit)}.`);
+    if (!Number.isInteger(options.limit) || options.limit < 0)
+      throw new TabularInputError(`limit must be a whole number >= 0, got ${String(options.limit)}.`);
     params.select_limit = options.limit;
     limit = ' LIMIT {select_limit:UInt64}';
   }
@@ -190,23 +228,37 @@ export async function insertRows(
   rows: pl.DataFrame | ReadonlyArray<Readonly<Record<string, unknown>>>,
   options: BulkInsertOptions = {},
 ): Promise<BulkInsertResult> {
-  const frame = Array.isArray(rows) ? frameFromRows(target.def, rows as ReadonlyArray<Readonly<Record<string, unknown>>>) : (rows as pl.DataFrame);
+  const frame = Array.isArray(rows)
+    ? frameFromRows(target.def, rows as ReadonlyArray<Readonly<Record<string, unknown>>>)
+    : (rows as pl.DataFrame);
   return insertFrame(client, target, frame, { logComment: 'kit:tabular:insert', ...options });
 }
 
 /** Sets columns to values on the rows matching `where` (required: use a condition that matches all rows to change every row). */
-export async function updateRows(client: ClickHouseClient, target: TableTarget, set: Readonly<Record<string, Scalar>>, where: Where, options: ChangeOptions = {}): Promise<ChangeResult> {
+export async function updateRows(
+  client: ClickHouseClient,
+  target: TableTarget,
+  set: Readonly<Record<string, Scalar>>,
+  where: Where,
+  options: ChangeOptions = {},
+): Promise<ChangeResult> {
   const kind = options.kind ?? 'lightweight';
   refuseOnLake(target, kind === 'lightweight' ? 'UPDATE' : 'ALTER TABLE ... UPDATE');
   const def = target.def;
   const entries = Object.entries(set ?? {});
-  if (entries.length === 0) throw new TabularInputError(`nothing to update in ${target.name}: give at least one { column: value }.`);
-  const keyColumns = new Set([...def.orderBy, ...(def.partitionBy ? def.columns.filter((c) => def.partitionBy!.includes(c.name)).map((c) => c.name) : [])]);
+  if (entries.length === 0)
+    throw new TabularInputError(`nothing to update in ${target.name}: give at least one { column: value }.`);
+  const keyColumns = new Set([
+    ...def.orderBy,
+    ...(def.partitionBy ? def.columns.filter((c) => def.partitionBy!.includes(c.name)).map((c) => c.name) : []),
+  ]);
   const params: QueryParamValues = {};
   const assignments = entries.map(([name, value], i) => {
     const column = checkedColumn(def, name, 'update');
     if (keyColumns.has(column.name)) {
-      throw new TabularInputError(`column "${column.name}" is part of the sorting or partition key of ${target.name} and cannot be updated; delete and re-insert those rows instead.`);
+      throw new TabularInputError(
+        `column "${column.name}" is part of the sorting or partition key of ${target.name} and cannot be updated; delete and re-insert those rows instead.`,
+      );
     }
     params[`s${i}`] = paramValue(def, column, value);
     return `${quoteIdentifier(column.name)} = {s${i}:${paramType(column, value === null)}}`;
@@ -221,7 +273,12 @@ export async function updateRows(client: ClickHouseClient, target: TableTarget, 
 }
 
 /** Deletes the rows matching `where` (required). */
-export async function deleteRows(client: ClickHouseClient, target: TableTarget, where: Where, options: ChangeOptions = {}): Promise<ChangeResult> {
+export async function deleteRows(
+  client: ClickHouseClient,
+  target: TableTarget,
+  where: Where,
+  options: ChangeOptions = {},
+): Promise<ChangeResult> {
   const kind = options.kind ?? 'lightweight';
   refuseOnLake(target, kind === 'lightweight' ? 'DELETE' : 'ALTER TABLE ... DELETE');
   const w = requiredWhere(target, where, kind === 'lightweight' ? 'DELETE' : 'ALTER TABLE ... DELETE');
@@ -230,9 +287,16 @@ export async function deleteRows(client: ClickHouseClient, target: TableTarget, 
   return runChange(client, target, sql, w.params, kind, options);
 }
 
-function requiredWhere(target: TableTarget, where: Where, operation: string): { sql: string; params: QueryParamValues } {
+function requiredWhere(
+  target: TableTarget,
+  where: Where,
+  operation: string,
+): { sql: string; params: QueryParamValues } {
   const w = whereSql(target.def, where);
-  if (!w.sql) throw new TabularInputError(`${operation} on ${target.name} needs a filter; an empty one would change every row. Give a condition (e.g. { column: 'x', op: 'is not null' }).`);
+  if (!w.sql)
+    throw new TabularInputError(
+      `${operation} on ${target.name} needs a filter; an empty one would change every row. Give a condition (e.g. { column: 'x', op: 'is not null' }).`,
+    );
   return w;
 }
 
@@ -247,7 +311,14 @@ function refuseOnLake(target: TableTarget, operation: string): void {
   );
 }
 
-async function runChange(client: ClickHouseClient, target: TableTarget, sql: string, params: QueryParamValues, kind: ChangeKind, options: ChangeOptions): Promise<ChangeResult> {
+async function runChange(
+  client: ClickHouseClient,
+  target: TableTarget,
+  sql: string,
+  params: QueryParamValues,
+  kind: ChangeKind,
+  options: ChangeOptions,
+): Promise<ChangeResult> {
   const logComment = `kit:tabular:${kind}`;
   if (kind === 'lightweight') {
     const r = await command(client, sql, params, { logComment, settings: { lightweight_deletes_sync: '2' } });
@@ -271,7 +342,11 @@ async function mutationIds(client: ClickHouseClient, target: TableTarget): Promi
 }
 
 /** Polls system.mutations until the table has no unfinished mutation (a failed one is reported). */
-export async function waitForMutations(client: ClickHouseClient, target: TableTarget, timeoutMs = 120_000): Promise<void> {
+export async function waitForMutations(
+  client: ClickHouseClient,
+  target: TableTarget,
+  timeoutMs = 120_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const open = await queryRows<{ id: string; reason: string }>(
@@ -283,7 +358,10 @@ export async function waitForMutations(client: ClickHouseClient, target: TableTa
     if (open.length === 0) return;
     const failed = open.find((m) => m.reason);
     if (failed) throw new TabularError(`mutation ${failed.id} on ${target.name} failed: ${failed.reason}`);
-    if (Date.now() > deadline) throw new TabularError(`mutations on ${target.name} still running after ${Math.round(timeoutMs / 1000)} s: ${open.map((m) => m.id).join(', ')}.`);
+    if (Date.now() > deadline)
+      throw new TabularError(
+        `mutations on ${target.name} still running after ${Math.round(timeoutMs / 1000)} s: ${open.map((m) => m.id).join(', ')}.`,
+      );
     await new Promise((r) => setTimeout(r, 200));
   }
 }

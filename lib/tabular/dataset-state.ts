@@ -40,7 +40,11 @@ export interface TableState {
 }
 
 /** The state of the named tables that exist in the database. */
-export async function readTableStates(client: ClickHouseClient, database: string, names: ReadonlyArray<string>): Promise<Map<string, TableState>> {
+export async function readTableStates(
+  client: ClickHouseClient,
+  database: string,
+  names: ReadonlyArray<string>,
+): Promise<Map<string, TableState>> {
   const rows = await queryRows<{ name: string; comment: string; total_rows: string | null; engine_full: string }>(
     client,
     'SELECT name, comment, total_rows, engine_full FROM system.tables WHERE database = {db:String} AND has({names:Array(String)}, name)',
@@ -61,14 +65,23 @@ export async function readTableStates(client: ClickHouseClient, database: string
 }
 
 /** The live table as a target, with the lake prefix its definition really reads (it changes when a dataset is swapped in). */
-export async function liveTarget(client: ClickHouseClient, database: string, def: TableDef, mode: StorageMode): Promise<TableTarget> {
+export async function liveTarget(
+  client: ClickHouseClient,
+  database: string,
+  def: TableDef,
+  mode: StorageMode,
+): Promise<TableTarget> {
   const target = tableTarget(database, def, mode);
   const state = (await readTableStates(client, database, [target.name])).get(target.name);
   return state?.lakePrefix ? tableTarget(database, def, mode, { lakePrefix: state.lakePrefix }) : target;
 }
 
 /** The plan the live tables hold, when they all agree (undefined: none recorded, or a mix). */
-export async function recordedPlanId(client: ClickHouseClient, database: string, names: ReadonlyArray<string>): Promise<string | undefined> {
+export async function recordedPlanId(
+  client: ClickHouseClient,
+  database: string,
+  names: ReadonlyArray<string>,
+): Promise<string | undefined> {
   const plans = new Set([...(await readTableStates(client, database, names)).values()].map((s) => s.plan));
   return plans.size === 1 ? [...plans][0] : undefined;
 }

@@ -1,4 +1,12 @@
-import { createDistributedSql, localTableName, mergeTreeEngineSql, onClusterSql, qualifiedName, quoteIdentifier, quoteString } from '../clickhouse';
+import {
+  createDistributedSql,
+  localTableName,
+  mergeTreeEngineSql,
+  onClusterSql,
+  qualifiedName,
+  quoteIdentifier,
+  quoteString,
+} from '../clickhouse';
 import { LAKE_COLLECTION } from '../lake';
 import type { TableDef } from './schema';
 import { DEDUPLICATION_WINDOW, S3_STORAGE_POLICY, type TableTarget } from './storage';
@@ -22,14 +30,25 @@ export function createTableStatements(target: TableTarget, options: DdlOptions =
   const { cluster } = options;
   const first = createTableSql(target, options);
   if (!cluster || target.mode === 's3_engine') return [first];
-  return [first, createDistributedSql({ cluster, database: target.database, name: target.name, shardingKey: shardingKeyOf(target.def), comment: target.def.comment, ifNotExists: options.ifNotExists })];
+  return [
+    first,
+    createDistributedSql({
+      cluster,
+      database: target.database,
+      name: target.name,
+      shardingKey: shardingKeyOf(target.def),
+      comment: target.def.comment,
+      ifNotExists: options.ifNotExists,
+    }),
+  ];
 }
 
 /** The statements that drop a target (the Distributed table first, then the shards' tables). */
 export function dropTableStatements(target: TableTarget, options: Pick<DdlOptions, 'cluster'> = {}): string[] {
   const { cluster } = options;
   // SYNC: the parts (and their S3 objects, their Keeper metadata) are gone when the statement returns.
-  const drop = (name: string): string => `DROP TABLE IF EXISTS ${qualifiedName(target.database, name)}${onClusterSql(cluster)} SYNC`;
+  const drop = (name: string): string =>
+    `DROP TABLE IF EXISTS ${qualifiedName(target.database, name)}${onClusterSql(cluster)} SYNC`;
   if (!cluster || target.mode === 's3_engine') return [drop(target.name)];
   return [drop(target.name), drop(localTableName(target.name, cluster))];
 }
@@ -43,7 +62,9 @@ export function createTableSql(target: TableTarget, options: DdlOptions = {}): s
   const def = target.def;
   const name = target.mode === 's3_engine' ? target.name : localTableName(target.name, cluster);
   const head = `CREATE TABLE ${options.ifNotExists === false ? '' : 'IF NOT EXISTS '}${qualifiedName(target.database, name)}${onClusterSql(cluster)}`;
-  const columns = def.columns.map((c) => `    ${quoteIdentifier(c.name)} ${c.type} COMMENT ${quoteString(c.comment)}`).join(',\n');
+  const columns = def.columns
+    .map((c) => `    ${quoteIdentifier(c.name)} ${c.type} COMMENT ${quoteString(c.comment)}`)
+    .join(',\n');
   const comment = `COMMENT ${quoteString(def.comment)}`;
 
   if (target.mode === 's3_engine') {

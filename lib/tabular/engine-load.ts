@@ -53,10 +53,17 @@ export class ScratchBatch {
 
   async append(block: CodeBlock): Promise<void> {
     this.#select ??= block.select;
-    this.#created ??= command(this.#client, `CREATE OR REPLACE TABLE ${this.#table} (${block.structure}) ENGINE = Memory`, undefined, { logComment: this.#logComment });
+    this.#created ??= command(
+      this.#client,
+      `CREATE OR REPLACE TABLE ${this.#table} (${block.structure}) ENGINE = Memory`,
+      undefined,
+      { logComment: this.#logComment },
+    );
     await this.#created;
     if (block.rows === 0) return;
-    await execWithBody(this.#client, `INSERT INTO ${this.#table} FORMAT Native`, block.native, { log_comment: this.#logComment });
+    await execWithBody(this.#client, `INSERT INTO ${this.#table} FORMAT Native`, block.native, {
+      log_comment: this.#logComment,
+    });
     this.rows += block.rows;
   }
 
@@ -70,12 +77,26 @@ export class ScratchBatch {
     const opts = { logComment: this.#logComment };
     const tasks: Promise<unknown>[] = [];
     if (to.mergeTree) {
-      const settings: ClickHouseSettings = { ...ONE_BLOCK, insert_deduplicate: 1, insert_deduplication_token: to.mergeTree.token };
-      tasks.push(command(this.#client, `INSERT INTO ${targetSql(to.mergeTree.target)} ${select(this.#table)}`, undefined, { ...opts, settings }));
+      const settings: ClickHouseSettings = {
+        ...ONE_BLOCK,
+        insert_deduplicate: 1,
+        insert_deduplication_token: to.mergeTree.token,
+      };
+      tasks.push(
+        command(this.#client, `INSERT INTO ${targetSql(to.mergeTree.target)} ${select(this.#table)}`, undefined, {
+          ...opts,
+          settings,
+        }),
+      );
     }
     if (to.lakeKey !== undefined) {
       const fn = `s3(${LAKE_COLLECTION}, filename = ${quoteString(to.lakeKey)}, format = 'Parquet')`;
-      tasks.push(command(this.#client, `INSERT INTO FUNCTION ${fn} ${select(this.#table)}`, undefined, { ...opts, settings: { ...parquetWriteSettings(), max_threads: 1, s3_truncate_on_insert: 1 } }));
+      tasks.push(
+        command(this.#client, `INSERT INTO FUNCTION ${fn} ${select(this.#table)}`, undefined, {
+          ...opts,
+          settings: { ...parquetWriteSettings(), max_threads: 1, s3_truncate_on_insert: 1 },
+        }),
+      );
     }
     // Both run to the end: one failing must not leave the other reading a dropped table.
     const results = await Promise.allSettled(tasks);
@@ -84,13 +105,24 @@ export class ScratchBatch {
   }
 
   async drop(): Promise<void> {
-    await command(this.#client, `DROP TABLE IF EXISTS ${this.#table} SYNC`, undefined, { logComment: this.#logComment });
+    await command(this.#client, `DROP TABLE IF EXISTS ${this.#table} SYNC`, undefined, {
+      logComment: this.#logComment,
+    });
   }
 }
 
-async function execWithBody(client: ClickHouseClient, sql: string, body: Buffer, settings: ClickHouseSettings): Promise<void> {
+async function execWithBody(
+  client: ClickHouseClient,
+  sql: string,
+  body: Buffer,
+  settings: ClickHouseSettings,
+): Promise<void> {
   try {
-    const r = await client.exec({ query: sql, values: Readable.from([body], { objectMode: false }), clickhouse_settings: settings });
+    const r = await client.exec({
+      query: sql,
+      values: Readable.from([body], { objectMode: false }),
+      clickhouse_settings: settings,
+    });
     // The HTTP response body must be consumed to free the socket.
     for await (const _ of r.stream) void _;
   } catch (e) {

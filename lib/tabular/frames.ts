@@ -12,8 +12,14 @@ export interface FrameType {
 }
 
 const INTS: Record<string, () => DataType> = {
-  UInt8: () => pl.UInt8, UInt16: () => pl.UInt16, UInt32: () => pl.UInt32, UInt64: () => pl.UInt64,
-  Int8: () => pl.Int8, Int16: () => pl.Int16, Int32: () => pl.Int32, Int64: () => pl.Int64,
+  UInt8: () => pl.UInt8,
+  UInt16: () => pl.UInt16,
+  UInt32: () => pl.UInt32,
+  UInt64: () => pl.UInt64,
+  Int8: () => pl.Int8,
+  Int16: () => pl.Int16,
+  Int32: () => pl.Int32,
+  Int64: () => pl.Int64,
 };
 
 /** The polars type of a ClickHouse type (the subset the kit's tables use). */
@@ -27,7 +33,8 @@ export function frameTypeOf(chType: string): FrameType {
     t = m[2]!.trim();
   }
   if (INTS[t]) return { dtype: INTS[t]!(), kind: 'int', nullable };
-  if (t === 'Float64' || t === 'Float32') return { dtype: t === 'Float64' ? pl.Float64 : pl.Float32, kind: 'float', nullable };
+  if (t === 'Float64' || t === 'Float32')
+    return { dtype: t === 'Float64' ? pl.Float64 : pl.Float32, kind: 'float', nullable };
   if (t === 'String') return { dtype: pl.Utf8, kind: 'string', nullable };
   if (t === 'Bool') return { dtype: pl.Bool, kind: 'bool', nullable };
   const dt = /^DateTime64\(3(?:, ?'UTC')?\)$/.exec(t);
@@ -76,7 +83,9 @@ export function conformFrame(def: TableDef, frame: pl.DataFrame): pl.DataFrame {
     const ft = frameTypeOf(column.type);
     if (!present.has(column.name)) {
       if (!ft.nullable) {
-        throw new TabularInputError(`column "${column.name}" (${column.type}) of table ${def.name} is missing and cannot be null.`);
+        throw new TabularInputError(
+          `column "${column.name}" (${column.type}) of table ${def.name} is missing and cannot be null.`,
+        );
       }
       out.push(pl.Series(column.name, new Array<null>(frame.height).fill(null)).cast(ft.dtype));
       continue;
@@ -103,24 +112,31 @@ function conformSeries(def: TableDef, column: ColumnDef, ft: FrameType, s: pl.Se
     list: ['list'],
   };
   if (!allNull && !compatible[ft.kind].includes(from)) {
-    throw new TabularInputError(`${where} cannot take values of type ${dtypeText(dtypeOf(s))}: expected ${dtypeText(ft.dtype)}.`);
+    throw new TabularInputError(
+      `${where} cannot take values of type ${dtypeText(dtypeOf(s))}: expected ${dtypeText(ft.dtype)}.`,
+    );
   }
   let cast: pl.Series;
   try {
-    if (ft.kind === 'datetime' && from === 'string') cast = s.str.strptime(pl.Datetime('ms'), undefined).cast(ft.dtype, true);
-    else if (ft.kind === 'datetime' && kindOfDtype(dtypeOf(s)) === 'datetime') cast = s.cast(pl.Datetime('ms'), true).cast(ft.dtype, true);
+    if (ft.kind === 'datetime' && from === 'string')
+      cast = s.str.strptime(pl.Datetime('ms'), undefined).cast(ft.dtype, true);
+    else if (ft.kind === 'datetime' && kindOfDtype(dtypeOf(s)) === 'datetime')
+      cast = s.cast(pl.Datetime('ms'), true).cast(ft.dtype, true);
     else cast = s.cast(ft.dtype, true);
   } catch (e) {
     throw new TabularInputError(`${where}: some values do not convert to ${dtypeText(ft.dtype)} (${firstLine(e)}).`);
   }
   // A strict cast turns unparsable text into an error, but polars' non-strict paths may yield nulls: count them.
   if (cast.nullCount() > s.nullCount()) {
-    throw new TabularInputError(`${where}: ${cast.nullCount() - s.nullCount()} value(s) do not convert to ${dtypeText(ft.dtype)}.`);
+    throw new TabularInputError(
+      `${where}: ${cast.nullCount() - s.nullCount()} value(s) do not convert to ${dtypeText(ft.dtype)}.`,
+    );
   }
   if (ft.kind === 'int' && from === 'float') {
     const back = cast.cast(pl.Float64);
     const diff = s.cast(pl.Float64).sub(back).abs().sum();
-    if (!Number.isFinite(diff) || diff !== 0) throw new TabularInputError(`${where}: some values have fractions; an integer column takes whole numbers only.`);
+    if (!Number.isFinite(diff) || diff !== 0)
+      throw new TabularInputError(`${where}: some values have fractions; an integer column takes whole numbers only.`);
   }
   return cast.alias(column.name);
 }
@@ -149,7 +165,8 @@ export function frameFromRows(def: TableDef, rows: ReadonlyArray<Readonly<Record
   if (!isList(rows)) throw new TabularInputError(`expected an array of row objects for table ${def.name}.`);
   const names = new Set<string>();
   rows.forEach((r, i) => {
-    if (typeof r !== 'object' || r === null || Array.isArray(r)) throw new TabularInputError(`row ${i} for table ${def.name} is not an object.`);
+    if (typeof r !== 'object' || r === null || Array.isArray(r))
+      throw new TabularInputError(`row ${i} for table ${def.name} is not an object.`);
     for (const k of Object.keys(r)) names.add(k);
   });
   const series: pl.Series[] = [];
@@ -168,18 +185,32 @@ function normaliseValue(v: unknown): unknown {
 }
 
 function seriesOfValues(def: TableDef, name: string, declared: ColumnDef | undefined, values: unknown[]): pl.Series {
-  const kinds = new Set(values.filter((v) => v !== null).map((v) => (v instanceof Date ? 'date' : Array.isArray(v) ? 'array' : typeof v)));
+  const kinds = new Set(
+    values.filter((v) => v !== null).map((v) => (v instanceof Date ? 'date' : Array.isArray(v) ? 'array' : typeof v)),
+  );
   if (kinds.size > 1) {
-    throw new TabularInputError(`column "${name}" for table ${def.name} mixes value types (${[...kinds].join(', ')}); use one type per column.`);
+    throw new TabularInputError(
+      `column "${name}" for table ${def.name} mixes value types (${[...kinds].join(', ')}); use one type per column.`,
+    );
   }
   const kind = [...kinds][0];
   if (declared && kind === 'array') return pl.Series(name, values, frameTypeOf(declared.type).dtype);
-  if (kind === 'date') return pl.Series(name, values.map((v) => (v === null ? null : (v as Date).getTime())), pl.Float64).cast(pl.Int64).cast(pl.Datetime('ms'));
+  if (kind === 'date')
+    return pl
+      .Series(
+        name,
+        values.map((v) => (v === null ? null : (v as Date).getTime())),
+        pl.Float64,
+      )
+      .cast(pl.Int64)
+      .cast(pl.Datetime('ms'));
   if (kind === 'number') return pl.Series(name, values, pl.Float64);
   if (kind === 'string') return pl.Series(name, values, pl.Utf8);
   if (kind === 'boolean') return pl.Series(name, values, pl.Bool);
   if (kind === undefined) return pl.Series(name, values as null[]);
-  throw new TabularInputError(`column "${name}" for table ${def.name} holds ${kind} values; use numbers, strings, booleans, Dates or arrays.`);
+  throw new TabularInputError(
+    `column "${name}" for table ${def.name} holds ${kind} values; use numbers, strings, booleans, Dates or arrays.`,
+  );
 }
 
 const PARQUET_MAGIC = 'PAR1';
@@ -193,14 +224,21 @@ export function frameToParquet(frame: pl.DataFrame): Buffer {
 export function looksLikeParquet(bytes: Uint8Array): boolean {
   if (bytes.byteLength < 12) return false;
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return b.subarray(0, 4).toString('latin1') === PARQUET_MAGIC && b.subarray(b.length - 4).toString('latin1') === PARQUET_MAGIC;
+  return (
+    b.subarray(0, 4).toString('latin1') === PARQUET_MAGIC &&
+    b.subarray(b.length - 4).toString('latin1') === PARQUET_MAGIC
+  );
 }
 
 /** Reads Parquet bytes into a frame; bytes that are not Parquet give a TabularInputError. */
 export function parquetToFrame(bytes: Uint8Array, what = 'the data'): pl.DataFrame {
   if (!looksLikeParquet(bytes)) {
-    const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 16)).toString('latin1').replace(/[^\x20-\x7e]/g, '.');
-    throw new TabularInputError(`${what} is not a Parquet file: Parquet starts and ends with "PAR1", this starts with "${head}" (${bytes.byteLength} bytes). Export it as Parquet first.`);
+    const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 16))
+      .toString('latin1')
+      .replace(/[^\x20-\x7e]/g, '.');
+    throw new TabularInputError(
+      `${what} is not a Parquet file: Parquet starts and ends with "PAR1", this starts with "${head}" (${bytes.byteLength} bytes). Export it as Parquet first.`,
+    );
   }
   try {
     return pl.readParquet(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));

@@ -5,7 +5,21 @@
  * tabular-engine-load.test.ts checks that both give the same rows.
  */
 import { quoteString } from '../clickhouse';
-import { CATEGORY_SLUGS, COUNTRY_CODES, DEVICE, EVENT_TYPES, PATH_CATEGORY, PATH_CHECKOUT, PATH_HOME, PATH_PRODUCT, PATH_SEARCH, PAYMENT, REFERRER, STATUS, type ActivityCodes } from './activity';
+import {
+  CATEGORY_SLUGS,
+  COUNTRY_CODES,
+  DEVICE,
+  EVENT_TYPES,
+  PATH_CATEGORY,
+  PATH_CHECKOUT,
+  PATH_HOME,
+  PATH_PRODUCT,
+  PATH_SEARCH,
+  PAYMENT,
+  REFERRER,
+  STATUS,
+  type ActivityCodes,
+} from './activity';
 import { nativeBlock, nativeStructure, type NativeColumn } from './native';
 import { EVENTS, ORDERS, type TableDef } from './schema';
 import { COUPONS, SEARCH_TERMS, TIME_ZONES } from './vocabulary';
@@ -21,9 +35,11 @@ export interface CodeBlock {
   select: (from: string) => string;
 }
 
-const labels = (vocab: ReadonlyArray<string | null>): string => `[${vocab.map((v) => (v === null ? 'NULL' : quoteString(v))).join(', ')}]`;
+const labels = (vocab: ReadonlyArray<string | null>): string =>
+  `[${vocab.map((v) => (v === null ? 'NULL' : quoteString(v))).join(', ')}]`;
 /** Vocabulary index (UInt8) -> label; a null entry is a missing value. */
-const label = (code: string, vocab: ReadonlyArray<string | null>): string => `arrayElement(${labels(vocab)}, ${code} + 1)`;
+const label = (code: string, vocab: ReadonlyArray<string | null>): string =>
+  `arrayElement(${labels(vocab)}, ${code} + 1)`;
 /** Negative code: missing. */
 const optional = (code: string, fn: string): string => `if(${code} < 0, NULL, ${fn}(${code}))`;
 /** Cents (negative: missing) as a Decimal in units. */
@@ -84,21 +100,54 @@ const u8 = (name: string, values: Uint8Array): NativeColumn => ({ name, type: 'U
 export function codeBlocks(codes: ActivityCodes): CodeBlock[] {
   const e = codes.events;
   const events: NativeColumn[] = [
-    f64('event_id', e.eventId), f64('event_time', e.time), f64('session_id', e.session), f64('customer_id', e.customer), u8('event_type', e.type),
-    f64('product_id', e.product), f64('quantity', e.quantity), f64('price', e.price), f64('order_id', e.orderId), u8('path_kind', e.pathKind),
-    f64('path_arg', e.pathArg), u8('referrer', e.referrer), u8('device', e.device), u8('country', e.country), u8('time_zone', e.zone),
+    f64('event_id', e.eventId),
+    f64('event_time', e.time),
+    f64('session_id', e.session),
+    f64('customer_id', e.customer),
+    u8('event_type', e.type),
+    f64('product_id', e.product),
+    f64('quantity', e.quantity),
+    f64('price', e.price),
+    f64('order_id', e.orderId),
+    u8('path_kind', e.pathKind),
+    f64('path_arg', e.pathArg),
+    u8('referrer', e.referrer),
+    u8('device', e.device),
+    u8('country', e.country),
+    u8('time_zone', e.zone),
     f64('duration_ms', e.duration),
   ];
   const o = codes.orders;
   const d = (xs: number[]): Float64Array => Float64Array.from(xs);
   const orders: NativeColumn[] = [
-    f64('order_id', d(o.id)), f64('customer_id', d(o.customer)), f64('order_time', d(o.time)), u8('status', Uint8Array.from(o.status)),
-    f64('items', d(o.items)), { name: 'product_ids', type: 'Array(UInt32)', values: o.products }, f64('subtotal', d(o.subtotal)),
-    f64('discount', d(o.discount)), f64('shipping', d(o.shipping)), f64('total', d(o.total)), u8('payment_method', Uint8Array.from(o.payment)),
-    f64('coupon_code', d(o.coupon)), u8('ship_country', Uint8Array.from(o.country)),
+    f64('order_id', d(o.id)),
+    f64('customer_id', d(o.customer)),
+    f64('order_time', d(o.time)),
+    u8('status', Uint8Array.from(o.status)),
+    f64('items', d(o.items)),
+    { name: 'product_ids', type: 'Array(UInt32)', values: o.products },
+    f64('subtotal', d(o.subtotal)),
+    f64('discount', d(o.discount)),
+    f64('shipping', d(o.shipping)),
+    f64('total', d(o.total)),
+    u8('payment_method', Uint8Array.from(o.payment)),
+    f64('coupon_code', d(o.coupon)),
+    u8('ship_country', Uint8Array.from(o.country)),
   ];
   return [
-    { table: 'events', rows: e.n, structure: nativeStructure(events), native: nativeBlock(events, e.n), select: SELECT_EVENTS },
-    { table: 'orders', rows: o.id.length, structure: nativeStructure(orders), native: nativeBlock(orders, o.id.length), select: SELECT_ORDERS },
+    {
+      table: 'events',
+      rows: e.n,
+      structure: nativeStructure(events),
+      native: nativeBlock(events, e.n),
+      select: SELECT_EVENTS,
+    },
+    {
+      table: 'orders',
+      rows: o.id.length,
+      structure: nativeStructure(orders),
+      native: nativeBlock(orders, o.id.length),
+      select: SELECT_ORDERS,
+    },
   ];
 }

@@ -9,7 +9,12 @@ import type { TableTarget } from './storage';
  * inside the engine: big parts instead of one small part per chunk and partition, which on the
  * S3 disk means far fewer objects. A copy cut short is redone from empty, so it completes exactly.
  */
-export async function mirrorTable(client: ClickHouseClient, from: TableTarget, to: TableTarget, logComment: string): Promise<{ copied: boolean }> {
+export async function mirrorTable(
+  client: ClickHouseClient,
+  from: TableTarget,
+  to: TableTarget,
+  logComment: string,
+): Promise<{ copied: boolean }> {
   const [have, want] = await Promise.all([countTableRows(client, to), countTableRows(client, from)]);
   if (have === want) return { copied: false };
   await command(client, `TRUNCATE TABLE ${targetSql(to)}`, undefined, { logComment });

@@ -36,14 +36,18 @@ function arrayColumn(values: ReadonlyArray<ReadonlyArray<number>>): Buffer[] {
   const flat = new Uint32Array(total);
   let k = 0;
   for (const v of values) for (const x of v) flat[k++] = x;
-  return [Buffer.from(offsets.buffer, offsets.byteOffset, offsets.byteLength), Buffer.from(flat.buffer, flat.byteOffset, flat.byteLength)];
+  return [
+    Buffer.from(offsets.buffer, offsets.byteOffset, offsets.byteLength),
+    Buffer.from(flat.buffer, flat.byteOffset, flat.byteLength),
+  ];
 }
 
 /** One Native block holding `rows` rows of the given columns (every column must have that many values). */
 export function nativeBlock(columns: ReadonlyArray<NativeColumn>, rows: number): Buffer {
   const parts: Buffer[] = [varUInt(columns.length), varUInt(rows)];
   for (const c of columns) {
-    if (c.values.length !== rows) throw new TabularInputError(`column ${c.name} has ${c.values.length} values, the block ${rows} rows.`);
+    if (c.values.length !== rows)
+      throw new TabularInputError(`column ${c.name} has ${c.values.length} values, the block ${rows} rows.`);
     parts.push(text(c.name), text(c.type));
     if (c.type === 'Array(UInt32)') parts.push(...arrayColumn(c.values));
     else parts.push(Buffer.from(c.values.buffer, c.values.byteOffset, c.values.byteLength));

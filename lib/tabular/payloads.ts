@@ -46,7 +46,14 @@ export interface PayloadDay {
   readonly drifted: number[];
 }
 
-const DEFAULTS = { seed: 'retail', start: '2025-01-01', days: 3, eventsPerDay: 2000, malformedRate: 0.002, driftRate: 0.01 };
+const DEFAULTS = {
+  seed: 'retail',
+  start: '2025-01-01',
+  days: 3,
+  eventsPerDay: 2000,
+  malformedRate: 0.002,
+  driftRate: 0.01,
+};
 const CUSTOMERS = 5000;
 const PRODUCTS = 600;
 const OS_BY_DEVICE: Record<string, readonly string[]> = {
@@ -54,24 +61,41 @@ const OS_BY_DEVICE: Record<string, readonly string[]> = {
   desktop: ['Windows 11', 'macOS 15', 'Linux'],
   tablet: ['iPadOS 18', 'Android 14'],
 };
-const PAGES = ['/', '/category/electronics', '/category/clothing', '/product', '/cart', '/checkout', '/account', '/help/returns'];
+const PAGES = [
+  '/',
+  '/category/electronics',
+  '/category/clothing',
+  '/product',
+  '/cart',
+  '/checkout',
+  '/account',
+  '/help/returns',
+];
 const CRASH_SIGNALS = ['SIGABRT', 'SIGSEGV', 'OutOfMemory', 'ANR'];
 const REFUND_REASONS = ['damaged', 'late_delivery', 'wrong_size', 'not_as_described', 'changed_mind'];
 
 function checkSpec(spec: PayloadSpec): Required<PayloadSpec> {
   // An option given as undefined takes its default.
-  const s = { ...DEFAULTS, ...Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined)) } as Required<PayloadSpec>;
+  const s = {
+    ...DEFAULTS,
+    ...Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined)),
+  } as Required<PayloadSpec>;
   if (!/^\d{4}-\d{2}-\d{2}$/.test(s.start) || Number.isNaN(Date.parse(`${s.start}T00:00:00Z`))) {
     throw new TabularInputError(`start must be a date YYYY-MM-DD, got ${JSON.stringify(spec.start)}.`);
   }
-  if (!Number.isInteger(s.days) || s.days < 1 || s.days > 3660) throw new TabularInputError(`days must be a whole number from 1 to 3660, got ${String(spec.days)}.`);
+  if (!Number.isInteger(s.days) || s.days < 1 || s.days > 3660)
+    throw new TabularInputError(`days must be a whole number from 1 to 3660, got ${String(spec.days)}.`);
   if (!Number.isInteger(s.eventsPerDay) || s.eventsPerDay < 1 || s.eventsPerDay > 5_000_000) {
-    throw new TabularInputError(`eventsPerDay must be a whole number from 1 to 5,000,000, got ${String(spec.eventsPerDay)}.`);
+    throw new TabularInputError(
+      `eventsPerDay must be a whole number from 1 to 5,000,000, got ${String(spec.eventsPerDay)}.`,
+    );
   }
   for (const key of ['malformedRate', 'driftRate'] as const) {
-    if (!(s[key] >= 0 && s[key] <= 0.5)) throw new TabularInputError(`${key} must be a share from 0 to 0.5, got ${String(spec[key])}.`);
+    if (!(s[key] >= 0 && s[key] <= 0.5))
+      throw new TabularInputError(`${key} must be a share from 0 to 0.5, got ${String(spec[key])}.`);
   }
-  if (typeof s.seed !== 'string' || s.seed.length === 0 || s.seed.length > 100) throw new TabularInputError('seed must be a non-empty text of at most 100 characters.');
+  if (typeof s.seed !== 'string' || s.seed.length === 0 || s.seed.length > 100)
+    throw new TabularInputError('seed must be a non-empty text of at most 100 characters.');
   return s;
 }
 
@@ -99,7 +123,11 @@ function productOf(rng: Rng): { product_id: number; category: string; price: num
 function propertiesOf(type: PayloadEventType, rng: Rng, drift: boolean): Record<string, unknown> {
   switch (type) {
     case 'page_view':
-      return { page: rng.pick(PAGES), referrer: REFERRER.pick(rng), duration_ms: drift ? String(rng.between(200, 90_000)) : rng.between(200, 90_000) };
+      return {
+        page: rng.pick(PAGES),
+        referrer: REFERRER.pick(rng),
+        duration_ms: drift ? String(rng.between(200, 90_000)) : rng.between(200, 90_000),
+      };
     case 'search': {
       const filters: Record<string, unknown> = {};
       if (rng.chance(0.4)) filters.category = rng.pick(CATEGORIES).name;
@@ -111,7 +139,10 @@ function propertiesOf(type: PayloadEventType, rng: Rng, drift: boolean): Record<
       return { ...p, price: drift ? p.price.toFixed(2) : p.price, quantity: rng.geometric(1.3) };
     }
     case 'checkout.completed': {
-      const items = Array.from({ length: rng.geometric(1.8) }, () => ({ ...productOf(rng), quantity: rng.geometric(1.2) }));
+      const items = Array.from({ length: rng.geometric(1.8) }, () => ({
+        ...productOf(rng),
+        quantity: rng.geometric(1.2),
+      }));
       const total = money(items.reduce((s, i) => s + i.price * i.quantity, 0));
       const out: Record<string, unknown> = {
         order_id: `ord_${rng.int(1e9).toString(36)}`,
@@ -125,9 +156,22 @@ function propertiesOf(type: PayloadEventType, rng: Rng, drift: boolean): Record<
     }
     case 'payment.refunded':
       // Webhook style: the interesting part sits two levels down.
-      return { data: { object: { amount: drift ? String(rng.between(100, 40_000)) : rng.between(100, 40_000), currency: 'usd', reason: rng.pick(REFUND_REASONS) } } };
+      return {
+        data: {
+          object: {
+            amount: drift ? String(rng.between(100, 40_000)) : rng.between(100, 40_000),
+            currency: 'usd',
+            reason: rng.pick(REFUND_REASONS),
+          },
+        },
+      };
     case 'app.crash':
-      return { signal: rng.pick(CRASH_SIGNALS), build: drift ? String(rng.between(4000, 4999)) : rng.between(4000, 4999), app_version: `4.${rng.int(12)}.${rng.int(5)}`, frames: Array.from({ length: 1 + rng.int(4) }, (_, i) => `frame_${i}:0x${rng.int(0xffff).toString(16)}`) };
+      return {
+        signal: rng.pick(CRASH_SIGNALS),
+        build: drift ? String(rng.between(4000, 4999)) : rng.between(4000, 4999),
+        app_version: `4.${rng.int(12)}.${rng.int(5)}`,
+        frames: Array.from({ length: 1 + rng.int(4) }, (_, i) => `frame_${i}:0x${rng.int(0xffff).toString(16)}`),
+      };
   }
 }
 
@@ -148,7 +192,8 @@ function malformedLine(rng: Rng, valid: string): string {
 /** Payloads of one day (day 0 is `start`). */
 export function generatePayloadDay(spec: PayloadSpec, dayIndex: number): PayloadDay {
   const s = checkSpec(spec);
-  if (!Number.isInteger(dayIndex) || dayIndex < 0 || dayIndex >= s.days) throw new TabularInputError(`day ${dayIndex} is outside 0..${s.days - 1}.`);
+  if (!Number.isInteger(dayIndex) || dayIndex < 0 || dayIndex >= s.days)
+    throw new TabularInputError(`day ${dayIndex} is outside 0..${s.days - 1}.`);
   const dayStart = Date.parse(`${s.start}T00:00:00Z`) + dayIndex * DAY_MS;
   const day = new Date(dayStart).toISOString().slice(0, 10);
   const rng = new Rng(s.seed, 'payloads', day);
@@ -166,11 +211,24 @@ export function generatePayloadDay(spec: PayloadSpec, dayIndex: number): Payload
       event_id: `${day.replaceAll('-', '')}-${String(i).padStart(7, '0')}`,
       type,
       ts: new Date(ms).toISOString(),
-      user: { id: user, session: `s_${rng.int(1e9).toString(36)}`, ...(rng.chance(0.3) ? { traits: { tier: rng.pick(['bronze', 'silver', 'gold']), newsletter: rng.chance(0.4) } } : {}) },
+      user: {
+        id: user,
+        session: `s_${rng.int(1e9).toString(36)}`,
+        ...(rng.chance(0.3)
+          ? { traits: { tier: rng.pick(['bronze', 'silver', 'gold']), newsletter: rng.chance(0.4) } }
+          : {}),
+      },
       context: {
         device: { type: device, os: rng.pick(OS_BY_DEVICE[device]!) },
         geo: { country: COUNTRY.pick(rng) },
-        ...(rng.chance(0.35) ? { campaign: { source: rng.pick(['google', 'newsletter', 'facebook', 'tiktok']), medium: rng.pick(['cpc', 'email', 'social']) } } : {}),
+        ...(rng.chance(0.35)
+          ? {
+              campaign: {
+                source: rng.pick(['google', 'newsletter', 'facebook', 'tiktok']),
+                medium: rng.pick(['cpc', 'email', 'social']),
+              },
+            }
+          : {}),
       },
       properties: propertiesOf(type, rng, drift),
     };

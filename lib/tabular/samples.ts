@@ -4,13 +4,22 @@ import type { RetailTableName } from './schema';
 import { concatStrings } from './frames';
 
 /** The dataset of the committed samples in assets/data/retail/. */
-export const SAMPLE_SPEC: Required<Omit<DatasetSpec, 'batchRows'>> = { seed: 'retail', events: 2_000, chunkRows: 2_000 };
+export const SAMPLE_SPEC: Required<Omit<DatasetSpec, 'batchRows'>> = {
+  seed: 'retail',
+  events: 2_000,
+  chunkRows: 2_000,
+};
 
 /** The four sample tables, generated. */
 export function sampleFrames(): Record<RetailTableName, pl.DataFrame> {
   const gen = new RetailGenerator(SAMPLE_SPEC);
   const activity = gen.activityChunk(0);
-  return { customers: gen.customersChunk(0), products: gen.productsChunk(0), orders: activity.orders, events: activity.events };
+  return {
+    customers: gen.customersChunk(0),
+    products: gen.productsChunk(0),
+    orders: activity.orders,
+    events: activity.events,
+  };
 }
 
 /** Parquet as committed: Snappy, which every Parquet reader understands. */
@@ -26,7 +35,10 @@ export function sampleCsv(frame: pl.DataFrame): string {
   const exprs = frame.columns.map((name, i) => {
     const variant = String(frame.dtypes[i]!.variant);
     if (variant === 'Datetime') return pl.col(name).dt.strftime('%Y-%m-%d %H:%M:%S%.3f').alias(name);
-    if (variant === 'List') return concatStrings([pl.lit('['), pl.col(name).cast(pl.List(pl.Utf8)).lst.join(','), pl.lit(']')], '').alias(name);
+    if (variant === 'List')
+      return concatStrings([pl.lit('['), pl.col(name).cast(pl.List(pl.Utf8)).lst.join(','), pl.lit(']')], '').alias(
+        name,
+      );
     if (variant === 'Decimal') return pl.col(name).cast(pl.Utf8).alias(name);
     return pl.col(name);
   });

@@ -123,7 +123,8 @@ export type RetailTableName = 'customers' | 'products' | 'orders' | 'events';
 
 export function retailTable(name: RetailTableName): TableDef {
   const t = RETAIL_TABLES.find((x) => x.name === name);
-  if (!t) throw new RangeError(`unknown retail table "${name}"; tables are ${RETAIL_TABLES.map((x) => x.name).join(', ')}.`);
+  if (!t)
+    throw new RangeError(`unknown retail table "${name}"; tables are ${RETAIL_TABLES.map((x) => x.name).join(', ')}.`);
   return t;
 }
 

@@ -24,7 +24,11 @@ export async function stageObject(s3: KitS3, key: string, bytes: Uint8Array): Pr
 }
 
 /** Deletes the objects under a target's prefix that are not in `keep` (left from a larger dataset, or inserted rows). */
-export async function pruneObjects(s3: KitS3, target: TableTarget, keep: ReadonlySet<string>): Promise<{ deleted: number }> {
+export async function pruneObjects(
+  s3: KitS3,
+  target: TableTarget,
+  keep: ReadonlySet<string>,
+): Promise<{ deleted: number }> {
   let deleted = 0;
   for (const o of await listAllObjects(s3, `${target.lakePrefix}/`)) {
     if (keep.has(o.key)) continue;

@@ -26,6 +26,8 @@ export async function tableStats(client: ClickHouseClient, target: TableTarget):
 }
 
 export async function countTableRows(client: ClickHouseClient, target: TableTarget): Promise<number> {
-  const row = await queryOne<{ n: string }>(client, `SELECT count() AS n FROM ${targetSql(target)}`, undefined, { logComment: 'kit:tabular:count' });
+  const row = await queryOne<{ n: string }>(client, `SELECT count() AS n FROM ${targetSql(target)}`, undefined, {
+    logComment: 'kit:tabular:count',
+  });
   return Number(row?.n ?? 0);
 }

@@ -50,7 +50,12 @@ export interface TableTargetOptions {
 
 const SAFE_PREFIX = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
 
-export function tableTarget(database: string, def: TableDef, mode: StorageMode, options: TableTargetOptions = {}): TableTarget {
+export function tableTarget(
+  database: string,
+  def: TableDef,
+  mode: StorageMode,
+  options: TableTargetOptions = {},
+): TableTarget {
   if (!STORAGE_MODES.includes(mode)) {
     throw new TabularInputError(`unknown storage mode "${String(mode)}"; use one of ${STORAGE_MODES.join(', ')}.`);
   }
@@ -58,12 +63,18 @@ export function tableTarget(database: string, def: TableDef, mode: StorageMode, 
   const lakePrefix = (options.lakePrefix ?? `lake/${database}/${name}`).replace(/\/+$/, '');
   // The prefix becomes part of a glob: keep it to characters that are not glob syntax.
   if (!SAFE_PREFIX.test(lakePrefix)) {
-    throw new TabularInputError(`object prefix "${lakePrefix}" may only hold letters, digits, "_", ".", "-" and "/" separators.`);
+    throw new TabularInputError(
+      `object prefix "${lakePrefix}" may only hold letters, digits, "_", ".", "-" and "/" separators.`,
+    );
   }
   return { database, def, mode, name, lakePrefix };
 }
 
 /** The retail tables in every storage mode. */
-export function retailTargets(database: string, tables: ReadonlyArray<TableDef>, modes: ReadonlyArray<StorageMode> = STORAGE_MODES): TableTarget[] {
+export function retailTargets(
+  database: string,
+  tables: ReadonlyArray<TableDef>,
+  modes: ReadonlyArray<StorageMode> = STORAGE_MODES,
+): TableTarget[] {
   return tables.flatMap((def) => modes.map((mode) => tableTarget(database, def, mode)));
 }

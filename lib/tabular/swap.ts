@@ -14,7 +14,14 @@ import type { TableTarget } from './storage';
 const LOG = { logComment: 'kit:tabular:bootstrap' };
 
 /** Puts `staging` in the place of `live`; the old table (now under the staging name) is dropped. */
-export async function swapIn(client: ClickHouseClient, staging: TableTarget, live: TableTarget, liveState: TableState | undefined, s3: KitS3 | undefined, protectedPrefixes: ReadonlySet<string>): Promise<void> {
+export async function swapIn(
+  client: ClickHouseClient,
+  staging: TableTarget,
+  live: TableTarget,
+  liveState: TableState | undefined,
+  s3: KitS3 | undefined,
+  protectedPrefixes: ReadonlySet<string>,
+): Promise<void> {
   if (!liveState) {
     await command(client, `RENAME TABLE ${targetSql(staging)} TO ${targetSql(live)}`, undefined, LOG);
     return;
@@ -24,7 +31,13 @@ export async function swapIn(client: ClickHouseClient, staging: TableTarget, liv
 }
 
 /** Drops a table that is not live, and the lake objects it read unless a live table reads them too. */
-export async function dropWithObjects(client: ClickHouseClient, target: TableTarget, state: TableState, s3: KitS3 | undefined, protectedPrefixes: ReadonlySet<string>): Promise<void> {
+export async function dropWithObjects(
+  client: ClickHouseClient,
+  target: TableTarget,
+  state: TableState,
+  s3: KitS3 | undefined,
+  protectedPrefixes: ReadonlySet<string>,
+): Promise<void> {
   await dropTable(client, target, LOG.logComment);
   const prefix = state.lakePrefix;
   if (prefix === undefined || s3 === undefined) return;

@@ -7,10 +7,20 @@ import { clusterOf, command } from '../clickhouse';
 import { createTableStatements, dropTableStatements } from './ddl';
 import type { TableTarget } from './storage';
 
-export async function createTable(client: ClickHouseClient, target: TableTarget, logComment = 'kit:tabular:ddl'): Promise<void> {
-  for (const sql of createTableStatements(target, { cluster: clusterOf(client) })) await command(client, sql, undefined, { logComment });
+export async function createTable(
+  client: ClickHouseClient,
+  target: TableTarget,
+  logComment = 'kit:tabular:ddl',
+): Promise<void> {
+  for (const sql of createTableStatements(target, { cluster: clusterOf(client) }))
+    await command(client, sql, undefined, { logComment });
 }
 
-export async function dropTable(client: ClickHouseClient, target: TableTarget, logComment = 'kit:tabular:ddl'): Promise<void> {
-  for (const sql of dropTableStatements(target, { cluster: clusterOf(client) })) await command(client, sql, undefined, { logComment });
+export async function dropTable(
+  client: ClickHouseClient,
+  target: TableTarget,
+  logComment = 'kit:tabular:ddl',
+): Promise<void> {
+  for (const sql of dropTableStatements(target, { cluster: clusterOf(client) }))
+    await command(client, sql, undefined, { logComment });
 }

@@ -1,4 +1,13 @@
-import { DAY_MS, dayOf, dayStartMs, dayWeights, DEFAULT_PERIOD, hourPicker, zoneOffsets, type Period } from './calendar';
+import {
+  DAY_MS,
+  dayOf,
+  dayStartMs,
+  dayWeights,
+  DEFAULT_PERIOD,
+  hourPicker,
+  zoneOffsets,
+  type Period,
+} from './calendar';
 import { permutation, Rng, WeightedIndex, zipfWeights } from './random';
 import { CATEGORIES, COUNTRIES, TIME_ZONES } from './vocabulary';
 
@@ -49,7 +58,12 @@ export interface RetailUniverse {
 
 const YEAR_MS = 365.25 * DAY_MS;
 
-export function buildUniverse(seed: string, customerCount: number, productCount: number, period: Period = DEFAULT_PERIOD): RetailUniverse {
+export function buildUniverse(
+  seed: string,
+  customerCount: number,
+  productCount: number,
+  period: Period = DEFAULT_PERIOD,
+): RetailUniverse {
   const countryPicker = new WeightedIndex(COUNTRIES.map((c) => c.share));
   const zonePickers = COUNTRIES.map((c) => new WeightedIndex(c.zones.map(([, s]) => s)));
   const zoneIds = COUNTRIES.map((c) => c.zones.map(([z]) => TIME_ZONES.indexOf(z)));
@@ -88,7 +102,11 @@ export function buildUniverse(seed: string, customerCount: number, productCount:
     const whole = Math.floor(price);
     priceCents[i] = whole * 100 + (rp.chance(0.75) ? 99 : rp.chance(0.5) ? 49 : 0);
     costCents[i] = Math.round(priceCents[i]! * (0.35 + 0.3 * rp.next()));
-    createdMs[i] = Math.floor(rp.chance(0.9) ? period.startMs - rp.next() * 3 * YEAR_MS : dayStartMs(period, rp.int(period.days)) + rp.int(DAY_MS));
+    createdMs[i] = Math.floor(
+      rp.chance(0.9)
+        ? period.startMs - rp.next() * 3 * YEAR_MS
+        : dayStartMs(period, rp.int(period.days)) + rp.int(DAY_MS),
+    );
     active[i] = rp.chance(0.92) ? 1 : 0;
   }
   const productByRank = permutation(productCount, rp);

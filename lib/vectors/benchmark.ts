@@ -67,13 +67,11 @@ export async function loadAnnBase(
   const batch = 50_000;
   for (let start = 0; start < data.ids.length; start += batch) {
     const end = Math.min(data.ids.length, start + batch);
-    const records = data.ids
-      .slice(start, end)
-      .map((id, i) => ({
-        id,
-        text: data.words[start + i] as string,
-        embedding: data.vectors.subarray((start + i) * d, (start + i + 1) * d),
-      }));
+    const records = data.ids.slice(start, end).map((id, i) => ({
+      id,
+      text: data.words[start + i] as string,
+      embedding: data.vectors.subarray((start + i) * d, (start + i + 1) * d),
+    }));
     await insertVectorRows(client, spec.table, records, d, 'kit:vectors:bench-load', {
       materialize_skip_indexes_on_insert: 0,
     });

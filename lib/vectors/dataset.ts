@@ -56,24 +56,41 @@ export async function generateVectorItems(embedder: Embedder, options: GenerateO
     narratives.map((n) => n.text),
     { kind: 'document', batchSize: options.batchSize ?? 64, onProgress: options.onProgress },
   );
-  return narratives.map((n, i) => ({ ...n, embedding: Array.from(vectors[i] as Float32Array, (x) => Number(x.toPrecision(7))) }));
+  return narratives.map((n, i) => ({
+    ...n,
+    embedding: Array.from(vectors[i] as Float32Array, (x) => Number(x.toPrecision(7))),
+  }));
 }
 
 /** Writes items (one JSON object per line) and the sidecar info file, each atomically. */
-export async function writeVectorDataset(path: string, items: readonly VectorItem[], info: Omit<VectorDatasetInfo, 'count' | 'generator' | 'generatorVersion'>): Promise<VectorDatasetInfo> {
+export async function writeVectorDataset(
+  path: string,
+  items: readonly VectorItem[],
+  info: Omit<VectorDatasetInfo, 'count' | 'generator' | 'generatorVersion'>,
+): Promise<VectorDatasetInfo> {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
   const fh = await open(tmp, 'w');
   try {
     const chunk = 1000;
     for (let i = 0; i < items.length; i += chunk) {
-      await fh.write(items.slice(i, i + chunk).map((it) => `${JSON.stringify(it)}\n`).join(''));
+      await fh.write(
+        items
+          .slice(i, i + chunk)
+          .map((it) => `${JSON.stringify(it)}\n`)
+          .join(''),
+      );
     }
   } finally {
     await fh.close();
   }
   renameSync(tmp, path);
-  const full: VectorDatasetInfo = { ...info, count: items.length, generator: 'lib/vectors/dataset', generatorVersion: GENERATOR_VERSION };
+  const full: VectorDatasetInfo = {
+    ...info,
+    count: items.length,
+    generator: 'lib/vectors/dataset',
+    generatorVersion: GENERATOR_VERSION,
+  };
   writeFileSync(datasetInfoPath(path), `${JSON.stringify(full, null, 2)}\n`);
   return full;
 }
@@ -84,8 +101,11 @@ export function readVectorDatasetInfo(path: string): VectorDatasetInfo | undefin
 }
 
 /** Reads a `vector_items.jsonl`, checking every line's shape and vector length. */
-export async function readVectorDataset(path: string): Promise<{ info: VectorDatasetInfo | undefined; items: VectorItem[] }> {
-  if (!existsSync(path)) throw new VectorStoreError(`${path} does not exist. Generate it with \`npm run vectors:generate\`.`);
+export async function readVectorDataset(
+  path: string,
+): Promise<{ info: VectorDatasetInfo | undefined; items: VectorItem[] }> {
+  if (!existsSync(path))
+    throw new VectorStoreError(`${path} does not exist. Generate it with \`npm run vectors:generate\`.`);
   const info = readVectorDatasetInfo(path);
   const items: VectorItem[] = [];
   const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
@@ -99,11 +119,18 @@ export async function readVectorDataset(path: string): Promise<{ info: VectorDat
     } catch {
       throw new VectorStoreError(`${path}:${n} is not valid JSON.`);
     }
-    if (typeof item.id !== 'string' || typeof item.text !== 'string' || !Array.isArray(item.embedding) || typeof item.metadata !== 'object') {
+    if (
+      typeof item.id !== 'string' ||
+      typeof item.text !== 'string' ||
+      !Array.isArray(item.embedding) ||
+      typeof item.metadata !== 'object'
+    ) {
       throw new VectorStoreError(`${path}:${n} lacks id, text, metadata or embedding.`);
     }
     if (info && item.embedding.length !== info.dimensions) {
-      throw new VectorStoreError(`${path}:${n} has a ${item.embedding.length}-dim vector; the file's info says ${info.dimensions} (${info.model}).`);
+      throw new VectorStoreError(
+        `${path}:${n} has a ${item.embedding.length}-dim vector; the file's info says ${info.dimensions} (${info.model}).`,
+      );
     }
     items.push(item);
   }

@@ -1,4 +1,12 @@
-import { createDistributedSql, localTableName, mergeTreeEngineSql, onClusterSql, qualifiedName, quoteIdentifier, quoteString } from '../clickhouse';
+import {
+  createDistributedSql,
+  localTableName,
+  mergeTreeEngineSql,
+  onClusterSql,
+  qualifiedName,
+  quoteIdentifier,
+  quoteString,
+} from '../clickhouse';
 import { VectorStoreError } from './errors';
 
 export type DistanceMetric = 'cosineDistance' | 'L2Distance';
@@ -16,7 +24,12 @@ export interface HnswSettings {
   granularity: number;
 }
 
-export const DEFAULT_HNSW: Readonly<HnswSettings> = { quantization: 'bf16', m: 32, efConstruction: 128, granularity: 100_000_000 };
+export const DEFAULT_HNSW: Readonly<HnswSettings> = {
+  quantization: 'bf16',
+  m: 32,
+  efConstruction: 128,
+  granularity: 100_000_000,
+};
 
 /** ClickHouse column types allowed for metadata columns (filters bind values with these types). */
 export type MetadataColumnType =
@@ -63,7 +76,10 @@ const QUANTIZATIONS = new Set<HnswQuantization>(['f64', 'f32', 'f16', 'bf16', 'i
  * `vector_items_baai_bge_base_en_v1_5_768d`. Switching models never mixes vectors of different spaces.
  */
 export function vectorTableName(base: string, modelId: string, dimensions: number): string {
-  const slug = modelId.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+  const slug = modelId
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '');
   return `${base}_${slug}_${dimensions}d`;
 }
 
@@ -88,18 +104,27 @@ export function vectorTableSpec(input: VectorTableSpecInput): VectorTableSpec {
   }
   const hnsw: HnswSettings = { ...DEFAULT_HNSW, ...input.hnsw };
   if (!QUANTIZATIONS.has(hnsw.quantization)) {
-    throw new VectorStoreError(`HNSW quantization "${hnsw.quantization}" is not one of ${[...QUANTIZATIONS].join(', ')}.`);
+    throw new VectorStoreError(
+      `HNSW quantization "${hnsw.quantization}" is not one of ${[...QUANTIZATIONS].join(', ')}.`,
+    );
   }
-  for (const [name, v, min] of [['m', hnsw.m, 2], ['efConstruction', hnsw.efConstruction, 1], ['granularity', hnsw.granularity, 1]] as const) {
-    if (!Number.isInteger(v) || v < min) throw new VectorStoreError(`HNSW ${name} must be an integer >= ${min}, got ${String(v)}.`);
+  for (const [name, v, min] of [
+    ['m', hnsw.m, 2],
+    ['efConstruction', hnsw.efConstruction, 1],
+    ['granularity', hnsw.granularity, 1],
+  ] as const) {
+    if (!Number.isInteger(v) || v < min)
+      throw new VectorStoreError(`HNSW ${name} must be an integer >= ${min}, got ${String(v)}.`);
   }
   const metadata = input.metadata ?? ITEM_METADATA;
   for (const col of Object.keys(metadata)) {
-    if (RESERVED_COLUMNS.has(col)) throw new VectorStoreError(`Metadata column "${col}" clashes with a built-in column (id, text, embedding).`);
+    if (RESERVED_COLUMNS.has(col))
+      throw new VectorStoreError(`Metadata column "${col}" clashes with a built-in column (id, text, embedding).`);
     quoteIdentifier(col);
   }
   const metric = input.metric ?? 'cosineDistance';
-  if (metric !== 'cosineDistance' && metric !== 'L2Distance') throw new VectorStoreError(`metric must be cosineDistance or L2Distance, got ${String(metric)}.`);
+  if (metric !== 'cosineDistance' && metric !== 'L2Distance')
+    throw new VectorStoreError(`metric must be cosineDistance or L2Distance, got ${String(metric)}.`);
   return {
     table: input.table ?? vectorTableName(input.base ?? 'vector_items', input.modelId, dimensions),
     modelId: input.modelId,
@@ -166,13 +191,25 @@ export function createTableStatements(spec: VectorTableSpec, options: VectorDdlO
   const { cluster, database } = options;
   const first = createTableSql(spec, options);
   if (!cluster) return [first];
-  if (!database) throw new VectorStoreError(`a vector table on cluster ${cluster} needs its database: pass options.database.`);
-  return [first, createDistributedSql({ cluster, database, name: spec.table, shardingKey: VECTOR_SHARDING_KEY, comment: tableComment(spec), ifNotExists: options.ifNotExists })];
+  if (!database)
+    throw new VectorStoreError(`a vector table on cluster ${cluster} needs its database: pass options.database.`);
+  return [
+    first,
+    createDistributedSql({
+      cluster,
+      database,
+      name: spec.table,
+      shardingKey: VECTOR_SHARDING_KEY,
+      comment: tableComment(spec),
+      ifNotExists: options.ifNotExists,
+    }),
+  ];
 }
 
 /** DROP of the table (and of the shards' tables on a cluster). */
 export function dropTableStatements(table: string, options: Omit<VectorDdlOptions, 'ifNotExists'> = {}): string[] {
-  const drop = (name: string): string => `DROP TABLE IF EXISTS ${tableName(name, options)}${onClusterSql(options.cluster)} SYNC`;
+  const drop = (name: string): string =>
+    `DROP TABLE IF EXISTS ${tableName(name, options)}${onClusterSql(options.cluster)} SYNC`;
   return options.cluster ? [drop(table), drop(localTableName(table, options.cluster))] : [drop(table)];
 }
 
@@ -186,6 +223,11 @@ function tableName(table: string, options: VectorDdlOptions): string {
 }
 
 function tableComment(spec: VectorTableSpec): string {
-  const comment: VectorTableComment = { kit: 'vectors', model: spec.modelId, dimensions: spec.dimensions, metric: spec.metric };
+  const comment: VectorTableComment = {
+    kit: 'vectors',
+    model: spec.modelId,
+    dimensions: spec.dimensions,
+    metric: spec.metric,
+  };
   return JSON.stringify(comment);
 }

@@ -30,14 +30,23 @@ export function parseComposePs(text: string): ServiceState[] {
   if (trimmed === '') return [];
   let raws: unknown[];
   try {
-    raws = trimmed.startsWith('[') ? (JSON.parse(trimmed) as unknown[]) : trimmed.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as unknown);
+    raws = trimmed.startsWith('[')
+      ? (JSON.parse(trimmed) as unknown[])
+      : trimmed
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+          .map((l) => JSON.parse(l) as unknown);
   } catch (e) {
-    throw new ComposeOutputError(`docker compose ps printed something that is not JSON (${(e as Error).message}): ${trimmed.slice(0, 200)}`);
+    throw new ComposeOutputError(
+      `docker compose ps printed something that is not JSON (${(e as Error).message}): ${trimmed.slice(0, 200)}`,
+    );
   }
   return raws.map((r, i) => {
     const raw = (r ?? {}) as RawPs;
     if (typeof raw.Service !== 'string' || typeof raw.State !== 'string') {
-      throw new ComposeOutputError(`docker compose ps entry ${i} has no Service/State: ${JSON.stringify(r).slice(0, 200)}`);
+      throw new ComposeOutputError(
+        `docker compose ps entry ${i} has no Service/State: ${JSON.stringify(r).slice(0, 200)}`,
+      );
     }
     return {
       service: raw.Service,
@@ -49,13 +58,18 @@ export function parseComposePs(text: string): ServiceState[] {
   });
 }
 
-export type Readiness = { status: 'ready' } | { status: 'waiting'; pending: string[] } | { status: 'failed'; problems: string[] };
+export type Readiness =
+  { status: 'ready' } | { status: 'waiting'; pending: string[] } | { status: 'failed'; problems: string[] };
 
 /**
  * Ready when every expected service is healthy (or running, without a healthcheck) and every
  * one-shot exited 0. A one-shot that exited non-zero, an unhealthy or dead service fails at once.
  */
-export function readiness(states: readonly ServiceState[], expected: readonly string[], oneShots: ReadonlySet<string>): Readiness {
+export function readiness(
+  states: readonly ServiceState[],
+  expected: readonly string[],
+  oneShots: ReadonlySet<string>,
+): Readiness {
   const problems: string[] = [];
   const pending: string[] = [];
   for (const service of expected) {
@@ -66,13 +80,17 @@ export function readiness(states: readonly ServiceState[], expected: readonly st
     }
     if (oneShots.has(service)) {
       if (s.state === 'exited' && s.exitCode === 0) continue;
-      if (s.state === 'exited' || s.state === 'dead') problems.push(`${service} exited with code ${s.exitCode} (see: npm run compose -- logs ${service})`);
+      if (s.state === 'exited' || s.state === 'dead')
+        problems.push(`${service} exited with code ${s.exitCode} (see: npm run compose -- logs ${service})`);
       else pending.push(`${service}: ${s.state}`);
       continue;
     }
-    if (s.state === 'exited' || s.state === 'dead') problems.push(`${service} is ${s.state} (exit code ${s.exitCode}; see: npm run compose -- logs ${service})`);
-    else if (s.health === 'unhealthy') problems.push(`${service} is unhealthy (see: npm run compose -- logs ${service})`);
-    else if (s.state !== 'running' || (s.health !== '' && s.health !== 'healthy')) pending.push(`${service}: ${s.state}${s.health ? `, ${s.health}` : ''}`);
+    if (s.state === 'exited' || s.state === 'dead')
+      problems.push(`${service} is ${s.state} (exit code ${s.exitCode}; see: npm run compose -- logs ${service})`);
+    else if (s.health === 'unhealthy')
+      problems.push(`${service} is unhealthy (see: npm run compose -- logs ${service})`);
+    else if (s.state !== 'running' || (s.health !== '' && s.health !== 'healthy'))
+      pending.push(`${service}: ${s.state}${s.health ? `, ${s.health}` : ''}`);
   }
   if (problems.length > 0) return { status: 'failed', problems };
   if (pending.length > 0) return { status: 'waiting', pending };

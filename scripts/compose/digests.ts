@@ -25,11 +25,18 @@ function parseJsonList(text: string, what: string): Record<string, unknown>[] {
   const trimmed = text.trim();
   if (trimmed === '') return [];
   try {
-    const value = trimmed.startsWith('[') ? (JSON.parse(trimmed) as unknown) : trimmed.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as unknown);
+    const value = trimmed.startsWith('[')
+      ? (JSON.parse(trimmed) as unknown)
+      : trimmed
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+          .map((l) => JSON.parse(l) as unknown);
     if (!Array.isArray(value)) throw new Error('not a list');
     return value as Record<string, unknown>[];
   } catch (e) {
-    throw new ComposeOutputError(`${what} printed something that is not a JSON list (${(e as Error).message}): ${trimmed.slice(0, 200)}`);
+    throw new ComposeOutputError(
+      `${what} printed something that is not a JSON list (${(e as Error).message}): ${trimmed.slice(0, 200)}`,
+    );
   }
 }
 
@@ -58,12 +65,20 @@ export function parseImageInspect(text: string): Map<string, string[]> {
 }
 
 /** Joins both: the digest of the image's own repository, when it has one. */
-export function imageDigests(images: readonly ComposeImage[], inspected: ReadonlyMap<string, readonly string[]>): ImageDigest[] {
+export function imageDigests(
+  images: readonly ComposeImage[],
+  inspected: ReadonlyMap<string, readonly string[]>,
+): ImageDigest[] {
   return images.map((img) => {
-    const fullId = [...inspected.keys()].find((id) => id === img.id || id.replace(/^sha256:/, '').startsWith(img.id.replace(/^sha256:/, '')));
+    const fullId = [...inspected.keys()].find(
+      (id) => id === img.id || id.replace(/^sha256:/, '').startsWith(img.id.replace(/^sha256:/, '')),
+    );
     const repo = img.reference.replace(/:[^/:]+$/, '');
     const digests = fullId ? (inspected.get(fullId) ?? []) : [];
-    const digest = digests.find((d) => d.startsWith(`${repo}@`) || d.replace(/^docker\.io\/(library\/)?/, '').startsWith(`${repo}@`)) ?? digests[0];
+    const digest =
+      digests.find(
+        (d) => d.startsWith(`${repo}@`) || d.replace(/^docker\.io\/(library\/)?/, '').startsWith(`${repo}@`),
+      ) ?? digests[0];
     return { container: img.container, reference: img.reference, digest, id: fullId ?? img.id };
   });
 }

@@ -44,23 +44,59 @@ export interface Step {
 
 /** Services of the default stack; one-shots are expected to exit 0, the rest to be healthy or running. */
 export const BASE_SERVICES = ['seaweedfs', 's3-init', 'clickhouse-server', 'clickhouse-init', 'jupyter'] as const;
-export const CLUSTER_SERVICES = ['keeper-1', 'keeper-2', 'keeper-3', 'ch-s1r1', 'ch-s1r2', 'ch-s2r1', 'ch-s2r2', 'cluster-init'] as const;
+export const CLUSTER_SERVICES = [
+  'keeper-1',
+  'keeper-2',
+  'keeper-3',
+  'ch-s1r1',
+  'ch-s1r2',
+  'ch-s2r1',
+  'ch-s2r2',
+  'cluster-init',
+] as const;
 export const ONE_SHOT_SERVICES: ReadonlySet<string> = new Set(['s3-init', 'clickhouse-init', 'cluster-init']);
 
 /** The cluster node the kit talks to in cluster mode, inside the compose network and on the host. */
-export const CLUSTER_ENTRY = { service: 'ch-s1r1', url: 'http://ch-s1r1:8123', hostPortVariable: 'KIT_DOCKER_CLUSTER_HTTP_PORT_1', defaultHostPort: 8131, cluster: 'kit' } as const;
+export const CLUSTER_ENTRY = {
+  service: 'ch-s1r1',
+  url: 'http://ch-s1r1:8123',
+  hostPortVariable: 'KIT_DOCKER_CLUSTER_HTTP_PORT_1',
+  defaultHostPort: 8131,
+  cluster: 'kit',
+} as const;
 
 export function verifyPlan(options: VerifyOptions): Step[] {
   const profile = options.cluster ? ['--profile', 'cluster'] : [];
   const services = options.cluster ? [...BASE_SERVICES, ...CLUSTER_SERVICES] : [...BASE_SERVICES];
   const steps: Step[] = [
-    { id: 'docker', label: 'Docker Engine reachable', kind: 'check', argv: ['docker', 'version', '--format', '{{.Server.Version}}'] },
-    { id: 'compose-version', label: 'Docker Compose v2', kind: 'check', argv: ['docker', 'compose', 'version', '--short'] },
-    { id: 'config', label: `compose config${options.cluster ? ' (profile cluster)' : ''}`, kind: 'compose', argv: [...profile, 'config', '--quiet'] },
+    {
+      id: 'docker',
+      label: 'Docker Engine reachable',
+      kind: 'check',
+      argv: ['docker', 'version', '--format', '{{.Server.Version}}'],
+    },
+    {
+      id: 'compose-version',
+      label: 'Docker Compose v2',
+      kind: 'check',
+      argv: ['docker', 'compose', 'version', '--short'],
+    },
+    {
+      id: 'config',
+      label: `compose config${options.cluster ? ' (profile cluster)' : ''}`,
+      kind: 'compose',
+      argv: [...profile, 'config', '--quiet'],
+    },
     { id: 'pull', label: 'pull images', kind: 'compose', argv: [...profile, 'pull', '--ignore-buildable'] },
     { id: 'build', label: 'build the Jupyter image', kind: 'compose', argv: ['build', 'jupyter'] },
     { id: 'up', label: 'start the stack', kind: 'compose', argv: [...profile, 'up', '-d'] },
-    { id: 'healthy', label: `services healthy (${services.length})`, kind: 'wait-healthy', argv: [...profile, 'ps', '--all', '--format', 'json'], services },
+    {
+      id: 'healthy',
+      label: `services healthy (${services.length})`,
+      kind: 'wait-healthy',
+      argv: [...profile, 'ps', '--all', '--format', 'json'],
+      services,
+    },
   ];
   const url = `http://127.0.0.1:${options.cluster ? options.clusterHttpPort : options.clickhouseHttpPort}`;
   steps.push({
@@ -79,15 +115,38 @@ export function verifyPlan(options: VerifyOptions): Step[] {
       argv: [...profile, 'exec', '-T', 'jupyter', 'jupyter', 'execute', '--kernel_name=tslab', `notebooks/${nb}`],
     });
   }
-  steps.push({ id: 'digests', label: 'image digests', kind: 'collect', argv: [...profile, 'images', '--format', 'json'], always: true });
+  steps.push({
+    id: 'digests',
+    label: 'image digests',
+    kind: 'collect',
+    argv: [...profile, 'images', '--format', 'json'],
+    always: true,
+  });
   if (!options.keepUp) {
-    steps.push({ id: 'down', label: options.forgetData ? 'tear down' : 'tear down (data kept in storage/docker)', kind: 'compose', argv: [...profile, 'down', '--remove-orphans'], always: true });
+    steps.push({
+      id: 'down',
+      label: options.forgetData ? 'tear down' : 'tear down (data kept in storage/docker)',
+      kind: 'compose',
+      argv: [...profile, 'down', '--remove-orphans'],
+      always: true,
+    });
     if (options.forgetData) {
       steps.push({
         id: 'forget-data',
         label: 'remove storage/docker',
         kind: 'host',
-        argv: ['docker', 'run', '--rm', '--entrypoint', '/bin/sh', '-v', `${options.dockerStorageDir}:/kit-storage`, options.cleanupImage, '-c', 'rm -rf /kit-storage/clickhouse /kit-storage/seaweedfs /kit-storage/cluster'],
+        argv: [
+          'docker',
+          'run',
+          '--rm',
+          '--entrypoint',
+          '/bin/sh',
+          '-v',
+          `${options.dockerStorageDir}:/kit-storage`,
+          options.cleanupImage,
+          '-c',
+          'rm -rf /kit-storage/clickhouse /kit-storage/seaweedfs /kit-storage/cluster',
+        ],
         always: true,
       });
     }
@@ -97,5 +156,7 @@ export function verifyPlan(options: VerifyOptions): Step[] {
 
 /** Environment for `docker compose` itself: in cluster mode the Jupyter kernels use the cluster. */
 export function composeEnvironment(options: Pick<VerifyOptions, 'cluster'>): Record<string, string> {
-  return options.cluster ? { KIT_DOCKER_KIT_CLICKHOUSE_URL: CLUSTER_ENTRY.url, KIT_DOCKER_KIT_CLICKHOUSE_CLUSTER: CLUSTER_ENTRY.cluster } : {};
+  return options.cluster
+    ? { KIT_DOCKER_KIT_CLICKHOUSE_URL: CLUSTER_ENTRY.url, KIT_DOCKER_KIT_CLICKHOUSE_CLUSTER: CLUSTER_ENTRY.cluster }
+    : {};
 }

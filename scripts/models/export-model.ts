@@ -19,7 +19,10 @@ import { ensureModelPython, modelPythonPaths, runModelPython } from './python-en
 
 const USAGE =
   'Usage: npm run models:export -- <model id> [--from-dir DIR | --from ORG/REPO] [--revision REV] [--external-data]\n' +
-  `Models: ${supportedModels().filter((s) => !s.standIn).map((s) => s.id).join(', ')}`;
+  `Models: ${supportedModels()
+    .filter((s) => !s.standIn)
+    .map((s) => s.id)
+    .join(', ')}`;
 
 interface Args {
   modelId: string;
@@ -60,7 +63,12 @@ function parseArgs(argv: string[]): Args {
 }
 
 async function plan(config: ReturnType<typeof loadConfig>, source: string, revision?: string): Promise<ExportPlan> {
-  const out = await runModelPython(config, 'export_model.py', ['plan', '--source', source, ...(revision ? ['--revision', revision] : [])]).catch((e: unknown) => {
+  const out = await runModelPython(config, 'export_model.py', [
+    'plan',
+    '--source',
+    source,
+    ...(revision ? ['--revision', revision] : []),
+  ]).catch((e: unknown) => {
     const said = e instanceof CommandError ? e.outputTail.split('\n').find((l) => l.startsWith('ERROR ')) : undefined;
     throw said ? new Error(said.slice(6)) : e;
   });
@@ -76,18 +84,31 @@ function runExport(config: ReturnType<typeof loadConfig>, args: string[]): Promi
     const child = spawn(paths.python, [join(paths.scriptsDir, 'export_model.py'), ...args], {
       cwd: paths.scriptsDir,
       stdio: 'inherit',
-      env: { ...jupyterEnvironment(config), PYTHONUNBUFFERED: '1', TOKENIZERS_PARALLELISM: 'false', HF_HUB_DISABLE_TELEMETRY: '1' },
+      env: {
+        ...jupyterEnvironment(config),
+        PYTHONUNBUFFERED: '1',
+        TOKENIZERS_PARALLELISM: 'false',
+        HF_HUB_DISABLE_TELEMETRY: '1',
+      },
     });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`the export stopped (exit code ${code}); run the same command again to resume.`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`the export stopped (exit code ${code}); run the same command again to resume.`)),
+    );
   });
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const spec = modelSpec(args.modelId);
-  if (spec.standIn) fail(`${spec.id} is the stand-in test model, built by \`npm run models:build-test\`, not exported.`);
-  if (args.fromDir && !existsSync(join(args.fromDir, 'config.json'))) fail(`--from-dir ${args.fromDir} holds no config.json: point it at a saved PyTorch/sentence-transformers model folder.`);
+  if (spec.standIn)
+    fail(`${spec.id} is the stand-in test model, built by \`npm run models:build-test\`, not exported.`);
+  if (args.fromDir && !existsSync(join(args.fromDir, 'config.json')))
+    fail(
+      `--from-dir ${args.fromDir} holds no config.json: point it at a saved PyTorch/sentence-transformers model folder.`,
+    );
   // The Python side runs in scripts/models/python: a relative folder must not be read from there.
   const source = args.fromDir ? resolve(args.fromDir) : (args.from ?? spec.hubRepo);
   if (!source) fail(`${spec.id} has no hub repository: pass --from or --from-dir.`);
@@ -96,9 +117,12 @@ async function main(): Promise<void> {
   console.log(`models:export ${spec.id} from ${source}`);
   await ensureModelPython(config);
   const p = await plan(config, source, args.revision);
-  if (p.model_type !== 'bert' && p.model_type !== 'qwen2') throw new Error(`${source} is a ${p.model_type} model; the kit exports bert and qwen2 models.`);
+  if (p.model_type !== 'bert' && p.model_type !== 'qwen2')
+    throw new Error(`${source} is a ${p.model_type} model; the kit exports bert and qwen2 models.`);
   if (!args.fromDir && p.hidden_size !== spec.dimensions) {
-    throw new Error(`${source} has hidden_size ${p.hidden_size}, but ${spec.id} produces ${spec.dimensions}-dimensional vectors: wrong repository?`);
+    throw new Error(
+      `${source} has hidden_size ${p.hidden_size}, but ${spec.id} produces ${spec.dimensions}-dimensional vectors: wrong repository?`,
+    );
   }
   const workDir = join(config.models.dir, '.kit-export', ...spec.id.split('/'));
   const needs = exportNeeds(p);
@@ -109,12 +133,20 @@ async function main(): Promise<void> {
   assertResources(spec.id, needs, availableResources(workDir), config.models.dir);
   const out = modelDirOf(config.models.dir, spec.id);
   await runExport(config, [
-    'run', '--source', source, '--work', workDir, '--out', out,
+    'run',
+    '--source',
+    source,
+    '--work',
+    workDir,
+    '--out',
+    out,
     ...(args.revision ? ['--revision', args.revision] : []),
     ...(args.externalData ? ['--external-data'] : []),
   ]);
   rmSync(workDir, { recursive: true, force: true });
-  console.log(`${spec.id}: ready in ${out} (${((Date.now() - started) / 1000).toFixed(0)} s). Select it with EMBEDDING_MODEL=${spec.id}.`);
+  console.log(
+    `${spec.id}: ready in ${out} (${((Date.now() - started) / 1000).toFixed(0)} s). Select it with EMBEDDING_MODEL=${spec.id}.`,
+  );
 }
 
 main().catch((e: unknown) => {

@@ -57,7 +57,10 @@ function progressReporter(modelId: string): (e: FetchEvent) => void {
         console.log(`${modelId}: ${e.files} files, ${(e.bytes / 1e6).toFixed(1)} MB from ${e.repo}`);
         break;
       case 'file-start':
-        bar = progress(`  ${e.path}${e.resumeFrom > 0 ? ` (resuming at ${(e.resumeFrom / 1e6).toFixed(1)} MB)` : ''}`, e.size > 0 ? e.size : undefined);
+        bar = progress(
+          `  ${e.path}${e.resumeFrom > 0 ? ` (resuming at ${(e.resumeFrom / 1e6).toFixed(1)} MB)` : ''}`,
+          e.size > 0 ? e.size : undefined,
+        );
         bar.update(e.resumeFrom);
         break;
       case 'file-progress':
@@ -94,7 +97,9 @@ async function main(): Promise<void> {
       token,
       onEvent: progressReporter(modelId),
     });
-    console.log(`${modelId}: ready in ${result.dir} (${(result.downloadedBytes / 1e6).toFixed(1)} MB downloaded this run).`);
+    console.log(
+      `${modelId}: ready in ${result.dir} (${(result.downloadedBytes / 1e6).toFixed(1)} MB downloaded this run).`,
+    );
   }
 }
 

@@ -53,11 +53,22 @@ export async function ensureModelPython(config: KitConfig): Promise<ModelPythonP
 }
 
 /** Runs one of the kit's Python model scripts with the venv's python. */
-export function runModelPython(config: KitConfig, script: string, args: string[], options: RunOptions = {}): Promise<string> {
+export function runModelPython(
+  config: KitConfig,
+  script: string,
+  args: string[],
+  options: RunOptions = {},
+): Promise<string> {
   const paths = modelPythonPaths(config);
   return runCommand(paths.python, [join(paths.scriptsDir, script), ...args], {
     cwd: paths.scriptsDir,
     ...options,
-    env: { ...jupyterEnvironment(config), PYTHONUNBUFFERED: '1', TOKENIZERS_PARALLELISM: 'false', HF_HUB_DISABLE_TELEMETRY: '1', ...options.env },
+    env: {
+      ...jupyterEnvironment(config),
+      PYTHONUNBUFFERED: '1',
+      TOKENIZERS_PARALLELISM: 'false',
+      HF_HUB_DISABLE_TELEMETRY: '1',
+      ...options.env,
+    },
   });
 }

@@ -26,11 +26,20 @@ export interface ReferenceResult {
   pooling: string;
 }
 
-export function referenceEmbeddings(config: KitConfig, modelDir: string, requests: ReferenceRequest[]): Promise<ReferenceResult> {
+export function referenceEmbeddings(
+  config: KitConfig,
+  modelDir: string,
+  requests: ReferenceRequest[],
+): Promise<ReferenceResult> {
   const paths = modelPythonPaths(config);
   const input = JSON.stringify({
     model_dir: modelDir,
-    requests: requests.map((r) => ({ texts: r.texts, prompt_name: r.promptName ?? null, prompt: r.prompt ?? null, batch_size: r.batchSize ?? 32 })),
+    requests: requests.map((r) => ({
+      texts: r.texts,
+      prompt_name: r.promptName ?? null,
+      prompt: r.prompt ?? null,
+      batch_size: r.batchSize ?? 32,
+    })),
   });
   return new Promise((resolve, reject) => {
     const child = spawn(paths.python, [join(paths.scriptsDir, 'reference_embed.py')], {
@@ -45,8 +54,18 @@ export function referenceEmbeddings(config: KitConfig, modelDir: string, request
     child.on('error', reject);
     child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`reference_embed.py exited with ${code}:\n${err}`));
-      const parsed = JSON.parse(out) as { vectors: number[][][]; token_ids: number[][][]; prompts: Record<string, string>; pooling: string };
-      resolve({ vectors: parsed.vectors, tokenIds: parsed.token_ids, prompts: parsed.prompts, pooling: parsed.pooling });
+      const parsed = JSON.parse(out) as {
+        vectors: number[][][];
+        token_ids: number[][][];
+        prompts: Record<string, string>;
+        pooling: string;
+      };
+      resolve({
+        vectors: parsed.vectors,
+        tokenIds: parsed.token_ids,
+        prompts: parsed.prompts,
+        pooling: parsed.pooling,
+      });
     });
     child.stdin.end(input);
   });

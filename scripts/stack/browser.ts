@@ -30,7 +30,9 @@ export class BrowserInstallError extends Error {
 export async function installBrowser(config: KitConfig): Promise<{ installed: boolean; path: string }> {
   if (existsSync(CHROMIUM_PATH)) return { installed: false, path: CHROMIUM_PATH };
   if (process.getuid?.() !== 0) {
-    throw new BrowserInstallError(`chromium is not installed (${CHROMIUM_PATH}); run \`sudo apt-get update && sudo apt-get install -y chromium\`.`);
+    throw new BrowserInstallError(
+      `chromium is not installed (${CHROMIUM_PATH}); run \`sudo apt-get update && sudo apt-get install -y chromium\`.`,
+    );
   }
   const logDir = join(config.storageDir, 'logs');
   mkdirSync(logDir, { recursive: true });
@@ -46,6 +48,7 @@ export async function installBrowser(config: KitConfig): Promise<{ installed: bo
     throw new BrowserInstallError(`apt-get could not install chromium (log: ${logFile}): ${(err as Error).message}`);
   }
   steps.done();
-  if (!existsSync(CHROMIUM_PATH)) throw new BrowserInstallError(`apt-get finished but ${CHROMIUM_PATH} is missing; see ${logFile}.`);
+  if (!existsSync(CHROMIUM_PATH))
+    throw new BrowserInstallError(`apt-get finished but ${CHROMIUM_PATH} is missing; see ${logFile}.`);
   return { installed: true, path: CHROMIUM_PATH };
 }

@@ -57,14 +57,24 @@ export async function endpointStatus(config: KitConfig): Promise<EndpointStatus>
   const pid = runningEndpointPid(paths.pidFile);
   const owner = readDataFolderOwner(config.clickhouse.dataPath);
   const url = (owner && owner.pid === pid && owner.url) || configuredEndpointUrl(config);
-  return { running: pid !== undefined, healthy: pid !== undefined && (await ping(url)), pid, url, dataPath: config.clickhouse.dataPath, logFile: paths.logFile };
+  return {
+    running: pid !== undefined,
+    healthy: pid !== undefined && (await ping(url)),
+    pid,
+    url,
+    dataPath: config.clickhouse.dataPath,
+    logFile: paths.logFile,
+  };
 }
 
 /**
  * Starts the endpoint in the background and waits until it answers /ping, or re-uses the one
  * already running for this data folder.
  */
-export async function startEndpointProcess(config: KitConfig, options: StartEndpointOptions = {}): Promise<EndpointProcess> {
+export async function startEndpointProcess(
+  config: KitConfig,
+  options: StartEndpointOptions = {},
+): Promise<EndpointProcess> {
   const log = options.log ?? (() => undefined);
   const timeoutMs = options.timeoutMs ?? 120_000;
   const paths = endpointPaths(config);
@@ -97,7 +107,13 @@ export async function startEndpointProcess(config: KitConfig, options: StartEndp
       cwd: config.root,
       detached: true,
       stdio: ['ignore', out, out],
-      env: { UV_THREADPOOL_SIZE: ENGINE_THREADPOOL_SIZE, ...process.env, ...configEnvironment(config), CLICKHOUSE_URL: '', ...options.env },
+      env: {
+        UV_THREADPOOL_SIZE: ENGINE_THREADPOOL_SIZE,
+        ...process.env,
+        ...configEnvironment(config),
+        CLICKHOUSE_URL: '',
+        ...options.env,
+      },
     });
     child.on('exit', (code, signal) => {
       exited = { code, signal };
@@ -111,7 +127,9 @@ export async function startEndpointProcess(config: KitConfig, options: StartEndp
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (exited) {
-      throw new EndpointProcessError(`The ClickHouse endpoint exited during start (code ${exited.code ?? exited.signal}):\n${tail(paths.consoleLog, logStart)}`);
+      throw new EndpointProcessError(
+        `The ClickHouse endpoint exited during start (code ${exited.code ?? exited.signal}):\n${tail(paths.consoleLog, logStart)}`,
+      );
     }
     const pid = runningEndpointPid(paths.pidFile);
     if (pid !== undefined && (await ping(url))) {
@@ -120,11 +138,16 @@ export async function startEndpointProcess(config: KitConfig, options: StartEndp
     }
     await sleep(100);
   }
-  throw new EndpointProcessError(`The ClickHouse endpoint did not answer on ${url} within ${Math.round(timeoutMs / 1000)} s. Its output:\n${tail(paths.consoleLog, logStart)}`);
+  throw new EndpointProcessError(
+    `The ClickHouse endpoint did not answer on ${url} within ${Math.round(timeoutMs / 1000)} s. Its output:\n${tail(paths.consoleLog, logStart)}`,
+  );
 }
 
 /** Stops the endpoint gracefully (SIGTERM: queries finish or are cancelled, the log is flushed), SIGKILL after `timeoutMs`. */
-export async function stopEndpointProcess(config: KitConfig, options: { timeoutMs?: number } = {}): Promise<{ stopped: boolean; pid: number | undefined }> {
+export async function stopEndpointProcess(
+  config: KitConfig,
+  options: { timeoutMs?: number } = {},
+): Promise<{ stopped: boolean; pid: number | undefined }> {
   const paths = endpointPaths(config);
   const pid = runningEndpointPid(paths.pidFile);
   if (pid === undefined) {
@@ -154,7 +177,6 @@ function runningEndpointPid(pidFile: string): number | undefined {
   }
 }
 
-
 async function ping(url: string): Promise<boolean> {
   try {
     const res = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(2000) });
@@ -164,14 +186,21 @@ async function ping(url: string): Promise<boolean> {
   }
 }
 
-async function waitUntilHealthy(url: string, pid: number | undefined, timeoutMs: number, consoleLog: string): Promise<void> {
+async function waitUntilHealthy(
+  url: string,
+  pid: number | undefined,
+  timeoutMs: number,
+  consoleLog: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await ping(url)) return;
     if (pid !== undefined && !isProcessAlive(pid)) break;
     await sleep(200);
   }
-  throw new EndpointProcessError(`The running ClickHouse endpoint (pid ${pid}) does not answer on ${url}. Its output:\n${tail(consoleLog, 0)}`);
+  throw new EndpointProcessError(
+    `The running ClickHouse endpoint (pid ${pid}) does not answer on ${url}. Its output:\n${tail(consoleLog, 0)}`,
+  );
 }
 
 function tail(file: string, from: number): string {
@@ -182,4 +211,3 @@ function tail(file: string, from: number): string {
     return '(no output)';
   }
 }
-

@@ -27,9 +27,13 @@ function pythonCandidates(): string[] {
 function findVenvCapablePython(): string {
   const tried: string[] = [];
   for (const py of pythonCandidates()) {
-    const r = spawnSync(py, ['-c', 'import sys, venv, ensurepip; assert sys.version_info >= (3, 9); print(sys.version.split()[0])'], {
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      py,
+      ['-c', 'import sys, venv, ensurepip; assert sys.version_info >= (3, 9); print(sys.version.split()[0])'],
+      {
+        encoding: 'utf8',
+      },
+    );
     if (r.status === 0) return py;
     tried.push(`${py}: ${(r.error?.message ?? r.stderr).trim().split('\n').pop() ?? 'failed'}`);
   }
@@ -50,13 +54,20 @@ export async function installJupyter(config: KitConfig): Promise<JupyterInstallR
   const started = Date.now();
   const p = jupyterPaths(config);
   mkdirSync(p.logDir, { recursive: true });
-  const result: JupyterInstallResult = { venvCreated: false, packagesInstalled: false, kernelSpecWritten: false, seconds: 0 };
+  const result: JupyterInstallResult = {
+    venvCreated: false,
+    packagesInstalled: false,
+    kernelSpecWritten: false,
+    seconds: 0,
+  };
 
   if (!existsSync(p.python)) {
     const base = findVenvCapablePython();
     console.log(`jupyter: creating the Python venv ${p.venvDir} (with ${base})`);
     await runCommand(base, ['-m', 'venv', p.venvDir], { logFile: p.installLogFile }).catch((err: Error) => {
-      throw new JupyterInstallError(`creating ${p.venvDir} failed: ${err.message}\nOn Debian: apt-get install -y python3-venv`);
+      throw new JupyterInstallError(
+        `creating ${p.venvDir} failed: ${err.message}\nOn Debian: apt-get install -y python3-venv`,
+      );
     });
     result.venvCreated = true;
   }

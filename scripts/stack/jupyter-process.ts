@@ -55,7 +55,6 @@ export function runCommand(command: string, args: string[], options: RunOptions 
   });
 }
 
-
 export function readPid(file: string): number | undefined {
   if (!existsSync(file)) return undefined;
   const pid = Number(readFileSync(file, 'utf8').trim());
@@ -70,4 +69,3 @@ export function processCommandLine(pid: number): string {
     return '';
   }
 }
-

@@ -57,22 +57,35 @@ export function jupyterUrl(config: KitConfig, options: { withToken?: boolean; pa
  * stack's CLICKHOUSE_URL). A running server started with the same settings is reused; one with
  * different settings is restarted. The token never goes on a command line or into the log.
  */
-export async function startJupyter(config: KitConfig, kernelEnv: Record<string, string | undefined> = {}): Promise<JupyterStartResult> {
+export async function startJupyter(
+  config: KitConfig,
+  kernelEnv: Record<string, string | undefined> = {},
+): Promise<JupyterStartResult> {
   const started = Date.now();
   const p = jupyterPaths(config);
   const token = config.jupyter.token.reveal();
   if (token.length < 16) {
-    throw new JupyterServerError('JUPYTER_TOKEN is empty or shorter than 16 characters; run `npm run setup` (it writes a random one into .env) or set it.');
+    throw new JupyterServerError(
+      'JUPYTER_TOKEN is empty or shorter than 16 characters; run `npm run setup` (it writes a random one into .env) or set it.',
+    );
   }
   if (!isJupyterInstalled(config)) {
-    throw new JupyterServerError('the Jupyter stack is not installed in this checkout; run installJupyter(config) (`npm run setup`) first.');
+    throw new JupyterServerError(
+      'the Jupyter stack is not installed in this checkout; run installJupyter(config) (`npm run setup`) first.',
+    );
   }
   const fingerprint = fingerprintOf(config, kernelEnv);
 
   const state = readState(config);
   if (state && isOurServer(state.pid)) {
     if (state.fingerprint === fingerprint && (await apiGet(config, '/api/status')).ok) {
-      return { url: jupyterUrl(config), pid: state.pid, reused: true, seconds: (Date.now() - started) / 1000, logFile: p.logFile };
+      return {
+        url: jupyterUrl(config),
+        pid: state.pid,
+        reused: true,
+        seconds: (Date.now() - started) / 1000,
+        logFile: p.logFile,
+      };
     }
     console.log('jupyter: settings or kernel environment changed, restarting JupyterLab');
     await stopJupyter(config);
@@ -117,11 +130,15 @@ export async function startJupyter(config: KitConfig, kernelEnv: Record<string, 
   try {
     for (;;) {
       if (exited !== undefined) {
-        throw new JupyterServerError(`JupyterLab exited with code ${exited} while starting. Last log lines:\n${logTail(config)}`);
+        throw new JupyterServerError(
+          `JupyterLab exited with code ${exited} while starting. Last log lines:\n${logTail(config)}`,
+        );
       }
       if (Date.now() - started > START_TIMEOUT_MS) {
         process.kill(pid, 'SIGTERM');
-        throw new JupyterServerError(`JupyterLab did not answer within ${START_TIMEOUT_MS / 1000}s. Last log lines:\n${logTail(config)}`);
+        throw new JupyterServerError(
+          `JupyterLab did not answer within ${START_TIMEOUT_MS / 1000}s. Last log lines:\n${logTail(config)}`,
+        );
       }
       if ((await apiGet(config, '/api/status')).ok) break;
       bar.update(0, 'waiting for the API');
@@ -136,7 +153,10 @@ export async function startJupyter(config: KitConfig, kernelEnv: Record<string, 
   }
   bar.done();
   writeFileSync(p.pidFile, `${pid}\n`);
-  writeFileSync(p.stateFile, `${JSON.stringify({ pid, fingerprint, startedAt: new Date().toISOString() } satisfies ServerState, null, 2)}\n`);
+  writeFileSync(
+    p.stateFile,
+    `${JSON.stringify({ pid, fingerprint, startedAt: new Date().toISOString() } satisfies ServerState, null, 2)}\n`,
+  );
   return { url: jupyterUrl(config), pid, reused: false, seconds: (Date.now() - started) / 1000, logFile: p.logFile };
 }
 
@@ -204,7 +224,16 @@ function readState(config: KitConfig): ServerState | undefined {
 function fingerprintOf(config: KitConfig, kernelEnv: Record<string, string | undefined>): string {
   const env = Object.entries(definedOnly(kernelEnv)).sort(([a], [b]) => a.localeCompare(b));
   return createHash('sha256')
-    .update(JSON.stringify({ env, host: config.jupyter.host, port: config.jupyter.port, root: config.root, token: config.jupyter.token.reveal(), spec: tslabKernelSpec(config) }))
+    .update(
+      JSON.stringify({
+        env,
+        host: config.jupyter.host,
+        port: config.jupyter.port,
+        root: config.root,
+        token: config.jupyter.token.reveal(),
+        spec: tslabKernelSpec(config),
+      }),
+    )
     .digest('hex');
 }
 

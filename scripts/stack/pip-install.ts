@@ -27,7 +27,9 @@ function stampFor(requirements: string, python: string): string {
 }
 
 /** True when the venv was installed from exactly this requirements file (and python). */
-export function isPipInstallCurrent(options: Pick<PipInstallOptions, 'python' | 'requirementsFile' | 'stampFile'>): boolean {
+export function isPipInstallCurrent(
+  options: Pick<PipInstallOptions, 'python' | 'requirementsFile' | 'stampFile'>,
+): boolean {
   if (!existsSync(options.python) || !existsSync(options.stampFile)) return false;
   const stamp = stampFor(readFileSync(options.requirementsFile, 'utf8'), options.python);
   return readFileSync(options.stampFile, 'utf8').trim() === stamp;
@@ -46,14 +48,19 @@ export async function pipInstallRequirements(options: PipInstallOptions): Promis
   const bar = progress(options.label, count);
   let seen = 0;
   try {
-    await runCommand(options.python, ['-m', 'pip', 'install', '--no-input', '--disable-pip-version-check', '-r', options.requirementsFile], {
-      env: { ...options.env, PIP_RETRIES: '0' },
-      logFile: options.logFile,
-      onLine: (line) => {
-        if (/^(Collecting|Processing|Requirement already satisfied|Using cached) /.test(line)) bar.update(Math.min(++seen, count));
-        else if (line.startsWith('Installing collected packages')) bar.update(count, 'installing');
+    await runCommand(
+      options.python,
+      ['-m', 'pip', 'install', '--no-input', '--disable-pip-version-check', '-r', options.requirementsFile],
+      {
+        env: { ...options.env, PIP_RETRIES: '0' },
+        logFile: options.logFile,
+        onLine: (line) => {
+          if (/^(Collecting|Processing|Requirement already satisfied|Using cached) /.test(line))
+            bar.update(Math.min(++seen, count));
+          else if (line.startsWith('Installing collected packages')) bar.update(count, 'installing');
+        },
       },
-    });
+    );
   } catch (err) {
     bar.fail();
     throw new PipInstallError(

@@ -72,13 +72,20 @@ async function doStart(config: KitConfig, layout: S3ServerLayout, options: S3Ser
   const timeoutMs = options.timeoutMs ?? 180_000;
   const port = localGatewayPort(config);
   if (!config.s3.accessKeyId || config.s3.secretAccessKey.isEmpty) {
-    throw new S3ServerError('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY are not set. Run `npm run setup` (it writes random ones into .env) or set them.');
+    throw new S3ServerError(
+      'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY are not set. Run `npm run setup` (it writes random ones into .env) or set them.',
+    );
   }
   const missing = missingCephPrograms();
   if (missing.length > 0) {
-    throw new S3ServerError(`Ceph is not installed (missing ${missing.join(', ')}). Run \`npm run s3:start\` as root, or call installS3ServerPackages().`);
+    throw new S3ServerError(
+      `Ceph is not installed (missing ${missing.join(', ')}). Run \`npm run s3:start\` as root, or call installS3ServerPackages().`,
+    );
   }
-  if (/\s/.test(layout.dir)) throw new S3ServerError(`The storage folder ${layout.dir} contains white space, which ceph.conf cannot hold. Set KIT_STORAGE_DIR to a path without spaces.`);
+  if (/\s/.test(layout.dir))
+    throw new S3ServerError(
+      `The storage folder ${layout.dir} contains white space, which ceph.conf cannot hold. Set KIT_STORAGE_DIR to a path without spaces.`,
+    );
   mkdirSync(layout.dir, { recursive: true });
   const endpoint = config.s3.endpoint;
 
@@ -104,7 +111,9 @@ async function doStart(config: KitConfig, layout: S3ServerLayout, options: S3Ser
     daemons = findDaemons(layout.confFile);
     if (!daemons.mon) {
       if (await isPortListening(state.monPort)) {
-        throw new S3ServerError(`Port ${state.monPort} (the Ceph monitor of the local S3 server) is used by another program. Stop it, or remove ${layout.dir} to create a new cluster on a free port.`);
+        throw new S3ServerError(
+          `Port ${state.monPort} (the Ceph monitor of the local S3 server) is used by another program. Stop it, or remove ${layout.dir} to create a new cluster on a free port.`,
+        );
       }
       log('starting the monitor');
       await startDaemon('ceph-mon', ['-c', layout.confFile, '-i', MON_ID], join(layout.logDir, 'mon.start.log'));
@@ -115,16 +124,22 @@ async function doStart(config: KitConfig, layout: S3ServerLayout, options: S3Ser
       daemons.rgw = undefined;
     }
     if (!daemons.rgw && (await isPortListening(port))) {
-      throw new S3ServerError(`Port ${port} of S3_ENDPOINT (${endpoint}) is used by another program. Stop it or choose another port in S3_ENDPOINT.`);
+      throw new S3ServerError(
+        `Port ${port} of S3_ENDPOINT (${endpoint}) is used by another program. Stop it or choose another port in S3_ENDPOINT.`,
+      );
     }
     const starting: Promise<void>[] = [];
     if (!daemons.osd) {
       log('starting the OSD');
-      starting.push(startDaemon('ceph-osd', ['-c', layout.confFile, '-i', OSD_ID], join(layout.logDir, 'osd.start.log')));
+      starting.push(
+        startDaemon('ceph-osd', ['-c', layout.confFile, '-i', OSD_ID], join(layout.logDir, 'osd.start.log')),
+      );
     }
     if (!daemons.rgw) {
       log(`starting the S3 gateway on 127.0.0.1:${port}`);
-      starting.push(startDaemon('radosgw', ['-c', layout.confFile, '-n', RGW_NAME], join(layout.logDir, 'rgw.start.log')));
+      starting.push(
+        startDaemon('radosgw', ['-c', layout.confFile, '-n', RGW_NAME], join(layout.logDir, 'rgw.start.log')),
+      );
     }
     await Promise.all(starting);
     await waitUntilHealthy(layout, port, timeoutMs - (Date.now() - t0));
@@ -136,7 +151,10 @@ async function doStart(config: KitConfig, layout: S3ServerLayout, options: S3Ser
 }
 
 /** Stops the gateway, the OSD, then the monitor. */
-export async function stopS3Server(config: KitConfig, options: Pick<S3ServerOptions, 'log'> = {}): Promise<{ stopped: DaemonKind[] }> {
+export async function stopS3Server(
+  config: KitConfig,
+  options: Pick<S3ServerOptions, 'log'> = {},
+): Promise<{ stopped: DaemonKind[] }> {
   const layout = s3ServerLayout(config.storageDir);
   if (!existsSync(layout.dir)) return { stopped: [] };
   return withLock(layout.lockDir, 120_000, async () => {
@@ -183,7 +201,9 @@ function localGatewayPort(config: KitConfig): number {
 function readState(layout: S3ServerLayout): ClusterState | undefined {
   try {
     const s = JSON.parse(readFileSync(layout.stateFile, 'utf8')) as Partial<ClusterState>;
-    return typeof s.fsid === 'string' && typeof s.monPort === 'number' ? { fsid: s.fsid, monPort: s.monPort } : undefined;
+    return typeof s.fsid === 'string' && typeof s.monPort === 'number'
+      ? { fsid: s.fsid, monPort: s.monPort }
+      : undefined;
   } catch {
     return undefined;
   }
@@ -219,11 +239,15 @@ async function waitUntilHealthy(layout: S3ServerLayout, port: number, timeoutMs:
     for (const kind of ['mon', 'osd', 'rgw'] as const) {
       if (!running[kind]) {
         const logFile = join(layout.logDir, `${DAEMON_LOGS[kind]}.log`);
-        throw new S3ServerError(`The Ceph ${kind} daemon of the local S3 server stopped while starting. Last lines of ${logFile}:\n${tailOfFile(logFile, 15)}`);
+        throw new S3ServerError(
+          `The Ceph ${kind} daemon of the local S3 server stopped while starting. Last lines of ${logFile}:\n${tailOfFile(logFile, 15)}`,
+        );
       }
     }
     if (Date.now() > deadline) {
-      throw new S3ServerError(`The local S3 server did not answer on 127.0.0.1:${port} in time. See the logs in ${layout.logDir}.`);
+      throw new S3ServerError(
+        `The local S3 server did not answer on 127.0.0.1:${port} in time. See the logs in ${layout.logDir}.`,
+      );
     }
     await sleep(250);
   }

@@ -8,7 +8,15 @@ import { join } from 'node:path';
 import type { KitConfig } from '../../lib/config';
 import { ensureEnvFile } from '../setup/env-file';
 import { endpointStatus, startEndpointProcess, stopEndpointProcess, type EndpointStatus } from './endpoint';
-import { installJupyter, isJupyterInstalled, jupyterStatus, jupyterUrl, startJupyter, stopJupyter, type JupyterStatus } from './jupyter';
+import {
+  installJupyter,
+  isJupyterInstalled,
+  jupyterStatus,
+  jupyterUrl,
+  startJupyter,
+  stopJupyter,
+  type JupyterStatus,
+} from './jupyter';
 import { CHROMIUM_PATH, installBrowser } from './browser';
 import { installS3ServerPackages, s3ServerStatus, startS3Server, stopS3Server, type S3ServerStatus } from './s3-server';
 import { missingCephPrograms } from './s3/packages';
@@ -26,7 +34,8 @@ export function missingSetup(config: KitConfig): string[] {
   if (!isJupyterInstalled(config)) missing.push('jupyter venv + tslab kernel');
   if (!existsSync(CHROMIUM_PATH)) missing.push('chromium (browser tests)');
   if (!isTestModelBuilt(config)) missing.push('test embedding model');
-  if (!isModelPythonInstalled(config)) missing.push('Python model packages (torch, transformers, sentence-transformers, onnx)');
+  if (!isModelPythonInstalled(config))
+    missing.push('Python model packages (torch, transformers, sentence-transformers, onnx)');
   if (!areTwinsBuilt(config)) missing.push('test twins of the real embedding models');
   return missing;
 }
@@ -50,7 +59,9 @@ export async function setup(config: KitConfig, log: Log = console.log): Promise<
   await step('Chromium for browser tests', () => installBrowser(config));
   await step('JupyterLab venv and the tslab kernel', () => installJupyter(config));
   await step('offline stand-in embedding model', () => ensureTestModel(config, { log }));
-  await step('Python model packages (torch CPU, transformers, sentence-transformers, onnx)', () => ensureModelPython(config));
+  await step('Python model packages (torch CPU, transformers, sentence-transformers, onnx)', () =>
+    ensureModelPython(config),
+  );
   await step('test twins of the real embedding models', () => ensureTwins(config, log));
 }
 
@@ -82,7 +93,10 @@ const LOCAL_URL = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/;
  * is a local one, the way `npm run notebooks` does, so the order of npm commands does not matter. Returns a function
  * that stops what this call started (nothing when it was already running or is a remote one).
  */
-export async function startWarehouseNeeds(config: KitConfig, log: Log = (line) => console.error(`s3: ${line}`)): Promise<() => Promise<void>> {
+export async function startWarehouseNeeds(
+  config: KitConfig,
+  log: Log = (line) => console.error(`s3: ${line}`),
+): Promise<() => Promise<void>> {
   if (!LOCAL_URL.test(config.s3.endpoint)) return () => Promise.resolve();
   const s3 = await startS3Server(config, { log });
   return s3.reused ? () => Promise.resolve() : () => stopStack(config, ['s3'], log);
@@ -107,7 +121,11 @@ export async function startStack(config: KitConfig, options: StartStackOptions =
 }
 
 /** Stops the given services (default all), JupyterLab first so kernels close their connections. */
-export async function stopStack(config: KitConfig, which: ReadonlyArray<'clickhouse' | 's3' | 'jupyter'> = ['jupyter', 'clickhouse', 's3'], log: Log = console.log): Promise<void> {
+export async function stopStack(
+  config: KitConfig,
+  which: ReadonlyArray<'clickhouse' | 's3' | 'jupyter'> = ['jupyter', 'clickhouse', 's3'],
+  log: Log = console.log,
+): Promise<void> {
   if (which.includes('jupyter')) {
     const r = await stopJupyter(config);
     if (r.stopped) log('stopped JupyterLab');
@@ -129,6 +147,10 @@ export interface StackStatus {
 }
 
 export async function stackStatus(config: KitConfig): Promise<StackStatus> {
-  const [clickhouse, s3, jupyter] = await Promise.all([endpointStatus(config), s3ServerStatus(config), jupyterStatus(config)]);
+  const [clickhouse, s3, jupyter] = await Promise.all([
+    endpointStatus(config),
+    s3ServerStatus(config),
+    jupyterStatus(config),
+  ]);
   return { clickhouse, s3, jupyter };
 }

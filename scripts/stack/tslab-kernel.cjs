@@ -18,11 +18,18 @@ const SOURCE_EXTENSIONS = ['.ts', '.tsx', '.js', '.cjs', '.mjs', '.json', '.d.ts
 tspath.normalizeJoin = function normalizeJoinWithFolderIndex(...parts) {
   const joined = join(...parts);
   const specifier = parts[parts.length - 1];
-  if (parts.length !== 2 || typeof specifier !== 'string' || !/^\.\.?(\/|$)/.test(specifier) || path.extname(joined) !== '') {
+  if (
+    parts.length !== 2 ||
+    typeof specifier !== 'string' ||
+    !/^\.\.?(\/|$)/.test(specifier) ||
+    path.extname(joined) !== ''
+  ) {
     return joined;
   }
   if (SOURCE_EXTENSIONS.some((ext) => fs.existsSync(joined + ext))) return joined;
-  return fs.existsSync(path.join(joined, 'index.ts')) || fs.existsSync(path.join(joined, 'index.tsx')) ? `${joined}/index` : joined;
+  return fs.existsSync(path.join(joined, 'index.ts')) || fs.existsSync(path.join(joined, 'index.tsx'))
+    ? `${joined}/index`
+    : joined;
 };
 
 require('tslab/dist/main').main();

@@ -17,7 +17,12 @@ import { numberArg } from '../cli-args';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { days: { type: 'string' }, start: { type: 'string' }, 'events-per-day': { type: 'string' }, seed: { type: 'string' } },
+    options: {
+      days: { type: 'string' },
+      start: { type: 'string' },
+      'events-per-day': { type: 'string' },
+      seed: { type: 'string' },
+    },
   });
   const spec = {
     days: numberArg(values.days, '--days'),
@@ -35,7 +40,13 @@ async function main(): Promise<void> {
     const written = await writeJsonLines(s3, days, { prefix }, (o) => bar.tick(1, o.day));
     bar.done();
     showTable(
-      written.map((o, i) => ({ object: o.key, lines: o.lines, bytes: o.bytes, broken: days[i]!.malformed.length, drifted: days[i]!.drifted.length })),
+      written.map((o, i) => ({
+        object: o.key,
+        lines: o.lines,
+        bytes: o.bytes,
+        broken: days[i]!.malformed.length,
+        drifted: days[i]!.drifted.length,
+      })),
       { title: `raw event payloads in s3://${config.s3.bucket}/${prefix}`, maxRows: 1000 },
     );
   } finally {

@@ -30,7 +30,11 @@ function main(args: string[]): number {
       }
     }
   }
-  console.log(check ? `${stale} sample file(s) differ from the generator (seed ${SAMPLE_SPEC.seed}, ${SAMPLE_SPEC.events} events)` : 'done');
+  console.log(
+    check
+      ? `${stale} sample file(s) differ from the generator (seed ${SAMPLE_SPEC.seed}, ${SAMPLE_SPEC.events} events)`
+      : 'done',
+  );
   return stale > 0 ? 1 : 0;
 }
 

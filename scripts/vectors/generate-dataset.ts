@@ -10,7 +10,8 @@ import { loadEmbedder } from '../../lib/embeddings';
 import { progress } from '../../lib/notebook';
 import { defaultVectorDatasetPath, generateVectorItems, writeVectorDataset } from '../../lib/vectors';
 
-const USAGE = 'Usage: npm run vectors:generate -- [--count N] [--seed S] [--model org/name] [--out file.jsonl] [--batch-size B]';
+const USAGE =
+  'Usage: npm run vectors:generate -- [--count N] [--seed S] [--model org/name] [--out file.jsonl] [--batch-size B]';
 
 interface Args {
   count: number;
@@ -51,14 +52,25 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const config = loadConfig();
   const embedder = await loadEmbedder({ config, modelId: args.model });
-  if (embedder.isStandIn) console.log(`Note: ${embedder.modelId} is the offline STAND-IN test model, not a real sentence-embedding model.`);
+  if (embedder.isStandIn)
+    console.log(`Note: ${embedder.modelId} is the offline STAND-IN test model, not a real sentence-embedding model.`);
   const out = args.out ? resolve(args.out) : defaultVectorDatasetPath(config);
   const bar = progress(`embedding ${args.count} narratives with ${embedder.modelId}`, args.count);
   const started = performance.now();
-  const items = await generateVectorItems(embedder, { count: args.count, seed: args.seed, batchSize: args.batchSize, onProgress: (done) => bar.update(done) });
+  const items = await generateVectorItems(embedder, {
+    count: args.count,
+    seed: args.seed,
+    batchSize: args.batchSize,
+    onProgress: (done) => bar.update(done),
+  });
   const seconds = (performance.now() - started) / 1000;
   bar.done(`${(items.length / seconds).toFixed(0)} texts/s`);
-  await writeVectorDataset(out, items, { model: embedder.modelId, dimensions: embedder.dimensions, standInModel: embedder.isStandIn, seed: args.seed });
+  await writeVectorDataset(out, items, {
+    model: embedder.modelId,
+    dimensions: embedder.dimensions,
+    standInModel: embedder.isStandIn,
+    seed: args.seed,
+  });
   console.log(`Wrote ${items.length} items (${embedder.dimensions} dims, ${embedder.modelId}) to ${out}`);
   await embedder.dispose();
 }

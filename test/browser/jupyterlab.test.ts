@@ -24,15 +24,27 @@ describe('JupyterLab in chromium', () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM_PATH)) {
-      throw new Error(`${CHROMIUM_PATH} is missing: run installBrowser(config) from scripts/stack/browser (apt-get install chromium).`);
+      throw new Error(
+        `${CHROMIUM_PATH} is missing: run installBrowser(config) from scripts/stack/browser (apt-get install chromium).`,
+      );
     }
     work = mkdtempSync(join(tmpdir(), 'kit-browser-'));
-    config = loadConfig({ env: { ...process.env, KIT_STORAGE_DIR: join(work, 'storage'), JUPYTER_PORT: String(18_000 + (process.pid % 1000)) } });
+    config = loadConfig({
+      env: {
+        ...process.env,
+        KIT_STORAGE_DIR: join(work, 'storage'),
+        JUPYTER_PORT: String(18_000 + (process.pid % 1000)),
+      },
+    });
     await installJupyter(config);
     mkdirSync(artifacts, { recursive: true });
     copyFileSync(join(root, 'test', 'fixtures', 'notebooks', 'smoke.ipynb'), join(root, notebookRel));
     // The kernel runs its own embedded engine in a scratch folder (the data folder allows one process).
-    await startJupyter(config, { CLICKHOUSE_URL: '', CLICKHOUSE_DATA_PATH: join(work, 'clickhouse'), CLICKHOUSE_DATABASE: 'browser_smoke' });
+    await startJupyter(config, {
+      CLICKHOUSE_URL: '',
+      CLICKHOUSE_DATA_PATH: join(work, 'clickhouse'),
+      CLICKHOUSE_DATABASE: 'browser_smoke',
+    });
     context = await chromium.launchPersistentContext(join(work, 'profile'), {
       executablePath: CHROMIUM_PATH,
       args: CHROMIUM_ARGS,
@@ -50,7 +62,9 @@ describe('JupyterLab in chromium', () => {
   });
 
   it('runs the smoke notebook and renders a table and plotly charts', async () => {
-    await page.goto(`${jupyterUrl(config, { path: `/lab/tree/${notebookRel}` })}?token=${encodeURIComponent(config.jupyter.token.reveal())}`);
+    await page.goto(
+      `${jupyterUrl(config, { path: `/lab/tree/${notebookRel}` })}?token=${encodeURIComponent(config.jupyter.token.reveal())}`,
+    );
     await page.locator('.jp-NotebookPanel').first().waitFor({ timeout: 60_000 });
     // The kernel from the notebook's metadata (tslab) is up when the status bar names it and it is idle.
     await page.getByText('TypeScript (tslab) | Idle').first().waitFor({ timeout: 60_000 });
@@ -68,7 +82,10 @@ describe('JupyterLab in chromium', () => {
     expect(stdout.join('\n')).toContain('clickhouse: embedded');
 
     const salesTable = outputs.locator('[data-kit="table"] table', { hasText: 'Sales by region' });
-    await expect(salesTable.locator('th').allInnerTexts()).resolves.toEqual([expect.stringContaining('region'), expect.stringContaining('sales')]);
+    await expect(salesTable.locator('th').allInnerTexts()).resolves.toEqual([
+      expect.stringContaining('region'),
+      expect.stringContaining('sales'),
+    ]);
     await expect(salesTable.locator('tbody tr').count()).resolves.toBe(4);
     // HTML in data shows as text, not markup.
     await expect(salesTable.locator('tbody b').count()).resolves.toBe(0);
@@ -80,7 +97,12 @@ describe('JupyterLab in chromium', () => {
     await expect(charts.nth(0).locator('.bars .point').count()).resolves.toBe(4);
     await expect(charts.nth(1).locator('.scatterlayer .point').count()).resolves.toBe(10);
     // Category labels from data are text in charts too.
-    await expect(charts.nth(0).locator('.xtick text').allTextContents()).resolves.toEqual(['eu', 'us', 'apac', '<b>not bold</b>']);
+    await expect(charts.nth(0).locator('.xtick text').allTextContents()).resolves.toEqual([
+      'eu',
+      'us',
+      'apac',
+      '<b>not bold</b>',
+    ]);
     await expect(page.locator('script[data-kit="plotly-loader"]').count()).resolves.toBeLessThanOrEqual(1);
 
     await charts.nth(0).scrollIntoViewIfNeeded();

@@ -2,7 +2,16 @@ import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ClickHouseError } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { command, insertJsonRows, queryFrame, queryOne, queryRows, quoteIdentifier, serverVersion, WarehouseError } from '../../lib/clickhouse';
+import {
+  command,
+  insertJsonRows,
+  queryFrame,
+  queryOne,
+  queryRows,
+  quoteIdentifier,
+  serverVersion,
+  WarehouseError,
+} from '../../lib/clickhouse';
 
 /**
  * The foundation's integration suite, run against every way of reaching ClickHouse: the embedded
@@ -33,7 +42,10 @@ export function clickhouseSuite(label: string, open: () => Promise<SuiteTarget>)
       for (const name of ['types', 'victim', 'hostile']) {
         await command(client, `DROP TABLE IF EXISTS ${t(name)}`).catch(() => undefined);
       }
-      await command(client, `DROP TABLE IF EXISTS ${quoteIdentifier(database)}.${quoteIdentifier(`x\`; DROP TABLE victim_${suffix}; --`)}`).catch(() => undefined);
+      await command(
+        client,
+        `DROP TABLE IF EXISTS ${quoteIdentifier(database)}.${quoteIdentifier(`x\`; DROP TABLE victim_${suffix}; --`)}`,
+      ).catch(() => undefined);
       await client.close();
       await wrongPassword?.client.close();
       await close?.();
@@ -57,29 +69,52 @@ export function clickhouseSuite(label: string, open: () => Promise<SuiteTarget>)
       ['Map(String, UInt32)', { a: 1, "b'": 2 }],
       ['Array(String)', ['x', "y'z", 'back\\slash']],
     ])('binds %s parameters exactly', async (type, value) => {
-      const row = await queryOne<{ v: unknown; t: string }>(client, `SELECT {v:${type}} AS v, toTypeName(v) AS t`, { v: value });
+      const row = await queryOne<{ v: unknown; t: string }>(client, `SELECT {v:${type}} AS v, toTypeName(v) AS t`, {
+        v: value,
+      });
       expect(row?.t.replace(/\s/g, '')).toBe(type.replace(/\s/g, ''));
       expect(row?.v).toEqual(value);
     });
 
     it('binds a Date object to DateTime64 with a time zone', async () => {
       const at = new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 678));
-      const row = await queryOne<{ v: string; utc: string }>(client, "SELECT {v:DateTime64(3, 'Asia/Tokyo')} AS v, toString(toTimeZone(v, 'UTC')) AS utc", { v: at });
+      const row = await queryOne<{ v: string; utc: string }>(
+        client,
+        "SELECT {v:DateTime64(3, 'Asia/Tokyo')} AS v, toString(toTimeZone(v, 'UTC')) AS utc",
+        { v: at },
+      );
       expect(row).toEqual({ v: '2024-01-02 12:04:05.678', utc: '2024-01-02 03:04:05.678' });
     });
 
     it('keeps 64-bit integers exact', async () => {
-      const row = await queryOne<{ a: string; b: string }>(client, 'SELECT toUInt64(18446744073709551615) AS a, toInt64(-9007199254740993) AS b');
+      const row = await queryOne<{ a: string; b: string }>(
+        client,
+        'SELECT toUInt64(18446744073709551615) AS a, toInt64(-9007199254740993) AS b',
+      );
       expect(row).toEqual({ a: '18446744073709551615', b: '-9007199254740993' });
     });
 
     it('round-trips typed rows through a table and a polars frame', async () => {
-      await command(client, `CREATE TABLE ${t('types')} (id UInt64, name String, score Nullable(Float64), tags Array(String), at DateTime64(3, 'UTC'), attrs Map(String, String)) ENGINE = MergeTree ORDER BY id`);
+      await command(
+        client,
+        `CREATE TABLE ${t('types')} (id UInt64, name String, score Nullable(Float64), tags Array(String), at DateTime64(3, 'UTC'), attrs Map(String, String)) ENGINE = MergeTree ORDER BY id`,
+      );
       await insertJsonRows(client, { database, table: `types_${suffix}` }, [
-        { id: '18446744073709551615', name: "O'Brien \\ x", score: 1.5, tags: ['a', 'b'], at: '2024-05-06 07:08:09.123', attrs: { k: 'v' } },
+        {
+          id: '18446744073709551615',
+          name: "O'Brien \\ x",
+          score: 1.5,
+          tags: ['a', 'b'],
+          at: '2024-05-06 07:08:09.123',
+          attrs: { k: 'v' },
+        },
         { id: 1, name: 'plain', score: null, tags: [], at: '2024-05-06 00:00:00.000', attrs: {} },
       ]);
-      const rows = await queryRows<{ id: string; name: string; score: number | null }>(client, `SELECT id, name, score FROM ${t('types')} WHERE name = {n:String}`, { n: "O'Brien \\ x" });
+      const rows = await queryRows<{ id: string; name: string; score: number | null }>(
+        client,
+        `SELECT id, name, score FROM ${t('types')} WHERE name = {n:String}`,
+        { n: "O'Brien \\ x" },
+      );
       expect(rows).toEqual([{ id: '18446744073709551615', name: "O'Brien \\ x", score: 1.5 }]);
       const frame = await queryFrame(client, `SELECT id, name, score, tags, at FROM ${t('types')} ORDER BY id`);
       expect(frame.height).toBe(2);
@@ -101,11 +136,18 @@ export function clickhouseSuite(label: string, open: () => Promise<SuiteTarget>)
     it('keeps an injection attempt through an identifier inert', async () => {
       const hostileName = `x\`; DROP TABLE victim_${suffix}; --`;
       await command(client, `CREATE TABLE IF NOT EXISTS ${t('victim')} (x String) ENGINE = MergeTree ORDER BY x`);
-      await command(client, `CREATE TABLE ${quoteIdentifier(database)}.${quoteIdentifier(hostileName)} (a UInt8) ENGINE = Memory`);
-      const tables = await queryRows<{ name: string }>(client, 'SELECT name FROM system.tables WHERE database = {db:String} AND name IN ({names:Array(String)}) ORDER BY name', {
-        db: database,
-        names: [hostileName, `victim_${suffix}`],
-      });
+      await command(
+        client,
+        `CREATE TABLE ${quoteIdentifier(database)}.${quoteIdentifier(hostileName)} (a UInt8) ENGINE = Memory`,
+      );
+      const tables = await queryRows<{ name: string }>(
+        client,
+        'SELECT name FROM system.tables WHERE database = {db:String} AND name IN ({names:Array(String)}) ORDER BY name',
+        {
+          db: database,
+          names: [hostileName, `victim_${suffix}`],
+        },
+      );
       expect(tables.map((r) => r.name).sort()).toEqual([hostileName, `victim_${suffix}`].sort());
     });
 
@@ -144,8 +186,15 @@ export function clickhouseSuite(label: string, open: () => Promise<SuiteTarget>)
       const table = t('settings_column');
       await command(client, `CREATE TABLE ${table} (id UInt32, settings String) ENGINE = MergeTree ORDER BY id`);
       try {
-        await client.insert({ table, values: Readable.from(['1,a\n', '2,b\n'], { objectMode: false }), format: 'CSV', columns: ['id', 'settings'] });
-        expect(await queryRows<{ id: number; settings: string }>(client, `SELECT id, settings FROM ${table} ORDER BY id`)).toEqual([
+        await client.insert({
+          table,
+          values: Readable.from(['1,a\n', '2,b\n'], { objectMode: false }),
+          format: 'CSV',
+          columns: ['id', 'settings'],
+        });
+        expect(
+          await queryRows<{ id: number; settings: string }>(client, `SELECT id, settings FROM ${table} ORDER BY id`),
+        ).toEqual([
           { id: 1, settings: 'a' },
           { id: 2, settings: 'b' },
         ]);
@@ -156,7 +205,12 @@ export function clickhouseSuite(label: string, open: () => Promise<SuiteTarget>)
 
     it('does not leak per-query settings into later queries', async () => {
       const base = await queryOne<{ v: string }>(client, "SELECT getSetting('max_block_size') AS v");
-      const changed = await queryOne<{ v: string }>(client, "SELECT getSetting('max_block_size') AS v", {}, { settings: { max_block_size: '1234' } });
+      const changed = await queryOne<{ v: string }>(
+        client,
+        "SELECT getSetting('max_block_size') AS v",
+        {},
+        { settings: { max_block_size: '1234' } },
+      );
       expect(String(changed?.v)).toBe('1234');
       for (let i = 0; i < 6; i++) {
         const after = await queryOne<{ v: string }>(client, "SELECT getSetting('max_block_size') AS v");

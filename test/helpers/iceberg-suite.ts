@@ -46,7 +46,9 @@ const ORDERS_SELECT = `
 export function chainIsLinear(snapshots: IcebergSnapshot[]): void {
   expect(snapshots[0]!.parentId).toBeNull();
   for (let i = 1; i < snapshots.length; i++) expect(snapshots[i]!.parentId).toBe(snapshots[i - 1]!.snapshotId);
-  expect(snapshots.filter((s) => s.current).map((s) => s.snapshotId)).toEqual([snapshots[snapshots.length - 1]!.snapshotId]);
+  expect(snapshots.filter((s) => s.current).map((s) => s.snapshotId)).toEqual([
+    snapshots[snapshots.length - 1]!.snapshotId,
+  ]);
 }
 
 export function icebergSuite(label: string, open: () => Promise<IcebergTarget>): void {
@@ -105,8 +107,8 @@ export function icebergSuite(label: string, open: () => Promise<IcebergTarget>):
         expect(ext.dataFiles.map((f) => f.key).sort()).toEqual(objects);
         expect(ext.unreferencedObjects).toEqual([]);
         for (const f of ext.dataFiles) expect(f.parquetRows).toBe(f.records);
-      // Encoded with the kit's lake Parquet defaults (no per-column bloom filters), set at CREATE.
-      expect(ext.dataFiles.map((f) => f.bloomFilters)).toEqual(ext.dataFiles.map(() => 0));
+        // Encoded with the kit's lake Parquet defaults (no per-column bloom filters), set at CREATE.
+        expect(ext.dataFiles.map((f) => f.bloomFilters)).toEqual(ext.dataFiles.map(() => 0));
         // 4 months x 4 buckets
         expect(ext.dataFiles).toHaveLength(16);
         const perFile = await queryOne<{ files: string }>(client, 'SELECT uniqExact(_path) AS files FROM orders_ice');
@@ -114,23 +116,42 @@ export function icebergSuite(label: string, open: () => Promise<IcebergTarget>):
       });
 
       it('takes appends and a new column, lists every snapshot, and reads as of each one', async () => {
-        const a = await appendToIceberg(client, { table: 'orders_ice', select: `SELECT * FROM (${ORDERS_SELECT}) WHERE order_id >= 15000`, params: { n: 25_000 } });
+        const a = await appendToIceberg(client, {
+          table: 'orders_ice',
+          select: `SELECT * FROM (${ORDERS_SELECT}) WHERE order_id >= 15000`,
+          params: { n: 25_000 },
+        });
         expect(a.newSnapshots.map((s) => s.addedRows)).toEqual([10_000]);
         const col = await addIcebergColumn(client, 'orders_ice', { name: 'channel', type: 'LowCardinality(String)' });
         expect(col.type).toBe('Nullable(String)');
-        await appendToIceberg(client, { table: 'orders_ice', select: `SELECT *, 'app' AS channel FROM (${ORDERS_SELECT})`, params: { n: 500 } });
+        await appendToIceberg(client, {
+          table: 'orders_ice',
+          select: `SELECT *, 'app' AS channel FROM (${ORDERS_SELECT})`,
+          params: { n: 500 },
+        });
 
         snaps = await icebergSnapshots(client, 'orders_ice');
         expect(snaps.map((s) => s.totalRows)).toEqual([20_000, 30_000, 30_500]);
         expect(snaps.map((s) => s.operation.toLowerCase())).toEqual(['append', 'append', 'append']);
         chainIsLinear(snaps);
 
-        const now = await queryIceberg<{ n: string; with_channel: string }>(client, { table: 'orders_ice', sql: 'SELECT count() AS n, countIf(channel IS NOT NULL) AS with_channel FROM orders_ice' });
+        const now = await queryIceberg<{ n: string; with_channel: string }>(client, {
+          table: 'orders_ice',
+          sql: 'SELECT count() AS n, countIf(channel IS NOT NULL) AS with_channel FROM orders_ice',
+        });
         expect(now[0]).toEqual({ n: '30500', with_channel: '500' });
         for (const [i, s] of snaps.entries()) {
-          const bySnapshot = await queryIceberg<{ n: string }>(client, { table: 'orders_ice', sql: 'SELECT count() AS n FROM orders_ice', asOf: { snapshotId: s.snapshotId } });
+          const bySnapshot = await queryIceberg<{ n: string }>(client, {
+            table: 'orders_ice',
+            sql: 'SELECT count() AS n FROM orders_ice',
+            asOf: { snapshotId: s.snapshotId },
+          });
           expect(Number(bySnapshot[0]!.n)).toBe(s.totalRows);
-          const byTime = await queryIceberg<{ n: string }>(client, { table: 'orders_ice', sql: 'SELECT count() AS n FROM orders_ice', asOf: { at: s.timestampMs } });
+          const byTime = await queryIceberg<{ n: string }>(client, {
+            table: 'orders_ice',
+            sql: 'SELECT count() AS n FROM orders_ice',
+            asOf: { at: s.timestampMs },
+          });
           expect(Number(byTime[0]!.n), `as of ${i}`).toBe(s.totalRows);
         }
         // The first snapshot reads exactly as written (its own schema: no `channel`).
@@ -147,23 +168,53 @@ export function icebergSuite(label: string, open: () => Promise<IcebergTarget>):
 
       it('refuses bad input with clear errors and loses nothing', async () => {
         const before = await icebergChecksum(client, 'orders_ice');
-        await expect(queryIceberg(client, { table: 'orders_ice', sql: 'SELECT count() FROM orders_ice', asOf: { snapshotId: '123' } })).rejects.toThrow(IcebergSnapshotNotFoundError);
-        await expect(queryIceberg(client, { table: 'orders_ice', sql: 'SELECT count() FROM orders_ice', asOf: { at: snaps[0]!.timestampMs - 60_000 } })).rejects.toThrow(
-          /orders_ice has no snapshot current at .*icebergSnapshots/,
+        await expect(
+          queryIceberg(client, {
+            table: 'orders_ice',
+            sql: 'SELECT count() FROM orders_ice',
+            asOf: { snapshotId: '123' },
+          }),
+        ).rejects.toThrow(IcebergSnapshotNotFoundError);
+        await expect(
+          queryIceberg(client, {
+            table: 'orders_ice',
+            sql: 'SELECT count() FROM orders_ice',
+            asOf: { at: snaps[0]!.timestampMs - 60_000 },
+          }),
+        ).rejects.toThrow(/orders_ice has no snapshot current at .*icebergSnapshots/);
+        await expect(
+          queryIceberg(client, { table: 'orders_ice', sql: 'SELECT 1', asOf: { snapshotId: 'latest' } }),
+        ).rejects.toThrow(/not an Iceberg snapshot id/);
+        await expect(createIcebergTable(client, { table: 'again', path, columns: { id: 'Int64' } })).rejects.toThrow(
+          /already holds an Iceberg table; attach it/,
         );
-        await expect(queryIceberg(client, { table: 'orders_ice', sql: 'SELECT 1', asOf: { snapshotId: 'latest' } })).rejects.toThrow(/not an Iceberg snapshot id/);
-        await expect(createIcebergTable(client, { table: 'again', path, columns: { id: 'Int64' } })).rejects.toThrow(/already holds an Iceberg table; attach it/);
-        await expect(createIcebergTable(client, { table: 'nope', path: `${prefix}nope`, columns: { id: 'Int64' } })).rejects.toThrow(/prefix ending with "\/"/);
-        await expect(createIcebergTable(client, { table: 'nope', path: `${prefix}nope/`, columns: { id: 'Int64' }, partitionBy: [{ column: 'day', transform: 'month' }] })).rejects.toThrow(
-          /partition column "day" is not a column/,
-        );
-        await expect(createIcebergTable(client, { table: 'nope', path: `${prefix}nope/`, columns: { id: 'Int64' }, partitionBy: [{ column: 'id', transform: 'bucket' }] })).rejects.toThrow(
-          /bucket transform of "id" needs a positive integer width/,
-        );
+        await expect(
+          createIcebergTable(client, { table: 'nope', path: `${prefix}nope`, columns: { id: 'Int64' } }),
+        ).rejects.toThrow(/prefix ending with "\/"/);
+        await expect(
+          createIcebergTable(client, {
+            table: 'nope',
+            path: `${prefix}nope/`,
+            columns: { id: 'Int64' },
+            partitionBy: [{ column: 'day', transform: 'month' }],
+          }),
+        ).rejects.toThrow(/partition column "day" is not a column/);
+        await expect(
+          createIcebergTable(client, {
+            table: 'nope',
+            path: `${prefix}nope/`,
+            columns: { id: 'Int64' },
+            partitionBy: [{ column: 'id', transform: 'bucket' }],
+          }),
+        ).rejects.toThrow(/bucket transform of "id" needs a positive integer width/);
         await expect(icebergPath(client, 'no_such_table')).rejects.toThrow(IcebergError);
-        await expect(writeIcebergTable(client, { table: 'money', path: `${prefix}money/`, select: 'SELECT toDecimal64(1.5, 2) AS price' })).rejects.toThrow(
-          /Column "price" is Decimal\(18, 2\), which ClickHouse cannot write to Iceberg yet\. Cast it/,
-        );
+        await expect(
+          writeIcebergTable(client, {
+            table: 'money',
+            path: `${prefix}money/`,
+            select: 'SELECT toDecimal64(1.5, 2) AS price',
+          }),
+        ).rejects.toThrow(/Column "price" is Decimal\(18, 2\), which ClickHouse cannot write to Iceberg yet\. Cast it/);
         expect(await listAllObjects(s3, `${prefix}money/`)).toEqual([]);
         expect(await icebergChecksum(client, 'orders_ice')).toEqual(before);
       });
@@ -192,7 +243,8 @@ export function icebergSuite(label: string, open: () => Promise<IcebergTarget>):
         });
         await appendToIceberg(client, {
           table: 'transforms_ice',
-          select: "SELECT number, ['a', 'b'][number % 2 + 1], toDateTime64('2024-03-01 00:30:00', 6, 'UTC') + toIntervalSecond(number), toDate32('2023-12-30') + number % 5 FROM numbers(3000)",
+          select:
+            "SELECT number, ['a', 'b'][number % 2 + 1], toDateTime64('2024-03-01 00:30:00', 6, 'UTC') + toIntervalSecond(number), toDate32('2023-12-30') + number % 5 FROM numbers(3000)",
         });
         const ext = await readIcebergExternally(target.config, path);
         // ClickHouse 26.7 names the hour transform "hours" (the spec says "hour"; see the README).

@@ -28,7 +28,12 @@ export function listeningAddresses(pid: number): string[] {
 }
 
 function decodeAddress(hex: string): string {
-  if (hex.length === 8) return hex.match(/../g)!.reverse().map((b) => parseInt(b, 16)).join('.');
+  if (hex.length === 8)
+    return hex
+      .match(/../g)!
+      .reverse()
+      .map((b) => parseInt(b, 16))
+      .join('.');
   if (hex === '00000000000000000000000001000000') return '::1';
   if (hex === '00000000000000000000000000000000') return '::';
   return `[${hex}]`;

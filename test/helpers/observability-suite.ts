@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { command, connectionInfo, insertJsonRows, queryOne, queryRows, quoteIdentifier, WarehouseError } from '../../lib/clickhouse';
+import {
+  command,
+  connectionInfo,
+  insertJsonRows,
+  queryOne,
+  queryRows,
+  quoteIdentifier,
+  WarehouseError,
+} from '../../lib/clickhouse';
 import type { ConnectionMode } from '../../lib/clickhouse';
 import type { KitConfig } from '../../lib/config';
 import {
@@ -67,16 +75,33 @@ export function observabilitySuite(label: string, open: () => Promise<Observabil
       startedAt = Date.now();
       const opts = (queryId: string) => ({ logComment: tag, queryId });
       ids.create = randomUUID();
-      await command(client, `CREATE TABLE ${quoteIdentifier(db)}.events (id UInt32, name String) ENGINE = MergeTree ORDER BY id`, undefined, opts(ids.create));
+      await command(
+        client,
+        `CREATE TABLE ${quoteIdentifier(db)}.events (id UInt32, name String) ENGINE = MergeTree ORDER BY id`,
+        undefined,
+        opts(ids.create),
+      );
       ids.insert = randomUUID();
-      await insertJsonRows(client, { database: db, table: 'events' }, [1, 2, 3, 4, 5].map((id) => ({ id, name: `n${id}` })), opts(ids.insert));
+      await insertJsonRows(
+        client,
+        { database: db, table: 'events' },
+        [1, 2, 3, 4, 5].map((id) => ({ id, name: `n${id}` })),
+        opts(ids.insert),
+      );
       ids.select3 = randomUUID();
-      const three = await queryRows(client, `SELECT id FROM ${quoteIdentifier(db)}.events WHERE id <= {max:UInt32} ORDER BY id`, { max: 3 }, opts(ids.select3));
+      const three = await queryRows(
+        client,
+        `SELECT id FROM ${quoteIdentifier(db)}.events WHERE id <= {max:UInt32} ORDER BY id`,
+        { max: 3 },
+        opts(ids.select3),
+      );
       expect(three).toHaveLength(3);
       ids.count = randomUUID();
       await queryRows(client, `SELECT count() AS c FROM ${quoteIdentifier(db)}.events`, undefined, opts(ids.count));
       ids.failing = randomUUID();
-      await expect(queryRows(client, `SELECT * FROM ${quoteIdentifier(db)}.no_such_table`, undefined, opts(ids.failing))).rejects.toBeInstanceOf(WarehouseError);
+      await expect(
+        queryRows(client, `SELECT * FROM ${quoteIdentifier(db)}.no_such_table`, undefined, opts(ids.failing)),
+      ).rejects.toBeInstanceOf(WarehouseError);
     });
 
     afterAll(async () => {
@@ -87,7 +112,10 @@ export function observabilitySuite(label: string, open: () => Promise<Observabil
 
     it('reads the kit query log on the embedded engine (no system.query_log there)', async () => {
       expect(await queryLogSource(client)).toEqual({ table: '_kit.query_log', kitLog: true });
-      const sys = await queryRows(client, `SELECT name FROM system.tables WHERE database = 'system' AND name = 'query_log'`);
+      const sys = await queryRows(
+        client,
+        `SELECT name FROM system.tables WHERE database = 'system' AND name = 'query_log'`,
+      );
       expect(sys).toHaveLength(0);
     });
 
@@ -118,13 +146,17 @@ export function observabilitySuite(label: string, open: () => Promise<Observabil
       expect(String(errors[0]!.message)).not.toMatch(/^Code:/);
 
       const codes = (await errorsByCode(client, { logComment: tag })).toRecords();
-      expect(codes.map((c) => [num(c.exception_code), c.error_name, num(c.queries)])).toEqual([[60, 'UNKNOWN_TABLE', 1]]);
+      expect(codes.map((c) => [num(c.exception_code), c.error_name, num(c.queries)])).toEqual([
+        [60, 'UNKNOWN_TABLE', 1],
+      ]);
     });
 
     it('filters by time, user and query id', async () => {
       const later = Date.now() + 60_000;
       expect((await recentQueries(client, { logComment: tag, since: later })).height).toBe(0);
-      expect((await recentQueries(client, { logComment: tag, since: startedAt - 60_000, until: startedAt - 1 })).height).toBe(0);
+      expect(
+        (await recentQueries(client, { logComment: tag, since: startedAt - 60_000, until: startedAt - 1 })).height,
+      ).toBe(0);
       expect((await recentQueries(client, { logComment: tag, since: new Date(startedAt - 1000) })).height).toBe(5);
       expect((await recentQueries(client, { logComment: tag, user: config.clickhouse.user })).height).toBe(5);
       expect((await recentQueries(client, { logComment: tag, user: `nobody_${run}` })).height).toBe(0);
@@ -160,13 +192,20 @@ export function observabilitySuite(label: string, open: () => Promise<Observabil
     it('shows what the kit did (kit:<area>:<operation> tags), leaving its own reads out', async () => {
       const area = `obs${run}`;
       await queryRows(client, 'SELECT 1', undefined, { logComment: `kit:${area}:probe` });
-      await command(client, `CREATE TABLE ${quoteIdentifier(db)}.kit_made (x UInt8, y UInt8) ENGINE = MergeTree ORDER BY x`, undefined, { logComment: `kit:${area}:create:table` });
+      await command(
+        client,
+        `CREATE TABLE ${quoteIdentifier(db)}.kit_made (x UInt8, y UInt8) ENGINE = MergeTree ORDER BY x`,
+        undefined,
+        { logComment: `kit:${area}:create:table` },
+      );
       const activity = (await kitActivity(client, { since: startedAt })).toRecords().filter((r) => r.area === area);
       expect(activity.map((r) => [r.operation, r.kind, r.status])).toEqual([
         ['create:table', 'Create', 'ok'],
         ['probe', 'Select', 'ok'],
       ]);
-      const summary = (await kitActivitySummary(client, { since: startedAt })).toRecords().filter((r) => r.area === area);
+      const summary = (await kitActivitySummary(client, { since: startedAt }))
+        .toRecords()
+        .filter((r) => r.area === area);
       expect(summary.map((r) => [r.operation, num(r.queries), num(r.errors)])).toEqual([
         ['create:table', 1, 0],
         ['probe', 1, 0],
@@ -191,7 +230,11 @@ export function observabilitySuite(label: string, open: () => Promise<Observabil
         await command(client, `SYSTEM STOP MERGES ${t('docs')}`);
         await command(client, `SYSTEM STOP MERGES ${t('events')}`);
         for (let i = 0; i < 3; i++) {
-          await command(client, `INSERT INTO ${t('docs')} SELECT number + {off:UInt32}, repeat('word ', 50), [rand() % 7, 1, 2, 3] FROM numbers(2000)`, { off: i * 2000 });
+          await command(
+            client,
+            `INSERT INTO ${t('docs')} SELECT number + {off:UInt32}, repeat('word ', 50), [rand() % 7, 1, 2, 3] FROM numbers(2000)`,
+            { off: i * 2000 },
+          );
         }
         await insertJsonRows(client, { database: db, table: 'events' }, [{ id: 6, name: 'n6' }]);
       });
@@ -254,7 +297,9 @@ export function observabilitySuite(label: string, open: () => Promise<Observabil
         await command(client, `INSERT INTO ${quoteIdentifier(db)}.kit_made VALUES (1, 0), (2, 0)`);
         await command(client, `ALTER TABLE ${quoteIdentifier(db)}.kit_made UPDATE y = 3 WHERE x = 1`);
         const all = (await mutations(client, { database: db, includeDone: true })).toRecords();
-        expect(all.map((m) => [m.table, String(m.command).includes('y = 3'), num(m.is_done)])).toEqual([['kit_made', true, 1]]);
+        expect(all.map((m) => [m.table, String(m.command).includes('y = 3'), num(m.is_done)])).toEqual([
+          ['kit_made', true, 1],
+        ]);
         const inFlight = (await mutations(client, { database: db })).toRecords();
         expect(inFlight.every((m) => num(m.is_done) === 0)).toBe(true);
       });
@@ -281,12 +326,21 @@ export function observabilitySuite(label: string, open: () => Promise<Observabil
       expect(num(mem.value)).toBeGreaterThan(0);
       const inserted = metrics.find((m) => m.source === 'events' && m.name === 'InsertedRows')!;
       expect(num(inserted.value)).toBeGreaterThanOrEqual(6000);
-      expect(new Set(metrics.map((m) => m.category))).toEqual(new Set(['memory', 'connections', 'queries', 'inserts', 'merges', 'mutations', 's3', 'cache']));
+      expect(new Set(metrics.map((m) => m.category))).toEqual(
+        new Set(['memory', 'connections', 'queries', 'inserts', 'merges', 'mutations', 's3', 'cache']),
+      );
     });
 
     it('reports health, failing the failed-queries check past its threshold', async () => {
       const relaxed = await healthReport(client);
-      expect(relaxed.checks.map((c) => c.check)).toEqual(['reachable', 'uptime', 'failed queries (60 min)', 'parts per partition', 'mutations', 'disk space']);
+      expect(relaxed.checks.map((c) => c.check)).toEqual([
+        'reachable',
+        'uptime',
+        'failed queries (60 min)',
+        'parts per partition',
+        'mutations',
+        'disk space',
+      ]);
       const failed = relaxed.checks.find((c) => c.check.startsWith('failed queries'))!;
       expect(failed.status).toBe('warn');
       expect(failed.detail).toMatch(/UNKNOWN_TABLE/);

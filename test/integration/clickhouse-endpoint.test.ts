@@ -22,7 +22,15 @@ const ways: Array<{ name: string; mode: ConnectionMode; config: (ep: TestEndpoin
     config: (ep) => {
       const elsewhere = mkdtempSync(join(tmpdir(), 'kit-endpoint-by-url-'));
       cleanups.push(async () => rmSync(elsewhere, { recursive: true, force: true }));
-      return loadConfig({ env: { ...process.env, ...ep.env, CLICKHOUSE_URL: ep.url, KIT_STORAGE_DIR: elsewhere, CLICKHOUSE_DATA_PATH: join(elsewhere, 'clickhouse') } });
+      return loadConfig({
+        env: {
+          ...process.env,
+          ...ep.env,
+          CLICKHOUSE_URL: ep.url,
+          KIT_STORAGE_DIR: elsewhere,
+          CLICKHOUSE_DATA_PATH: join(elsewhere, 'clickhouse'),
+        },
+      });
     },
   },
 ];
@@ -34,9 +42,12 @@ for (const way of ways) {
     const config = way.config(endpoint);
     const client = connect({ config });
     const info = connectionInfo(client);
-    if (info?.mode !== way.mode || info.url !== endpoint.url) throw new Error(`expected the endpoint as ${way.mode}, got ${JSON.stringify(info)}`);
+    if (info?.mode !== way.mode || info.url !== endpoint.url)
+      throw new Error(`expected the endpoint as ${way.mode}, got ${JSON.stringify(info)}`);
     const password = `wrong-${Date.now()}-password`;
-    const wrong = connect({ config: { ...config, clickhouse: { ...config.clickhouse, password: new Secret(password) } } });
+    const wrong = connect({
+      config: { ...config, clickhouse: { ...config.clickhouse, password: new Secret(password) } },
+    });
     return { client, database: config.clickhouse.database, wrongPassword: { client: wrong, password } };
   });
 }

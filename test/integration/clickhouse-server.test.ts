@@ -11,7 +11,9 @@ if (url) {
     const client = connect({ config });
     if (connectionInfo(client)?.mode === 'embedded') throw new Error('expected a server connection');
     const password = `wrong-${Date.now()}-password`;
-    const wrong = connect({ config: { ...config, clickhouse: { ...config.clickhouse, password: new Secret(password) } } });
+    const wrong = connect({
+      config: { ...config, clickhouse: { ...config.clickhouse, password: new Secret(password) } },
+    });
     return { client, database: config.clickhouse.database, wrongPassword: { client: wrong, password } };
   });
 } else {

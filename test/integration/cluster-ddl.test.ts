@@ -70,12 +70,19 @@ function onEmbeddedEngine(sql: string): string {
   }
   const replicated = out.match(REPLICATED_ALL)?.length ?? 0;
   rewrites.replicated += replicated;
-  return replicated ? out.replace(REPLICATED_ALL, 'MergeTree').replace('replicated_deduplication_window', 'non_replicated_deduplication_window') : out;
+  return replicated
+    ? out
+        .replace(REPLICATED_ALL, 'MergeTree')
+        .replace('replicated_deduplication_window', 'non_replicated_deduplication_window')
+    : out;
 }
 
 /** A client of the kit in cluster mode whose statements pass through {@link onEmbeddedEngine}. */
 function clusterClient(c: ClickHouseClient): ClickHouseClient {
-  const wrap = <A extends { query: string }, R>(fn: (a: A) => Promise<R>) => (a: A) => fn({ ...a, query: onEmbeddedEngine(a.query) });
+  const wrap =
+    <A extends { query: string }, R>(fn: (a: A) => Promise<R>) =>
+    (a: A) =>
+      fn({ ...a, query: onEmbeddedEngine(a.query) });
   c.command = wrap(c.command.bind(c));
   c.exec = wrap(c.exec.bind(c));
   return c;
@@ -85,15 +92,24 @@ beforeAll(async () => {
   await startS3Server(loadConfig());
   // The engine's config: a one-node cluster plus the shared config.d/ (S3 disk, named collection).
   mkdirSync(join(dir, 'config.d'));
-  for (const f of readdirSync(join(root, 'compose', 'config', 'config.d'))) copyFileSync(join(root, 'compose', 'config', 'config.d', f), join(dir, 'config.d', f));
+  for (const f of readdirSync(join(root, 'compose', 'config', 'config.d')))
+    copyFileSync(join(root, 'compose', 'config', 'config.d', f), join(dir, 'config.d', f));
   writeFileSync(
     join(dir, 'config.xml'),
     `<clickhouse><tcp_port>9000</tcp_port><remote_servers><${CLUSTER}><shard><internal_replication>true</internal_replication><replica><host>localhost</host><port>9000</port></replica></shard></${CLUSTER}></remote_servers></clickhouse>`,
   );
-  const env = { ...process.env, CLICKHOUSE_URL: '', CLICKHOUSE_CONFIG_FILE: join(dir, 'config.xml'), CLICKHOUSE_DATA_PATH: join(dir, 'data'), CLICKHOUSE_DATABASE: database };
+  const env = {
+    ...process.env,
+    CLICKHOUSE_URL: '',
+    CLICKHOUSE_CONFIG_FILE: join(dir, 'config.xml'),
+    CLICKHOUSE_DATA_PATH: join(dir, 'data'),
+    CLICKHOUSE_DATABASE: database,
+  };
   config = loadConfig({ env: { ...env, CLICKHOUSE_CLUSTER: '' } });
   single = connect({ config, mode: 'embedded' });
-  cluster = clusterClient(connect({ config: loadConfig({ env: { ...env, CLICKHOUSE_CLUSTER: CLUSTER } }), mode: 'embedded' }));
+  cluster = clusterClient(
+    connect({ config: loadConfig({ env: { ...env, CLICKHOUSE_CLUSTER: CLUSTER } }), mode: 'embedded' }),
+  );
   s3 = createS3Client(config);
   await command(single, `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(database)}`);
 });
@@ -108,80 +124,108 @@ afterAll(async () => {
 });
 
 async function engineOf(name: string): Promise<string | undefined> {
-  const row = await queryOne<{ engine_full: string }>(single, 'SELECT engine_full FROM system.tables WHERE database = {db:String} AND name = {t:String}', { db: database, t: name });
+  const row = await queryOne<{ engine_full: string }>(
+    single,
+    'SELECT engine_full FROM system.tables WHERE database = {db:String} AND name = {t:String}',
+    { db: database, t: name },
+  );
   return row?.engine_full;
 }
 
 describe('generated DDL, single-node and cluster form', () => {
-  it.each(STORAGE_MODES)('%s: the engine parses every statement; the cluster form is ON CLUSTER, replicated and distributed', async (mode: StorageMode) => {
-    const target = tableTarget(database, EVENTS, mode);
-    const one = createTableStatements(target);
-    const many = createTableStatements(target, { cluster: CLUSTER });
-    expect(one).toHaveLength(1);
-    expect(one[0]).not.toContain('ON CLUSTER');
-    expect(many).toHaveLength(mode === 's3_engine' ? 1 : 2);
-    for (const sql of [...one, ...many]) {
-      // formatQuery: ClickHouse's own parser (a syntax error throws).
-      const formatted = (await queryOne<{ f: string }>(single, 'SELECT formatQuery({sql:String}) AS f', { sql }))!.f;
-      expect(formatted).toMatch(/^CREATE TABLE IF NOT EXISTS /);
-    }
-    for (const sql of many) expect(sql).toContain(ON_CLUSTER);
-    if (mode === 's3_engine') {
-      expect(many[0]).toMatch(/ENGINE = S3\(lake, /);
-      return;
-    }
-    expect(one[0]).toMatch(/\nENGINE = MergeTree\n/);
-    expect(one[0]).toContain('non_replicated_deduplication_window = 10000');
-    expect(many[0]!).toContain(`${quoteIdentifier(database)}.\`events${mode === 's3_disk' ? '_s3' : ''}_local\``);
-    expect(many[0]).toMatch(REPLICATED);
-    expect(many[0]).toMatch(/SETTINGS replicated_deduplication_window = 10000, /);
-    expect(many[0]).not.toContain('non_replicated');
-    expect(many[0]!.includes("storage_policy = 's3_cached'")).toBe(mode === 's3_disk');
-    expect(many[1]).toContain(`ENGINE = Distributed('${CLUSTER}', '${database}', '${target.name}_local', ${shardingKeyOf(EVENTS)})`);
-  });
+  it.each(STORAGE_MODES)(
+    '%s: the engine parses every statement; the cluster form is ON CLUSTER, replicated and distributed',
+    async (mode: StorageMode) => {
+      const target = tableTarget(database, EVENTS, mode);
+      const one = createTableStatements(target);
+      const many = createTableStatements(target, { cluster: CLUSTER });
+      expect(one).toHaveLength(1);
+      expect(one[0]).not.toContain('ON CLUSTER');
+      expect(many).toHaveLength(mode === 's3_engine' ? 1 : 2);
+      for (const sql of [...one, ...many]) {
+        // formatQuery: ClickHouse's own parser (a syntax error throws).
+        const formatted = (await queryOne<{ f: string }>(single, 'SELECT formatQuery({sql:String}) AS f', { sql }))!.f;
+        expect(formatted).toMatch(/^CREATE TABLE IF NOT EXISTS /);
+      }
+      for (const sql of many) expect(sql).toContain(ON_CLUSTER);
+      if (mode === 's3_engine') {
+        expect(many[0]).toMatch(/ENGINE = S3\(lake, /);
+        return;
+      }
+      expect(one[0]).toMatch(/\nENGINE = MergeTree\n/);
+      expect(one[0]).toContain('non_replicated_deduplication_window = 10000');
+      expect(many[0]!).toContain(`${quoteIdentifier(database)}.\`events${mode === 's3_disk' ? '_s3' : ''}_local\``);
+      expect(many[0]).toMatch(REPLICATED);
+      expect(many[0]).toMatch(/SETTINGS replicated_deduplication_window = 10000, /);
+      expect(many[0]).not.toContain('non_replicated');
+      expect(many[0]!.includes("storage_policy = 's3_cached'")).toBe(mode === 's3_disk');
+      expect(many[1]).toContain(
+        `ENGINE = Distributed('${CLUSTER}', '${database}', '${target.name}_local', ${shardingKeyOf(EVENTS)})`,
+      );
+    },
+  );
 
-  it.each(STORAGE_MODES)('%s: both forms create tables that take rows and give them back', async (mode: StorageMode) => {
-    const rows = new RetailGenerator({ seed: `ddl-${mode}`, events: 500, chunkRows: 500 }).activityChunk(0).events;
-    const singleTarget = tableTarget(database, EVENTS, mode, { name: `ddl_single_${mode}` });
-    const clusterTarget = tableTarget(database, EVENTS, mode, { name: `ddl_cluster_${mode}` });
-    const before = rewrites.onCluster;
-    await createTable(single, singleTarget);
-    await createTable(cluster, clusterTarget);
-    expect(rewrites.onCluster - before).toBe(mode === 's3_engine' ? 1 : 2);
-    await insertRows(single, singleTarget, rows);
-    await insertRows(cluster, clusterTarget, rows);
-    const a = await tableStats(single, singleTarget);
-    const b = await tableStats(cluster, clusterTarget);
-    expect(a.rows).toBe(rows.height);
-    expect(b).toEqual(a);
-    if (mode !== 's3_engine') {
-      expect(await engineOf(clusterTarget.name)).toMatch(/^Distributed\('kit_test'/);
-      expect(await engineOf(`${clusterTarget.name}_local`)).toMatch(/^MergeTree/);
-      // The rows live in the shard's table; the Distributed table holds none itself.
-      const local = await queryOne<{ n: string }>(single, `SELECT count() AS n FROM ${quoteIdentifier(database)}.${quoteIdentifier(`${clusterTarget.name}_local`)}`);
-      expect(Number(local?.n)).toBe(rows.height);
-    }
-    await dropTable(single, singleTarget);
-    await dropTable(cluster, clusterTarget);
-    expect(await engineOf(clusterTarget.name)).toBeUndefined();
-    expect(await engineOf(`${clusterTarget.name}_local`)).toBeUndefined();
-  });
+  it.each(STORAGE_MODES)(
+    '%s: both forms create tables that take rows and give them back',
+    async (mode: StorageMode) => {
+      const rows = new RetailGenerator({ seed: `ddl-${mode}`, events: 500, chunkRows: 500 }).activityChunk(0).events;
+      const singleTarget = tableTarget(database, EVENTS, mode, { name: `ddl_single_${mode}` });
+      const clusterTarget = tableTarget(database, EVENTS, mode, { name: `ddl_cluster_${mode}` });
+      const before = rewrites.onCluster;
+      await createTable(single, singleTarget);
+      await createTable(cluster, clusterTarget);
+      expect(rewrites.onCluster - before).toBe(mode === 's3_engine' ? 1 : 2);
+      await insertRows(single, singleTarget, rows);
+      await insertRows(cluster, clusterTarget, rows);
+      const a = await tableStats(single, singleTarget);
+      const b = await tableStats(cluster, clusterTarget);
+      expect(a.rows).toBe(rows.height);
+      expect(b).toEqual(a);
+      if (mode !== 's3_engine') {
+        expect(await engineOf(clusterTarget.name)).toMatch(/^Distributed\('kit_test'/);
+        expect(await engineOf(`${clusterTarget.name}_local`)).toMatch(/^MergeTree/);
+        // The rows live in the shard's table; the Distributed table holds none itself.
+        const local = await queryOne<{ n: string }>(
+          single,
+          `SELECT count() AS n FROM ${quoteIdentifier(database)}.${quoteIdentifier(`${clusterTarget.name}_local`)}`,
+        );
+        expect(Number(local?.n)).toBe(rows.height);
+      }
+      await dropTable(single, singleTarget);
+      await dropTable(cluster, clusterTarget);
+      expect(await engineOf(clusterTarget.name)).toBeUndefined();
+      expect(await engineOf(`${clusterTarget.name}_local`)).toBeUndefined();
+    },
+  );
 });
 
 describe('the kit unchanged on a cluster (through the Distributed tables)', () => {
-  it.each(STORAGE_MODES)('CRUD flow (%s): every step passes; changes go to the shards’ tables ON CLUSTER', async (mode: StorageMode) => {
-    const from = rewrites.statements.length;
-    const steps = await runCrudFlow(cluster, mode, { database, s3, rows: 2_000, table: 'cl_crud' });
-    for (const s of steps) expect(s.ok, `${s.step}: expected ${s.expected}, got ${s.actual}`).toBe(true);
-    if (mode === 's3_engine') return;
-    const sent = rewrites.statements.slice(from);
-    const changes = sent.filter((s) => /^(UPDATE|DELETE|ALTER)/.test(s));
-    expect(changes.length).toBe(4);
-    for (const s of changes) expect(s).toMatch(new RegExp(`^(UPDATE|DELETE FROM|ALTER TABLE) \`${database}\`\\.\`cl_crud${mode === 's3_disk' ? '_s3' : ''}_local\`${ON_CLUSTER} `));
-  });
+  it.each(STORAGE_MODES)(
+    'CRUD flow (%s): every step passes; changes go to the shards’ tables ON CLUSTER',
+    async (mode: StorageMode) => {
+      const from = rewrites.statements.length;
+      const steps = await runCrudFlow(cluster, mode, { database, s3, rows: 2_000, table: 'cl_crud' });
+      for (const s of steps) expect(s.ok, `${s.step}: expected ${s.expected}, got ${s.actual}`).toBe(true);
+      if (mode === 's3_engine') return;
+      const sent = rewrites.statements.slice(from);
+      const changes = sent.filter((s) => /^(UPDATE|DELETE|ALTER)/.test(s));
+      expect(changes.length).toBe(4);
+      for (const s of changes)
+        expect(s).toMatch(
+          new RegExp(
+            `^(UPDATE|DELETE FROM|ALTER TABLE) \`${database}\`\\.\`cl_crud${mode === 's3_disk' ? '_s3' : ''}_local\`${ON_CLUSTER} `,
+          ),
+        );
+    },
+  );
 
   it('bootstrap loads every table in every mode; a customer’s rows hash to one shard in customers, orders and events', async () => {
-    const report = await bootstrapRetail(cluster, { database, s3, spec: { seed: 'cluster', events: 4_000, chunkRows: 2_000 }, progress: false });
+    const report = await bootstrapRetail(cluster, {
+      database,
+      s3,
+      spec: { seed: 'cluster', events: 4_000, chunkRows: 2_000 },
+      progress: false,
+    });
     expect(report.tables).toHaveLength(RETAIL_TABLES.length * STORAGE_MODES.length);
     for (const t of report.tables) expect(t.rows, t.name).toBe(t.expectedRows);
     expect(await engineOf('events')).toMatch(/^Distributed/);
@@ -189,7 +233,8 @@ describe('the kit unchanged on a cluster (through the Distributed tables)', () =
 
     // The shard of a row is (sharding key % total weight) on equal weights: for 2 and 3 shards every
     // customer's rows of the three tables pick one shard.
-    const key = (name: 'customers' | 'orders' | 'events'): string => shardingKeyOf(RETAIL_TABLES.find((t) => t.name === name)!);
+    const key = (name: 'customers' | 'orders' | 'events'): string =>
+      shardingKeyOf(RETAIL_TABLES.find((t) => t.name === name)!);
     for (const shards of [2, 3]) {
       const spread = await queryRows<{ customer_id: number; n: string }>(
         single,
@@ -201,11 +246,19 @@ describe('the kit unchanged on a cluster (through the Distributed tables)', () =
       );
       expect(spread, `${shards} shards`).toEqual([]);
       // ... and the customers do spread over the shards.
-      const used = await queryOne<{ n: string }>(single, `SELECT toString(uniqExact(${key('customers')} % ${shards})) AS n FROM ${quoteIdentifier(database)}.customers_local`);
+      const used = await queryOne<{ n: string }>(
+        single,
+        `SELECT toString(uniqExact(${key('customers')} % ${shards})) AS n FROM ${quoteIdentifier(database)}.customers_local`,
+      );
       expect(Number(used?.n)).toBe(shards);
     }
     // A re-run adds nothing (deduplication tokens pass through the Distributed table).
-    const again = await bootstrapRetail(cluster, { database, s3, spec: { seed: 'cluster', events: 4_000, chunkRows: 2_000 }, progress: false });
+    const again = await bootstrapRetail(cluster, {
+      database,
+      s3,
+      spec: { seed: 'cluster', events: 4_000, chunkRows: 2_000 },
+      progress: false,
+    });
     expect(again.tables.map((t) => t.rows)).toEqual(report.tables.map((t) => t.rows));
   });
 
@@ -214,11 +267,20 @@ describe('the kit unchanged on a cluster (through the Distributed tables)', () =
     const path = `lake/${database}/events_lake/*.parquet`;
     const from = rewrites.statements.length;
     await createS3Table(cluster, { table: 'cl_lake_view', path, format: 'Parquet' });
-    const viewed = await queryOne<{ n: string }>(single, `SELECT count() AS n FROM ${quoteIdentifier(database)}.cl_lake_view`);
+    const viewed = await queryOne<{ n: string }>(
+      single,
+      `SELECT count() AS n FROM ${quoteIdentifier(database)}.cl_lake_view`,
+    );
     expect(Number(viewed?.n)).toBe(4_000);
-    const ingest = await ingestIntoMergeTree(cluster, { source: { path, format: 'Parquet' }, table: 'cl_lake_events', orderBy: ['event_id'] });
+    const ingest = await ingestIntoMergeTree(cluster, {
+      source: { path, format: 'Parquet' },
+      table: 'cl_lake_events',
+      orderBy: ['event_id'],
+    });
     expect(ingest).toEqual({ rows: 4_000, created: true });
-    expect(await engineOf('cl_lake_events')).toBe(`Distributed('${CLUSTER}', '${database}', 'cl_lake_events_local', rand())`);
+    expect(await engineOf('cl_lake_events')).toBe(
+      `Distributed('${CLUSTER}', '${database}', 'cl_lake_events_local', rand())`,
+    );
     expect(await engineOf('cl_lake_events_local')).toMatch(/^MergeTree ORDER BY event_id/);
     const sent = rewrites.statements.slice(from).filter((x) => /^CREATE/.test(x));
     expect(sent).toHaveLength(3);
@@ -226,7 +288,11 @@ describe('the kit unchanged on a cluster (through the Distributed tables)', () =
   });
 
   it('observability: the node a client reaches reports its shard tables (`<name>_local`) and their rows', async () => {
-    const sizes = (await tableSizes(cluster, { database })).toRecords() as Array<{ table: string; engine: string; rows: number | bigint | string }>;
+    const sizes = (await tableSizes(cluster, { database })).toRecords() as Array<{
+      table: string;
+      engine: string;
+      rows: number | bigint | string;
+    }>;
     const byName = new Map(sizes.map((r) => [r.table, r]));
     expect(Number(byName.get('events_local')?.rows)).toBe(4_000);
     expect(Number(byName.get('events_s3_local')?.rows)).toBe(4_000);
@@ -236,15 +302,32 @@ describe('the kit unchanged on a cluster (through the Distributed tables)', () =
   });
 
   it('vector store: the HNSW index on the shard’s table, search merged over the Distributed table', async () => {
-    const spec = vectorTableSpec({ modelId: 'kit/test-8d', dimensions: 8, table: `cl_vectors_${run}`, metadata: { category: 'LowCardinality(String)' } });
+    const spec = vectorTableSpec({
+      modelId: 'kit/test-8d',
+      dimensions: 8,
+      table: `cl_vectors_${run}`,
+      metadata: { category: 'LowCardinality(String)' },
+    });
     const store = await VectorStore.open(cluster, spec);
     try {
-      expect(await engineOf(spec.table)).toBe(`Distributed('${CLUSTER}', '${database}', '${spec.table}_local', cityHash64(id))`);
-      const local = await queryOne<{ statement: string }>(single, `SHOW CREATE TABLE ${quoteIdentifier(database)}.${quoteIdentifier(`${spec.table}_local`)}`);
-      expect(local?.statement).toMatch(/INDEX embedding_hnsw embedding TYPE vector_similarity\('hnsw', 'cosineDistance', 8/);
+      expect(await engineOf(spec.table)).toBe(
+        `Distributed('${CLUSTER}', '${database}', '${spec.table}_local', cityHash64(id))`,
+      );
+      const local = await queryOne<{ statement: string }>(
+        single,
+        `SHOW CREATE TABLE ${quoteIdentifier(database)}.${quoteIdentifier(`${spec.table}_local`)}`,
+      );
+      expect(local?.statement).toMatch(
+        /INDEX embedding_hnsw embedding TYPE vector_similarity\('hnsw', 'cosineDistance', 8/,
+      );
       let seed = 42;
       const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
-      const records = Array.from({ length: 400 }, (_, i) => ({ id: `v${i}`, text: `item ${i}`, embedding: Array.from({ length: 8 }, rand), metadata: { category: i % 2 ? 'odd' : 'even' } }));
+      const records = Array.from({ length: 400 }, (_, i) => ({
+        id: `v${i}`,
+        text: `item ${i}`,
+        embedding: Array.from({ length: 8 }, rand),
+        metadata: { category: i % 2 ? 'odd' : 'even' },
+      }));
       expect(await store.insert(records)).toBe(400);
       await store.optimize();
       const q = records[17]!.embedding;
@@ -266,7 +349,8 @@ describe('the kit unchanged on a cluster (through the Distributed tables)', () =
     const ddl = rewrites.statements.filter((s) => /^(CREATE|DROP) TABLE/.test(s));
     expect(ddl.length).toBeGreaterThan(20);
     for (const s of ddl) expect(s, s.slice(0, 120)).toContain(ON_CLUSTER);
-    for (const s of ddl.filter((x) => /^CREATE/.test(x) && /ENGINE = .*MergeTree/.test(x))) expect(s).toMatch(REPLICATED);
+    for (const s of ddl.filter((x) => /^CREATE/.test(x) && /ENGINE = .*MergeTree/.test(x)))
+      expect(s).toMatch(REPLICATED);
     expect(rewrites.replicated).toBeGreaterThan(10);
   });
 });

@@ -32,7 +32,12 @@ beforeAll(async () => {
   await startS3Server(loadConfig());
   // A fresh engine of its own, on the default config file (CLICKHOUSE_CONFIG_FILE unset).
   config = loadConfig({
-    env: { ...process.env, CLICKHOUSE_URL: '', CLICKHOUSE_CONFIG_FILE: '', CLICKHOUSE_DATA_PATH: mkdtempSync(join(tmpdir(), 'kit-compose-config-')) },
+    env: {
+      ...process.env,
+      CLICKHOUSE_URL: '',
+      CLICKHOUSE_CONFIG_FILE: '',
+      CLICKHOUSE_DATA_PATH: mkdtempSync(join(tmpdir(), 'kit-compose-config-')),
+    },
   });
   client = connect({ config, mode: 'embedded' });
   s3 = createS3Client(config);
@@ -49,7 +54,9 @@ async function listAll(prefix: string): Promise<_Object[]> {
   const out: _Object[] = [];
   let token: string | undefined;
   do {
-    const page = await s3.client.send(new ListObjectsV2Command({ Bucket: config.s3.bucket, Prefix: prefix, ContinuationToken: token }));
+    const page = await s3.client.send(
+      new ListObjectsV2Command({ Bucket: config.s3.bucket, Prefix: prefix, ContinuationToken: token }),
+    );
     out.push(...(page.Contents ?? []));
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
@@ -62,17 +69,22 @@ describe('compose/config on the embedded engine', () => {
   });
 
   it('defines the S3 disk, its local cache and the storage policies', async () => {
-    const disks = await queryRows<{ name: string; type: string; object_storage_type: string; is_remote: number; cache_path: string }>(
-      client,
-      'SELECT name, type, object_storage_type, is_remote, cache_path FROM system.disks ORDER BY name',
-    );
+    const disks = await queryRows<{
+      name: string;
+      type: string;
+      object_storage_type: string;
+      is_remote: number;
+      cache_path: string;
+    }>(client, 'SELECT name, type, object_storage_type, is_remote, cache_path FROM system.disks ORDER BY name');
     expect(disks.map((d) => [d.name, d.type, d.object_storage_type, Number(d.is_remote)])).toEqual([
       ['default', 'Local', 'None', 0],
       ['s3', 'ObjectStorage', 'S3', 1],
       ['s3_cache', 'ObjectStorage', 'S3', 1],
     ]);
     // The cache lives inside the engine's data folder (the server's: /var/lib/clickhouse, a bind mount).
-    expect(disks.find((d) => d.name === 's3_cache')?.cache_path).toBe(join(config.clickhouse.dataPath, 'cache', 's3_cache') + '/');
+    expect(disks.find((d) => d.name === 's3_cache')?.cache_path).toBe(
+      join(config.clickhouse.dataPath, 'cache', 's3_cache') + '/',
+    );
 
     const policies = await queryRows<{ policy_name: string; volume_name: string; disks: string[] }>(
       client,
@@ -88,20 +100,33 @@ describe('compose/config on the embedded engine', () => {
   it('writes the parts of an s3_cached table to the S3 server, under the disk prefix of the kit bucket', async () => {
     const table = `compose_s3_${run}`;
     const before = new Set((await listAll(S3_DISK_PREFIX)).map((o) => o.Key));
-    await command(client, `CREATE TABLE ${table} (id UInt64, label String) ENGINE = MergeTree ORDER BY id SETTINGS storage_policy = 's3_cached'`);
+    await command(
+      client,
+      `CREATE TABLE ${table} (id UInt64, label String) ENGINE = MergeTree ORDER BY id SETTINGS storage_policy = 's3_cached'`,
+    );
     try {
       await command(client, `INSERT INTO ${table} SELECT number, concat('row-', toString(number)) FROM numbers(50000)`);
-      const parts = await queryRows<{ disk_name: string }>(client, 'SELECT DISTINCT disk_name FROM system.parts WHERE database = currentDatabase() AND table = {t:String} AND active', { t: table });
+      const parts = await queryRows<{ disk_name: string }>(
+        client,
+        'SELECT DISTINCT disk_name FROM system.parts WHERE database = currentDatabase() AND table = {t:String} AND active',
+        { t: table },
+      );
       expect(parts).toEqual([{ disk_name: 's3_cache' }]);
 
       // The files of the table's part, as the engine knows them, and the objects the S3 server holds.
-      const uuid = (await queryOne<{ uuid: string }>(client, 'SELECT toString(uuid) AS uuid FROM system.tables WHERE database = currentDatabase() AND name = {t:String}', { t: table }))!.uuid;
+      const uuid = (await queryOne<{ uuid: string }>(
+        client,
+        'SELECT toString(uuid) AS uuid FROM system.tables WHERE database = currentDatabase() AND name = {t:String}',
+        { t: table },
+      ))!.uuid;
       const files = await queryRows<{ local_path: string; remote_path: string; size: string }>(
         client,
         "SELECT local_path, remote_path, toString(size) AS size FROM system.remote_data_paths WHERE disk_name = 's3' AND position(local_path, {u:String}) > 0",
         { u: uuid },
       );
-      expect(files.map((f) => f.local_path.split('/').pop())).toEqual(expect.arrayContaining(['data.bin', 'columns.txt', 'count.txt']));
+      expect(files.map((f) => f.local_path.split('/').pop())).toEqual(
+        expect.arrayContaining(['data.bin', 'columns.txt', 'count.txt']),
+      );
       const objects = new Map((await listAll(S3_DISK_PREFIX)).map((o) => [o.Key, o.Size]));
       for (const f of files) {
         expect(f.remote_path.startsWith(S3_DISK_PREFIX), f.remote_path).toBe(true);
@@ -112,7 +137,10 @@ describe('compose/config on the embedded engine', () => {
       expect(Number(dataBin?.size)).toBeGreaterThan(10_000);
 
       // Read back through the cache.
-      const sum = await queryOne<{ n: string; s: string }>(client, `SELECT toString(count()) AS n, toString(sum(id)) AS s FROM ${table}`);
+      const sum = await queryOne<{ n: string; s: string }>(
+        client,
+        `SELECT toString(count()) AS n, toString(sum(id)) AS s FROM ${table}`,
+      );
       expect(sum).toEqual({ n: '50000', s: String((49999 * 50000) / 2) });
     } finally {
       await command(client, `DROP TABLE IF EXISTS ${table} SYNC`);
@@ -127,7 +155,11 @@ describe('compose/config on the embedded engine', () => {
     );
     try {
       await command(client, `INSERT INTO ${table} VALUES (1, [1, 0, 0]), (2, [0, 1, 0])`);
-      const parts = await queryRows<{ disk_name: string }>(client, 'SELECT DISTINCT disk_name FROM system.parts WHERE database = currentDatabase() AND table = {t:String} AND active', { t: table });
+      const parts = await queryRows<{ disk_name: string }>(
+        client,
+        'SELECT DISTINCT disk_name FROM system.parts WHERE database = currentDatabase() AND table = {t:String} AND active',
+        { t: table },
+      );
       expect(parts).toEqual([{ disk_name: 'default' }]);
     } finally {
       await command(client, `DROP TABLE IF EXISTS ${table} SYNC`);
@@ -136,22 +168,37 @@ describe('compose/config on the embedded engine', () => {
 
   it('defines the `lake` named collection: it reads and writes the bucket, and never shows its secret', async () => {
     const secret = config.s3.secretAccessKey.reveal();
-    const row = await queryOne<{ collection: Record<string, string> }>(client, "SELECT collection FROM system.named_collections WHERE name = 'lake'");
+    const row = await queryOne<{ collection: Record<string, string> }>(
+      client,
+      "SELECT collection FROM system.named_collections WHERE name = 'lake'",
+    );
     expect(row?.collection).toEqual({ url: '[HIDDEN]', access_key_id: '[HIDDEN]', secret_access_key: '[HIDDEN]' });
 
     // Written through the collection, seen by the S3 SDK, read back through the collection.
     const key = `${lakePrefix}numbers.csv`;
-    await command(client, `INSERT INTO FUNCTION s3(lake, filename = {key:String}, format = 'CSVWithNames') SELECT number AS n FROM numbers(10)`, { key });
+    await command(
+      client,
+      `INSERT INTO FUNCTION s3(lake, filename = {key:String}, format = 'CSVWithNames') SELECT number AS n FROM numbers(10)`,
+      { key },
+    );
     const listed = await listAll(lakePrefix);
     expect(listed.map((o) => o.Key)).toEqual([key]);
-    const back = await queryOne<{ c: string; s: string }>(client, "SELECT toString(count()) AS c, toString(sum(n)) AS s FROM s3(lake, filename = {key:String}, format = 'CSVWithNames')", { key });
+    const back = await queryOne<{ c: string; s: string }>(
+      client,
+      "SELECT toString(count()) AS c, toString(sum(n)) AS s FROM s3(lake, filename = {key:String}, format = 'CSVWithNames')",
+      { key },
+    );
     expect(back).toEqual({ c: '10', s: '45' });
 
     // Neither SHOW nor an error about the collection prints the secret.
     const shown = await queryRows<Record<string, unknown>>(client, 'SELECT * FROM system.named_collections');
     expect(shown.length).toBeGreaterThan(0);
     expect(JSON.stringify(shown)).not.toContain(secret);
-    const failure = await queryRows(client, "SELECT * FROM s3(lake, filename = {key:String}, format = 'CSVWithNames')", { key: `${lakePrefix}missing.csv` }).then(
+    const failure = await queryRows(
+      client,
+      "SELECT * FROM s3(lake, filename = {key:String}, format = 'CSVWithNames')",
+      { key: `${lakePrefix}missing.csv` },
+    ).then(
       () => undefined,
       (e: unknown) => String(e instanceof Error ? e.message : e),
     );
@@ -180,7 +227,8 @@ function serverLayout(prefix: string, folders: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   for (const [target, source] of Object.entries(folders)) {
     mkdirSync(join(dir, target));
-    for (const f of readdirSync(join(sharedDir, source))) copyFileSync(join(sharedDir, source, f), join(dir, target, f));
+    for (const f of readdirSync(join(sharedDir, source)))
+      copyFileSync(join(sharedDir, source, f), join(dir, target, f));
   }
   return dir;
 }
@@ -190,9 +238,18 @@ describe('server-only files of compose/config', () => {
     // The server's layout in a temporary folder: config.xml -> users.xml (+ users.d/), conf.d/ = server.d/.
     // clickhouse-local always runs as `default`, so a last users.d file gives it back after users.xml removes it.
     const dir = serverLayout('kit-compose-users-', { 'users.d': 'users.d', 'conf.d': 'server.d' });
-    writeFileSync(join(dir, 'users.d', 'zz-local-default.xml'), '<clickhouse><users><default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota><access_management>1</access_management></default></users></clickhouse>');
-    writeFileSync(join(dir, 'users.xml'), '<clickhouse><profiles><default/></profiles><quotas><default/></quotas><users/></clickhouse>');
-    writeFileSync(join(dir, 'config.xml'), `<clickhouse><users_config>${join(dir, 'users.xml')}</users_config></clickhouse>`);
+    writeFileSync(
+      join(dir, 'users.d', 'zz-local-default.xml'),
+      '<clickhouse><users><default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota><access_management>1</access_management></default></users></clickhouse>',
+    );
+    writeFileSync(
+      join(dir, 'users.xml'),
+      '<clickhouse><profiles><default/></profiles><quotas><default/></quotas><users/></clickhouse>',
+    );
+    writeFileSync(
+      join(dir, 'config.xml'),
+      `<clickhouse><users_config>${join(dir, 'users.xml')}</users_config></clickhouse>`,
+    );
 
     // One engine per process: this one runs in a child.
     const probe = `
@@ -206,13 +263,27 @@ describe('server-only files of compose/config', () => {
       out = execFileSync(process.execPath, ['-e', probe], {
         cwd: root,
         encoding: 'utf8',
-        env: { ...process.env, PROBE_DATA: join(dir, 'data'), PROBE_CONFIG: join(dir, 'config.xml'), KIT_CLICKHOUSE_PASSWORD: 'probe-password-123', KIT_COMPOSE_SUBNET: '172.30.240.0/24' },
+        env: {
+          ...process.env,
+          PROBE_DATA: join(dir, 'data'),
+          PROBE_CONFIG: join(dir, 'config.xml'),
+          KIT_CLICKHOUSE_PASSWORD: 'probe-password-123',
+          KIT_COMPOSE_SUBNET: '172.30.240.0/24',
+        },
       });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    const [user, ...iceberg] = out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(user).toEqual({ name: 'kit', host_ip: ['172.30.240.0/24'], host_names: ['localhost'], auth_type: ['plaintext_password'] });
+    const [user, ...iceberg] = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(user).toEqual({
+      name: 'kit',
+      host_ip: ['172.30.240.0/24'],
+      host_names: ['localhost'],
+      auth_type: ['plaintext_password'],
+    });
     // users.d/iceberg.xml: hand-written Iceberg writes work in clickhouse-client too.
     expect(iceberg).toEqual([
       { setting_name: 'allow_insert_into_iceberg', value: '1' },
@@ -225,7 +296,12 @@ describe('server-only files of compose/config', () => {
  * Runs queries on an engine of its own in a child process and kills it once they answered: a
  * ReplicatedMergeTree table keeps chDB from exiting (its replication threads never stop).
  */
-function probeEngine(configFile: string, dataPath: string, env: Record<string, string>, queries: string[]): Promise<string[]> {
+function probeEngine(
+  configFile: string,
+  dataPath: string,
+  env: Record<string, string>,
+  queries: string[],
+): Promise<string[]> {
   const script = `
     const { Session } = require('chdb');
     const s = new Session(process.env.PROBE_DATA, { connectionArgs: ['--config-file=' + process.env.PROBE_CONFIG] });
@@ -235,7 +311,13 @@ function probeEngine(configFile: string, dataPath: string, env: Record<string, s
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['-e', script], {
       cwd: root,
-      env: { ...process.env, ...env, PROBE_DATA: dataPath, PROBE_CONFIG: configFile, PROBE_QUERIES: JSON.stringify(queries) },
+      env: {
+        ...process.env,
+        ...env,
+        PROBE_DATA: dataPath,
+        PROBE_CONFIG: configFile,
+        PROBE_QUERIES: JSON.stringify(queries),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -255,15 +337,26 @@ function probeEngine(configFile: string, dataPath: string, env: Record<string, s
 }
 
 describe('compose/config/cluster (profile cluster) on the embedded engine', () => {
-  it('loads: cluster `kit` of 2 shards x 2 replicas, the node\'s macros from its environment; kit DDL makes its replicated table at /clickhouse/tables/{shard}/...', async () => {
+  it("loads: cluster `kit` of 2 shards x 2 replicas, the node's macros from its environment; kit DDL makes its replicated table at /clickhouse/tables/{shard}/...", async () => {
     // A cluster node's layout: config.xml + config.d/ (shared) + conf.d/ (compose/config/cluster). Keeper is
     // replaced by ClickHouse's in-memory test keeper (a last conf.d file): enough to create a replicated
     // table and read its path and replica name (it stays read-only: chDB runs no replication threads).
     const dir = serverLayout('kit-compose-cluster-', { 'config.d': 'config.d', 'conf.d': 'cluster' });
-    writeFileSync(join(dir, 'conf.d', 'zz-test-keeper.xml'), '<clickhouse><zookeeper replace="replace"><implementation>testkeeper</implementation></zookeeper></clickhouse>');
+    writeFileSync(
+      join(dir, 'conf.d', 'zz-test-keeper.xml'),
+      '<clickhouse><zookeeper replace="replace"><implementation>testkeeper</implementation></zookeeper></clickhouse>',
+    );
     writeFileSync(join(dir, 'config.xml'), '<clickhouse></clickhouse>');
-    const table = createTableStatements(tableTarget('kit_probe', EVENTS, 'local'), { cluster: 'kit' })[0]!.replace(' ON CLUSTER `kit`', '');
-    const env = { ...engineEnvironment(config), KIT_SHARD: '02', KIT_REPLICA: 's2r1', KIT_CLUSTER_SECRET: 'probe-secret-123' };
+    const table = createTableStatements(tableTarget('kit_probe', EVENTS, 'local'), { cluster: 'kit' })[0]!.replace(
+      ' ON CLUSTER `kit`',
+      '',
+    );
+    const env = {
+      ...engineEnvironment(config),
+      KIT_SHARD: '02',
+      KIT_REPLICA: 's2r1',
+      KIT_CLUSTER_SECRET: 'probe-secret-123',
+    };
     let answers: string[];
     try {
       answers = await probeEngine(join(dir, 'config.xml'), join(dir, 'data'), env, [
@@ -277,7 +370,12 @@ describe('compose/config/cluster (profile cluster) on the embedded engine', () =
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    const rows = (text: string): unknown[] => text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
+    const rows = (text: string): unknown[] =>
+      text
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as unknown);
     expect(rows(answers[0]!)).toEqual([
       { shard_num: 1, replica_num: 1, host_name: 'ch-s1r1', port: 9000, is_local: 0 },
       { shard_num: 1, replica_num: 2, host_name: 'ch-s1r2', port: 9000, is_local: 0 },
@@ -290,7 +388,9 @@ describe('compose/config/cluster (profile cluster) on the embedded engine', () =
       { macro: 'shard', substitution: '02' },
     ]);
     expect(answers[3]).toBe('');
-    expect(rows(answers[4]!)).toEqual([{ zookeeper_path: '/clickhouse/tables/02/kit_probe/events_local', replica_name: 's2r1' }]);
+    expect(rows(answers[4]!)).toEqual([
+      { zookeeper_path: '/clickhouse/tables/02/kit_probe/events_local', replica_name: 's2r1' },
+    ]);
     expect(rows(answers[5]!)).toEqual([{ name: 's3' }, { name: 's3_cache' }]);
   });
 
@@ -298,7 +398,9 @@ describe('compose/config/cluster (profile cluster) on the embedded engine', () =
     const dir = mkdtempSync(join(tmpdir(), 'kit-compose-keeper-'));
     let answers: string[];
     try {
-      answers = await probeEngine(join(sharedDir, 'keeper', 'keeper.xml'), join(dir, 'data'), { KIT_KEEPER_ID: '2' }, ['SELECT 1 AS ok']);
+      answers = await probeEngine(join(sharedDir, 'keeper', 'keeper.xml'), join(dir, 'data'), { KIT_KEEPER_ID: '2' }, [
+        'SELECT 1 AS ok',
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

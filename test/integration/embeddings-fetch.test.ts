@@ -8,7 +8,14 @@ import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config';
-import { ModelFetchError, NoOnnxFilesError, TEST_MODEL_ID, disposeEmbedders, loadEmbedder, fetchModel } from '../../lib/embeddings';
+import {
+  ModelFetchError,
+  NoOnnxFilesError,
+  TEST_MODEL_ID,
+  disposeEmbedders,
+  loadEmbedder,
+  fetchModel,
+} from '../../lib/embeddings';
 import { ensureTestModel, type TestModelInfo } from '../../scripts/models/test-model/build';
 
 /**
@@ -45,11 +52,17 @@ class FakeHub {
     if (tree) {
       const files = this.repos.get(tree[1] as string);
       if (!files) return send(404, '{"error":"Repository not found"}');
-      const entries = [...files].map(([path, data]) => ({ type: 'file', oid: sha(data).slice(0, 40), size: data.length, path }));
+      const entries = [...files].map(([path, data]) => ({
+        type: 'file',
+        oid: sha(data).slice(0, 40),
+        size: data.length,
+        path,
+      }));
       const page = Number(url.searchParams.get('cursor') ?? '0');
       const size = 3;
       const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if ((page + 1) * size < entries.length) headers.link = `<${url.pathname}?recursive=true&cursor=${page + 1}>; rel="next"`;
+      if ((page + 1) * size < entries.length)
+        headers.link = `<${url.pathname}?recursive=true&cursor=${page + 1}>; rel="next"`;
       return send(200, JSON.stringify(entries.slice(page * size, (page + 1) * size)), headers);
     }
     const resolve = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
@@ -63,7 +76,10 @@ class FakeHub {
       const from = Number(range[1]);
       if (from >= data.length) return send(416, '', { 'content-range': `bytes */${data.length}` });
       const chunk = served.subarray(from);
-      return send(206, chunk, { 'content-length': chunk.length, 'content-range': `bytes ${from}-${data.length - 1}/${data.length}` });
+      return send(206, chunk, {
+        'content-length': chunk.length,
+        'content-range': `bytes ${from}-${data.length - 1}/${data.length}`,
+      });
     }
     return send(200, served, { 'content-length': served.length });
   }
@@ -132,11 +148,19 @@ describe('npm run models:fetch against a local hub', () => {
     );
     expect(stdout).toContain(`${TEST_MODEL_ID}: ready in ${join(modelsDir, 'kit', 'glove-sif-100d')}`);
     const dir = join(modelsDir, 'kit', 'glove-sif-100d');
-    for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'onnx/model.onnx']) {
+    for (const f of [
+      'config.json',
+      'tokenizer.json',
+      'tokenizer_config.json',
+      'special_tokens_map.json',
+      'onnx/model.onnx',
+    ]) {
       expect(sha(readFileSync(join(dir, f))), f).toBe(sha(modelFiles.get(f) as Buffer));
     }
     // The resolve URLs were used (with the hub's redirect), not some other path.
-    expect(hub.requests.some((r) => r.url === `/${MIRROR}/resolve/main/onnx/model.onnx` && r.status === 302)).toBe(true);
+    expect(hub.requests.some((r) => r.url === `/${MIRROR}/resolve/main/onnx/model.onnx` && r.status === 302)).toBe(
+      true,
+    );
 
     const fetched = await loadEmbedder({ modelId: TEST_MODEL_ID, modelsDir });
     const original = await loadEmbedder({ modelId: TEST_MODEL_ID, modelsDir: config.models.dir });
@@ -150,7 +174,9 @@ describe('npm run models:fetch against a local hub', () => {
     const onnx = modelFiles.get('onnx/model.onnx') as Buffer;
     const half = Math.floor(onnx.length / 2);
     hub.cutAt.set('onnx/model.onnx', half);
-    const first = await fetchModel({ modelId: TEST_MODEL_ID, from: MIRROR, modelsDir, host: hub.host }).catch((e: unknown) => e);
+    const first = await fetchModel({ modelId: TEST_MODEL_ID, from: MIRROR, modelsDir, host: hub.host }).catch(
+      (e: unknown) => e,
+    );
     expect(first).toBeInstanceOf(ModelFetchError);
     expect((first as Error).message).toContain(`downloaded ${half} bytes but the hub lists ${onnx.length}`);
     const part = join(modelsDir, 'kit', 'glove-sif-100d', 'onnx', 'model.onnx.part');
@@ -171,7 +197,11 @@ describe('npm run models:fetch against a local hub', () => {
   });
 
   it('says what to do when the repository has no ONNX files', async () => {
-    const err = await fetchModel({ modelId: 'Alibaba-NLP/gte-Qwen2-1.5B-instruct', modelsDir: tempModelsDir(), host: hub.host }).catch((e: unknown) => e);
+    const err = await fetchModel({
+      modelId: 'Alibaba-NLP/gte-Qwen2-1.5B-instruct',
+      modelsDir: tempModelsDir(),
+      host: hub.host,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NoOnnxFilesError);
     const msg = (err as Error).message;
     expect(msg).toContain('no ONNX files');
@@ -180,14 +210,25 @@ describe('npm run models:fetch against a local hub', () => {
   });
 
   it('names the variants a repository has when the requested dtype is missing', async () => {
-    const err = await fetchModel({ modelId: TEST_MODEL_ID, from: MIRROR, dtype: 'q8', modelsDir: tempModelsDir(), host: hub.host }).catch((e: unknown) => e);
+    const err = await fetchModel({
+      modelId: TEST_MODEL_ID,
+      from: MIRROR,
+      dtype: 'q8',
+      modelsDir: tempModelsDir(),
+      host: hub.host,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelFetchError);
     expect((err as Error).message).toContain('no onnx/model_quantized.onnx');
     expect((err as Error).message).toContain('--dtype fp32');
   });
 
   it('reports an unknown repository clearly', async () => {
-    const err = await fetchModel({ modelId: TEST_MODEL_ID, from: 'nobody/nothing', modelsDir: tempModelsDir(), host: hub.host }).catch((e: unknown) => e);
+    const err = await fetchModel({
+      modelId: TEST_MODEL_ID,
+      from: 'nobody/nothing',
+      modelsDir: tempModelsDir(),
+      host: hub.host,
+    }).catch((e: unknown) => e);
     expect((err as Error).message).toContain('no repository nobody/nothing');
   });
 });

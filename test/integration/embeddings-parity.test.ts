@@ -9,7 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config';
-import { cosineSimilarity, disposeEmbedders, loadEmbedder, modelDirOf, type EmbeddingModelSpec } from '../../lib/embeddings';
+import {
+  cosineSimilarity,
+  disposeEmbedders,
+  loadEmbedder,
+  modelDirOf,
+  type EmbeddingModelSpec,
+} from '../../lib/embeddings';
 import { referenceEmbeddings, type ReferenceResult } from '../../scripts/models/reference';
 import { ensureTwins, twinSpecFor } from '../../scripts/models/twins';
 
@@ -26,8 +32,14 @@ const TEXTS = [
 
 /** What each model's card says queries and documents look like. */
 const CARDS = {
-  'BAAI/bge-base-en-v1.5': { queryPrompt: 'Represent this sentence for searching relevant passages: ', promptName: undefined },
-  'Alibaba-NLP/gte-Qwen2-1.5B-instruct': { queryPrompt: 'Instruct: Given a web search query, retrieve relevant passages that answer the query\nQuery: ', promptName: 'query' },
+  'BAAI/bge-base-en-v1.5': {
+    queryPrompt: 'Represent this sentence for searching relevant passages: ',
+    promptName: undefined,
+  },
+  'Alibaba-NLP/gte-Qwen2-1.5B-instruct': {
+    queryPrompt: 'Instruct: Given a web search query, retrieve relevant passages that answer the query\nQuery: ',
+    promptName: 'query',
+  },
 } as const;
 
 type ModelId = keyof typeof CARDS;
@@ -78,7 +90,8 @@ describe.each(Object.keys(CARDS) as ModelId[])('%s twin: kit embedder vs sentenc
     // normalised: unit length
     for (const v of batch) expect(Math.hypot(...v)).toBeCloseTo(1, 5);
     // The twin is sensitive to its input (else parity would prove nothing): different texts, distant vectors.
-    for (let i = 1; i < batch.length; i++) expect(cosineSimilarity(batch[0] as Float32Array, batch[i] as Float32Array)).toBeLessThan(0.95);
+    for (let i = 1; i < batch.length; i++)
+      expect(cosineSimilarity(batch[0] as Float32Array, batch[i] as Float32Array)).toBeLessThan(0.95);
   });
 
   it('a text alone equals the same text inside a padded batch', async () => {
@@ -101,7 +114,9 @@ describe.each(Object.keys(CARDS) as ModelId[])('%s twin: kit embedder vs sentenc
     const docs = await kit.embed(TEXTS, { batchSize: TEXTS.length });
     // The prefix changes the vector: a query is not embedded as a document.
     expect(Math.max(...queries.map((v, i) => cosineSimilarity(v, docs[i] as Float32Array)))).toBeLessThan(PARITY);
-    expect(cosineSimilarity(await kit.embedQuery(TEXTS[1] as string), queries[1] as Float32Array)).toBeGreaterThanOrEqual(0.99999);
+    expect(
+      cosineSimilarity(await kit.embedQuery(TEXTS[1] as string), queries[1] as Float32Array),
+    ).toBeGreaterThanOrEqual(0.99999);
   });
 
   it('the check has teeth: a wrong pooling or padding side falls below the parity bar', async () => {
@@ -132,8 +147,12 @@ describe('gte-Qwen2 tokenizer whose tokenizer.json does not append <|endoftext|>
     tok.post_processor = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false };
     writeFileSync(tokFile, JSON.stringify(tok));
     const spec = twinSpecFor(config, modelId);
-    const ref = refs.get(modelId) ?? (await referenceEmbeddings(config, modelDirOf(twins, modelId), [{ texts: TEXTS, batchSize: TEXTS.length }]));
-    const added = (tok.added_tokens as Array<{ id: number; content: string }>).find((t) => t.content === '<|endoftext|>');
+    const ref =
+      refs.get(modelId) ??
+      (await referenceEmbeddings(config, modelDirOf(twins, modelId), [{ texts: TEXTS, batchSize: TEXTS.length }]));
+    const added = (tok.added_tokens as Array<{ id: number; content: string }>).find(
+      (t) => t.content === '<|endoftext|>',
+    );
     // The reference ends every text with <|endoftext|>, whose hidden state last-token pooling reads.
     expect(ref.tokenIds[0]?.every((ids) => ids.at(-1) === added?.id)).toBe(true);
     const kit = await loadEmbedder({ spec, modelsDir: dir });

@@ -30,7 +30,10 @@ afterAll(async () => {
 
 describe('test model kit/glove-sif-100d through transformers.js', () => {
   it('reads its dimension from the model itself', () => {
-    const cfg = JSON.parse(readFileSync(join(model.dir, 'config.json'), 'utf8')) as { hidden_size: number; kit_stand_in: { stand_in: boolean } };
+    const cfg = JSON.parse(readFileSync(join(model.dir, 'config.json'), 'utf8')) as {
+      hidden_size: number;
+      kit_stand_in: { stand_in: boolean };
+    };
     expect(embedder.dimensions).toBe(cfg.hidden_size);
     expect(embedder.dimensions).toBe(100);
     expect(embedder.isStandIn).toBe(true);
@@ -40,9 +43,21 @@ describe('test model kit/glove-sif-100d through transformers.js', () => {
   it('ranks related sentences above unrelated ones', async () => {
     const cases: Array<[string, string, string]> = [
       ['The cat sat on the mat.', 'A kitten was sleeping on the rug.', 'The stock market fell sharply today.'],
-      ['How do I reset my password?', 'I forgot my login password and need to change it.', 'The weather in Paris is sunny.'],
-      ['Customers loved the fast delivery of the running shoes.', 'The sneakers arrived quickly and buyers were happy.', 'The government announced a new tax policy.'],
-      ['A man is playing guitar.', 'Someone is strumming a musical instrument.', 'A woman is cooking pasta in the kitchen.'],
+      [
+        'How do I reset my password?',
+        'I forgot my login password and need to change it.',
+        'The weather in Paris is sunny.',
+      ],
+      [
+        'Customers loved the fast delivery of the running shoes.',
+        'The sneakers arrived quickly and buyers were happy.',
+        'The government announced a new tax policy.',
+      ],
+      [
+        'A man is playing guitar.',
+        'Someone is strumming a musical instrument.',
+        'A woman is cooking pasta in the kitchen.',
+      ],
     ];
     for (const [anchor, related, unrelated] of cases) {
       const [a, r, u] = await embedder.embed([anchor, related, unrelated]);
@@ -53,13 +68,18 @@ describe('test model kit/glove-sif-100d through transformers.js', () => {
   });
 
   it('gives the same vector for a text alone or inside a padded batch', async () => {
-    const texts = ['Short one.', 'A much longer sentence about refunds for delayed parcels that were shipped from the warehouse in Hamburg.', 'Medium length text about shoes.'];
+    const texts = [
+      'Short one.',
+      'A much longer sentence about refunds for delayed parcels that were shipped from the warehouse in Hamburg.',
+      'Medium length text about shoes.',
+    ];
     const batch = await embedder.embed(texts, { batchSize: 3 });
     for (let i = 0; i < texts.length; i++) {
       const alone = await embedder.embedOne(texts[i] as string);
       const inBatch = batch[i] as Float32Array;
       expect(alone.length).toBe(100);
-      for (let d = 0; d < alone.length; d++) expect(Math.abs((alone[d] as number) - (inBatch[d] as number))).toBeLessThan(1e-6);
+      for (let d = 0; d < alone.length; d++)
+        expect(Math.abs((alone[d] as number) - (inBatch[d] as number))).toBeLessThan(1e-6);
     }
   });
 
@@ -74,7 +94,9 @@ describe('test model kit/glove-sif-100d through transformers.js', () => {
     try {
       const again = await buildTestModel({ root: config.root, models: { dir } });
       expect(again.onnxSha256).toBe(model.onnxSha256);
-      expect(readFileSync(join(again.dir, 'tokenizer.json'), 'utf8')).toBe(readFileSync(join(model.dir, 'tokenizer.json'), 'utf8'));
+      expect(readFileSync(join(again.dir, 'tokenizer.json'), 'utf8')).toBe(
+        readFileSync(join(model.dir, 'tokenizer.json'), 'utf8'),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -87,7 +109,9 @@ describe('model registry and loading rules', () => {
     const bge = modelSpec('BAAI/bge-base-en-v1.5');
     expect(bge.dimensions).toBe(768);
     expect(bge.pooling).toBe('cls');
-    expect(bge.query.template.replace('{text}', 'x')).toBe('Represent this sentence for searching relevant passages: x');
+    expect(bge.query.template.replace('{text}', 'x')).toBe(
+      'Represent this sentence for searching relevant passages: x',
+    );
     const gte = modelSpec('Alibaba-NLP/gte-Qwen2-1.5B-instruct');
     expect(gte.dimensions).toBe(1536);
     expect(gte.pooling).toBe('last_token');
@@ -109,7 +133,9 @@ describe('model registry and loading rules', () => {
   });
 
   it('rejects an unknown model id, listing the supported ones', async () => {
-    const err = await loadEmbedder({ modelId: 'someone/unknown-model', modelsDir: config.models.dir }).catch((e: unknown) => e);
+    const err = await loadEmbedder({ modelId: 'someone/unknown-model', modelsDir: config.models.dir }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(UnsupportedModelError);
     expect((err as Error).message).toContain('BAAI/bge-base-en-v1.5');
   });

@@ -38,7 +38,10 @@ function startRequest(sql: string): { firstByte: Promise<void>; done: Promise<nu
 }
 
 async function runningWith(marker: string): Promise<number> {
-  const r = await raw(ep, q(`SELECT count() FROM system.processes WHERE query LIKE '%${marker}%' AND query NOT LIKE '%system.processes%'`));
+  const r = await raw(
+    ep,
+    q(`SELECT count() FROM system.processes WHERE query LIKE '%${marker}%' AND query NOT LIKE '%system.processes%'`),
+  );
   return Number(r.text.trim());
 }
 
@@ -54,7 +57,9 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promis
 describe('concurrency', () => {
   it('answers /ping and other clients while a long query runs', async () => {
     const marker = `long_${Date.now()}`;
-    const long = startRequest(`SELECT /* ${marker} */ sum(sleepEachRow(0.2)) FROM numbers(40) SETTINGS max_block_size = 1`);
+    const long = startRequest(
+      `SELECT /* ${marker} */ sum(sleepEachRow(0.2)) FROM numbers(40) SETTINGS max_block_size = 1`,
+    );
     expect(await waitFor(async () => (await runningWith(marker)) === 1, 10_000)).toBe(true);
     for (let i = 0; i < 5; i++) {
       const t0 = Date.now();
@@ -71,7 +76,9 @@ describe('concurrency', () => {
   it('cancels a streaming query when its client disconnects after the first rows', async () => {
     const marker = `stream_${Date.now()}`;
     // Results leave the engine in 1 MiB pieces: rows of 1 kB, slow enough to run for minutes.
-    const r = startRequest(`SELECT /* ${marker} */ number, repeat('x', 1000), sleepEachRow(0.0005) FROM numbers(1000000) SETTINGS max_block_size = 200`);
+    const r = startRequest(
+      `SELECT /* ${marker} */ number, repeat('x', 1000), sleepEachRow(0.0005) FROM numbers(1000000) SETTINGS max_block_size = 200`,
+    );
     await r.firstByte;
     expect(await runningWith(marker)).toBe(1);
     r.abort();
@@ -111,10 +118,14 @@ describe('concurrency', () => {
 
   it('answers other queries, compressed, while more long queries run than libuv has threads by default', async () => {
     const marker = `many_${Date.now()}`;
-    const long = Array.from({ length: 6 }, (_, i) => startRequest(`SELECT /* ${marker} ${i} */ sum(sleepEachRow(0.1)) FROM numbers(60) SETTINGS max_block_size = 1`));
+    const long = Array.from({ length: 6 }, (_, i) =>
+      startRequest(`SELECT /* ${marker} ${i} */ sum(sleepEachRow(0.1)) FROM numbers(60) SETTINGS max_block_size = 1`),
+    );
     expect(await waitFor(async () => (await runningWith(marker)) === 6, 10_000)).toBe(true);
     const t0 = Date.now();
-    const res = await fetch(`${ep.url}${q('SELECT 21 * 2', { enable_http_compression: '1' })}`, { headers: { Authorization: ep.basic, 'Accept-Encoding': 'gzip' } });
+    const res = await fetch(`${ep.url}${q('SELECT 21 * 2', { enable_http_compression: '1' })}`, {
+      headers: { Authorization: ep.basic, 'Accept-Encoding': 'gzip' },
+    });
     expect(await res.text()).toBe('42\n');
     expect(res.headers.get('content-encoding')).toBe('gzip');
     expect(Date.now() - t0).toBeLessThan(2000);

@@ -46,7 +46,10 @@ const agent = new Agent({ keepAlive: true, maxSockets: 4 });
 let target: Target;
 
 /** A raw HTTP exchange: no decompression, every header line kept. */
-function send(path: string, init: { method?: string; body?: Buffer | string; headers?: Record<string, string>; auth?: boolean } = {}): Promise<Answer> {
+function send(
+  path: string,
+  init: { method?: string; body?: Buffer | string; headers?: Record<string, string>; auth?: boolean } = {},
+): Promise<Answer> {
   const url = new URL(path, target.url);
   const headers: Record<string, string> = { ...init.headers };
   if (init.auth !== false) headers.Authorization = target.basic;
@@ -54,23 +57,28 @@ function send(path: string, init: { method?: string; body?: Buffer | string; hea
   if (body) headers['Content-Length'] = String(body.length);
   return new Promise((resolve, reject) => {
     // Progress lines can fill more than the default 16 KiB of headers.
-    const req = request(url, { method: init.method ?? (body ? 'POST' : 'GET'), headers, agent, maxHeaderSize: 1 << 20 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const out: Record<string, string> = {};
-        const raw = res.rawHeaders;
-        for (let i = 0; i < raw.length; i += 2) out[raw[i]!.toLowerCase()] ??= raw[i + 1]!;
-        const every = (name: string): string[] => {
-          const values: string[] = [];
-          for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === name.toLowerCase()) values.push(raw[i + 1]!);
-          return values;
-        };
-        const b = Buffer.concat(chunks);
-        resolve({ status: res.statusCode ?? 0, headers: out, all: every, body: b, text: b.toString('utf8') });
-      });
-    });
+    const req = request(
+      url,
+      { method: init.method ?? (body ? 'POST' : 'GET'), headers, agent, maxHeaderSize: 1 << 20 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const out: Record<string, string> = {};
+          const raw = res.rawHeaders;
+          for (let i = 0; i < raw.length; i += 2) out[raw[i]!.toLowerCase()] ??= raw[i + 1]!;
+          const every = (name: string): string[] => {
+            const values: string[] = [];
+            for (let i = 0; i < raw.length; i += 2)
+              if (raw[i]!.toLowerCase() === name.toLowerCase()) values.push(raw[i + 1]!);
+            return values;
+          };
+          const b = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, headers: out, all: every, body: b, text: b.toString('utf8') });
+        });
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -94,12 +102,28 @@ beforeAll(async () => {
     const user = config.clickhouse.user;
     const password = config.clickhouse.password.reveal();
     const kit = connect({ config });
-    target = { url, user, password, basic: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`, kit, userFiles: undefined, close: () => kit.close() };
+    target = {
+      url,
+      user,
+      password,
+      basic: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+      kit,
+      userFiles: undefined,
+      close: () => kit.close(),
+    };
     return;
   }
   const ep: TestEndpoint = await startTestEndpoint('conformance');
   const kit = connect({ config: ep.config });
-  target = { url: ep.url, user: ep.user, password: ep.password, basic: ep.basic, kit, userFiles: endpointPaths(ep.config).userFiles, close: async () => (await kit.close(), await ep.dispose()) };
+  target = {
+    url: ep.url,
+    user: ep.user,
+    password: ep.password,
+    basic: ep.basic,
+    kit,
+    userFiles: endpointPaths(ep.config).userFiles,
+    close: async () => (await kit.close(), await ep.dispose()),
+  };
 }, 180_000);
 
 afterAll(async () => {
@@ -122,7 +146,8 @@ describe('1. nothing is sent before the first flush; later errors end the body',
 
   // tests/queries/0_stateless/00429_long_http_bufferization.sh check_exception_handling.
   it('max_result_bytes overflows inside the response buffer: only the exception', async () => {
-    const rows = (n: number): string => `SELECT greatest(toUInt8(1), toUInt8(intHash64(number))) FROM system.numbers LIMIT ${n} FORMAT RowBinary`;
+    const rows = (n: number): string =>
+      `SELECT greatest(toUInt8(1), toUInt8(intHash64(number))) FROM system.numbers LIMIT ${n} FORMAT RowBinary`;
     for (const [params, n] of [
       [{ max_result_bytes: '1000' }, 1001],
       [{ max_result_bytes: '1000', wait_end_of_query: '1' }, 1001],
@@ -161,9 +186,13 @@ describe('1. nothing is sent before the first flush; later errors end the body',
   it('the official client raises ClickHouseError 395 for a late error in JSONEachRow, and for an early one in JSON', async () => {
     const client = createClient({ url: target.url, username: target.user, password: target.password });
     try {
-      const late = client.query({ query: 'SELECT number, throwIf(number = 2000000) AS t FROM numbers(3000000)', format: 'JSONEachRow' }).then((r) => r.json());
+      const late = client
+        .query({ query: 'SELECT number, throwIf(number = 2000000) AS t FROM numbers(3000000)', format: 'JSONEachRow' })
+        .then((r) => r.json());
       await expect(late).rejects.toMatchObject({ code: '395' });
-      const early = client.query({ query: 'SELECT throwIf(number = 3) FROM numbers(5)', format: 'JSON' }).then((r) => r.json());
+      const early = client
+        .query({ query: 'SELECT throwIf(number = 3) FROM numbers(5)', format: 'JSON' })
+        .then((r) => r.json());
       await expect(early).rejects.toMatchObject({ code: '395' });
     } finally {
       await client.close();
@@ -189,7 +218,9 @@ describe('1. nothing is sent before the first flush; later errors end the body',
     const config = loadConfig({ env: { ...process.env, CLICKHOUSE_URL: '', CLICKHOUSE_DATA_PATH: dataPath } });
     const embedded = connect({ config, mode: 'embedded' });
     try {
-      const e = await queryFrame(embedded, 'SELECT number, throwIf(number = 2000000) AS t FROM numbers(3000000)').catch((x: unknown) => x);
+      const e = await queryFrame(embedded, 'SELECT number, throwIf(number = 2000000) AS t FROM numbers(3000000)').catch(
+        (x: unknown) => x,
+      );
       expect((e as WarehouseError).code).toBe(395);
     } finally {
       await embedded.close();
@@ -223,7 +254,9 @@ describe('2. server defaults, not clickhouse-local ones', () => {
 
   it("getSetting() shows the server's defaults", async () => {
     const a = await send(
-      q("SELECT getSetting('implicit_select'), getSetting('allow_introspection_functions'), getSetting('storage_file_read_method'), getSetting('output_format_arrow_use_native_writer') FORMAT TSV"),
+      q(
+        "SELECT getSetting('implicit_select'), getSetting('allow_introspection_functions'), getSetting('storage_file_read_method'), getSetting('output_format_arrow_use_native_writer') FORMAT TSV",
+      ),
     );
     expect(a.text.trim()).toBe('false\tfalse\tpread\ttrue');
   });
@@ -254,7 +287,11 @@ describe('3. what the endpoint adds never shows', () => {
     const sql = 'SELECT 42 AS answer';
     expect((await send(q(sql, { log_comment: comment }))).status).toBe(200);
     await post('SYSTEM FLUSH LOGS');
-    const a = await send(q(`SELECT query FROM system.query_log WHERE log_comment = {c:String} AND type = 'QueryFinish' FORMAT TSVRaw`, { param_c: comment }));
+    const a = await send(
+      q(`SELECT query FROM system.query_log WHERE log_comment = {c:String} AND type = 'QueryFinish' FORMAT TSVRaw`, {
+        param_c: comment,
+      }),
+    );
     expect(a.text.trim()).toBe(sql);
     const explain = await send(q('EXPLAIN SYNTAX SELECT 1'));
     expect(explain.text).not.toContain('kit-q');
@@ -306,26 +343,32 @@ describe('5. X-ClickHouse-Summary', () => {
     await post(`DROP TABLE ${table}`);
   });
 
-  it.skipIf(!onServer)('an INSERT ... SELECT reports its written rows (embedded: chDB reports no counters for it, see README Differences)', async () => {
-    const table = `conf_sum_${uid()}`;
-    await post(`CREATE TABLE ${table} (record UInt32) ENGINE = Memory`);
-    const a = await post(`INSERT INTO ${table} (record) SELECT number FROM system.numbers LIMIT 10`);
-    const s = JSON.parse(a.headers['x-clickhouse-summary']!) as Record<string, string>;
-    expect(s.written_rows).toBe('10');
-    await post(`DROP TABLE ${table}`);
-  });
+  it.skipIf(!onServer)(
+    'an INSERT ... SELECT reports its written rows (embedded: chDB reports no counters for it, see README Differences)',
+    async () => {
+      const table = `conf_sum_${uid()}`;
+      await post(`CREATE TABLE ${table} (record UInt32) ENGINE = Memory`);
+      const a = await post(`INSERT INTO ${table} (record) SELECT number FROM system.numbers LIMIT 10`);
+      const s = JSON.parse(a.headers['x-clickhouse-summary']!) as Record<string, string>;
+      expect(s.written_rows).toBe('10');
+      await post(`DROP TABLE ${table}`);
+    },
+  );
 });
 
 describe('6. send_progress_in_http_headers', () => {
   // tests/queries/0_stateless/00416_pocopatch_progress_in_http_headers.sh.
   const long = 'SELECT count() FROM numbers(20000000) WHERE NOT ignore(sipHash64(number))';
   it('progress headers come while the query runs, with the server fields', async () => {
-    const a = await send(q(long, { send_progress_in_http_headers: '1', http_headers_progress_interval_ms: '100', max_threads: '1' }));
+    const a = await send(
+      q(long, { send_progress_in_http_headers: '1', http_headers_progress_interval_ms: '100', max_threads: '1' }),
+    );
     expect(a.status).toBe(200);
     const lines = a.all('x-clickhouse-progress');
     expect(lines.length).toBeGreaterThan(0);
     const first = JSON.parse(lines[0]!) as Record<string, string>;
-    for (const k of ['read_rows', 'read_bytes', 'total_rows_to_read', 'written_rows', 'written_bytes', 'elapsed_ns']) expect(first[k], k).toMatch(/^\d+$/);
+    for (const k of ['read_rows', 'read_bytes', 'total_rows_to_read', 'written_rows', 'written_bytes', 'elapsed_ns'])
+      expect(first[k], k).toMatch(/^\d+$/);
     expect(Number(first.read_rows)).toBeGreaterThan(0);
     expect(a.text.trim()).toBe('20000000');
   });
@@ -372,7 +415,9 @@ describe('7. Content-Type, X-ClickHouse-Format, X-ClickHouse-Timezone, Query-Id,
     const mine = `conf-${uid()}`;
     expect((await send(q('SELECT 1', { query_id: mine }))).headers['x-clickhouse-query-id']).toBe(mine);
     const a = await send(q('SELECT 1'));
-    expect(a.headers['x-clickhouse-query-id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(a.headers['x-clickhouse-query-id']).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
     expect(a.headers['x-clickhouse-server-display-name']?.length).toBeGreaterThan(0);
   });
 });
@@ -388,12 +433,20 @@ describe('8. HTTP compression both ways, errors included', () => {
   };
   for (const [name, c] of Object.entries(codecs)) {
     it(`${name}: response, request body and error body`, async () => {
-      const a = await send(q('SELECT number FROM numbers(3)', { enable_http_compression: '1' }), { headers: { 'Accept-Encoding': name } });
+      const a = await send(q('SELECT number FROM numbers(3)', { enable_http_compression: '1' }), {
+        headers: { 'Accept-Encoding': name },
+      });
       expect(a.headers['content-encoding']).toBe(name);
       expect(c.unpack(a.body).toString()).toBe('0\n1\n2\n');
-      const b = await send('/', { method: 'POST', body: c.pack(Buffer.from('SELECT 1 + 1')), headers: { 'Content-Encoding': name } });
+      const b = await send('/', {
+        method: 'POST',
+        body: c.pack(Buffer.from('SELECT 1 + 1')),
+        headers: { 'Content-Encoding': name },
+      });
       expect(b.text).toBe('2\n');
-      const e = await send(q('SELECT 1 FORMAT Nope', { enable_http_compression: '1' }), { headers: { 'Accept-Encoding': name } });
+      const e = await send(q('SELECT 1 FORMAT Nope', { enable_http_compression: '1' }), {
+        headers: { 'Accept-Encoding': name },
+      });
       expect(e.headers['x-clickhouse-exception-code']).toBe('73');
       expect(e.headers['content-encoding']).toBe(name);
       expect(c.unpack(e.body).toString()).toMatch(/^Code: 73\. DB::Exception: Unknown format Nope/);
@@ -401,11 +454,17 @@ describe('8. HTTP compression both ways, errors included', () => {
   }
 
   it('zstd is preferred over br over gzip; an empty body is not compressed', async () => {
-    const a = await send(q('SELECT 1', { enable_http_compression: '1' }), { headers: { 'Accept-Encoding': 'gzip, deflate, br, zstd' } });
+    const a = await send(q('SELECT 1', { enable_http_compression: '1' }), {
+      headers: { 'Accept-Encoding': 'gzip, deflate, br, zstd' },
+    });
     expect(a.headers['content-encoding']).toBe('zstd');
-    const b = await send(q('SELECT 1', { enable_http_compression: '1' }), { headers: { 'Accept-Encoding': 'gzip, br' } });
+    const b = await send(q('SELECT 1', { enable_http_compression: '1' }), {
+      headers: { 'Accept-Encoding': 'gzip, br' },
+    });
     expect(b.headers['content-encoding']).toBe('br');
-    const empty = await send(q('SELECT number FROM system.numbers LIMIT 0', { enable_http_compression: '1' }), { headers: { 'Accept-Encoding': 'gzip' } });
+    const empty = await send(q('SELECT number FROM system.numbers LIMIT 0', { enable_http_compression: '1' }), {
+      headers: { 'Accept-Encoding': 'gzip' },
+    });
     expect(empty.headers['content-encoding']).toBeUndefined();
   });
 
@@ -413,7 +472,11 @@ describe('8. HTTP compression both ways, errors included', () => {
     const table = `conf_gz_${uid()}`;
     await post(`CREATE TABLE ${table} (a UInt32) ENGINE = Memory`);
     for (const [name, c] of Object.entries(codecs)) {
-      const a = await send(q(`INSERT INTO ${table} FORMAT TSV`), { method: 'POST', body: c.pack(Buffer.from('1\n2\n3\n')), headers: { 'Content-Encoding': name } });
+      const a = await send(q(`INSERT INTO ${table} FORMAT TSV`), {
+        method: 'POST',
+        body: c.pack(Buffer.from('1\n2\n3\n')),
+        headers: { 'Content-Encoding': name },
+      });
       expect(a.status, name).toBe(200);
     }
     expect((await send(q(`SELECT count(), sum(a) FROM ${table}`))).text).toBe('12\t24\n');
@@ -423,15 +486,21 @@ describe('8. HTTP compression both ways, errors included', () => {
 
 describe('9. the user the client logged in as', () => {
   // Functions docs: currentUser() "Returns the name of the current user".
-  it.skipIf(!onServer)('currentUser() is the login (embedded: chDB always runs as `default`, see README Differences)', async () => {
-    const a = await send(q('SELECT currentUser()'));
-    expect(a.text.trim()).toBe(target.user);
-  });
+  it.skipIf(!onServer)(
+    'currentUser() is the login (embedded: chDB always runs as `default`, see README Differences)',
+    async () => {
+      const a = await send(q('SELECT currentUser()'));
+      expect(a.text.trim()).toBe(target.user);
+    },
+  );
 
   it('errors name the login, not the engine user', async () => {
     const session = `conf9_${uid()}`;
     await send(q('SET readonly = 1', { session_id: session }), { method: 'POST', body: '' });
-    const a = await send(q('CREATE TABLE conf9_never (a UInt8) ENGINE = Memory', { session_id: session }), { method: 'POST', body: '' });
+    const a = await send(q('CREATE TABLE conf9_never (a UInt8) ENGINE = Memory', { session_id: session }), {
+      method: 'POST',
+      body: '',
+    });
     expect(a.headers['x-clickhouse-exception-code']).toBe('164');
     expect(a.text).toContain(`${target.user}: Cannot execute query in readonly mode`);
     expect(a.text).not.toMatch(/\bdefault: /);
@@ -463,7 +532,9 @@ describe('10. local files stay inside user_files_path', () => {
 
   it('relative paths are in the user-files folder, both ways', async () => {
     const name = `conformance_${uid()}.csv`;
-    const w = await post(`INSERT INTO FUNCTION file('${name}', 'CSV', 'a UInt8, b String') SELECT number, 'x' FROM numbers(3)`);
+    const w = await post(
+      `INSERT INTO FUNCTION file('${name}', 'CSV', 'a UInt8, b String') SELECT number, 'x' FROM numbers(3)`,
+    );
     expect(w.status).toBe(200);
     const r = await send(q(`SELECT sum(a), count() FROM file('${name}', 'CSV', 'a UInt8, b String')`));
     expect(r.text).toBe('3\t3\n');
@@ -505,8 +576,16 @@ describe('11. system.query_log', () => {
     tables: 'Array(LowCardinality(String))',
   };
   it('has the server column names and types', async () => {
-    const a = await send(q("SELECT name, type FROM system.columns WHERE database = 'system' AND table = 'query_log' FORMAT JSONEachRow"));
-    const got = Object.fromEntries(a.text.trim().split('\n').map((l) => JSON.parse(l) as { name: string; type: string }).map((r) => [r.name, r.type]));
+    const a = await send(
+      q("SELECT name, type FROM system.columns WHERE database = 'system' AND table = 'query_log' FORMAT JSONEachRow"),
+    );
+    const got = Object.fromEntries(
+      a.text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { name: string; type: string })
+        .map((r) => [r.name, r.type]),
+    );
     for (const [name, type] of Object.entries(types)) expect(got[name], name).toBe(type);
   });
 
@@ -525,9 +604,20 @@ describe('11. system.query_log', () => {
         { param_c: comment },
       ),
     );
-    const rows = a.text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rows = a.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rows).toHaveLength(2);
-    expect(rows[0]).toMatchObject({ type: 'QueryFinish', query_kind: 'Select', user: target.user, query_id: id, initial_query_id: id, result_rows: 1, exception_code: 0 });
+    expect(rows[0]).toMatchObject({
+      type: 'QueryFinish',
+      query_kind: 'Select',
+      user: target.user,
+      query_id: id,
+      initial_query_id: id,
+      result_rows: 1,
+      exception_code: 0,
+    });
     expect(rows[0]!.tables).toContain(`default.${table}`);
     expect(rows[0]!.databases).toContain('default');
     expect(rows[1]).toMatchObject({ exception_code: 395 });
@@ -546,7 +636,11 @@ describe('12. error text said once, nothing of the internals', () => {
   });
 
   it('a bad gzip INSERT body names no temporary file', async () => {
-    const a = await send(q("INSERT INTO FUNCTION null('x UInt8') FORMAT TSV"), { method: 'POST', body: 'not gzip at all', headers: { 'Content-Encoding': 'gzip' } });
+    const a = await send(q("INSERT INTO FUNCTION null('x UInt8') FORMAT TSV"), {
+      method: 'POST',
+      body: 'not gzip at all',
+      headers: { 'Content-Encoding': 'gzip' },
+    });
     expect(a.headers['x-clickhouse-exception-code']).toBe('354');
     expect(a.text.match(/DB::Exception/g)).toHaveLength(1);
     expect(a.text).not.toMatch(/\/tmp\/|kit-(fifo|ingest)/);

@@ -25,7 +25,9 @@ export interface TestEndpoint {
   dispose(): Promise<void>;
 }
 
-export async function testEndpointConfig(name: string): Promise<{ config: KitConfig; env: Record<string, string>; dir: string; user: string; password: string }> {
+export async function testEndpointConfig(
+  name: string,
+): Promise<{ config: KitConfig; env: Record<string, string>; dir: string; user: string; password: string }> {
   const dir = mkdtempSync(join(tmpdir(), `kit-endpoint-${name}-`));
   const user = `ep_${name.replace(/\W/g, '_')}`;
   const password = randomBytes(12).toString('hex');
@@ -73,7 +75,11 @@ export async function raw(
 ): Promise<{ status: number; headers: Headers; text: string }> {
   const headers: Record<string, string> = { ...init.headers };
   if (init.auth !== false) headers.Authorization = ep.basic;
-  const res = await fetch(`${ep.url}${pathAndQuery}`, { method: init.method ?? (init.body === undefined ? 'GET' : 'POST'), body: init.body, headers });
+  const res = await fetch(`${ep.url}${pathAndQuery}`, {
+    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+    body: init.body,
+    headers,
+  });
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
 

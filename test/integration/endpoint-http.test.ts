@@ -12,7 +12,9 @@ let ep: TestEndpoint;
 
 beforeAll(async () => {
   ep = await startTestEndpoint('http');
-  const r = await raw(ep, '/', { body: 'CREATE TABLE warehouse.items (id UInt32, name String) ENGINE = MergeTree ORDER BY id' });
+  const r = await raw(ep, '/', {
+    body: 'CREATE TABLE warehouse.items (id UInt32, name String) ENGINE = MergeTree ORDER BY id',
+  });
   expect(r.status).toBe(200);
 });
 
@@ -46,7 +48,10 @@ describe('authentication', () => {
   it('accepts Basic auth, X-ClickHouse-User/Key headers and user/password parameters', async () => {
     const viaBasic = await raw(ep, q('SELECT currentUser() = currentUser(), 1'));
     expect(viaBasic.status).toBe(200);
-    const viaHeaders = await raw(ep, q('SELECT 2'), { auth: false, headers: { 'X-ClickHouse-User': ep.user, 'X-ClickHouse-Key': ep.password } });
+    const viaHeaders = await raw(ep, q('SELECT 2'), {
+      auth: false,
+      headers: { 'X-ClickHouse-User': ep.user, 'X-ClickHouse-Key': ep.password },
+    });
     expect([viaHeaders.status, viaHeaders.text]).toEqual([200, '2\n']);
     const viaParams = await raw(ep, q('SELECT 3', { user: ep.user, password: ep.password }), { auth: false });
     expect([viaParams.status, viaParams.text]).toEqual([200, '3\n']);
@@ -55,14 +60,22 @@ describe('authentication', () => {
   it('refuses missing and wrong credentials with 516 AUTHENTICATION_FAILED (HTTP 403) and never echoes the password', async () => {
     const attempts = [
       await raw(ep, q('SELECT 1'), { auth: false }),
-      await raw(ep, q('SELECT 1'), { auth: false, headers: { Authorization: `Basic ${Buffer.from(`${ep.user}:wrong-${ep.password}`).toString('base64')}` } }),
-      await raw(ep, q('SELECT 1'), { auth: false, headers: { 'X-ClickHouse-User': ep.user, 'X-ClickHouse-Key': 'not-the-password' } }),
+      await raw(ep, q('SELECT 1'), {
+        auth: false,
+        headers: { Authorization: `Basic ${Buffer.from(`${ep.user}:wrong-${ep.password}`).toString('base64')}` },
+      }),
+      await raw(ep, q('SELECT 1'), {
+        auth: false,
+        headers: { 'X-ClickHouse-User': ep.user, 'X-ClickHouse-Key': 'not-the-password' },
+      }),
       await raw(ep, q('SELECT 1', { user: 'someone_else', password: ep.password }), { auth: false }),
     ];
     for (const r of attempts) {
       expect(r.status).toBe(403);
       expect(r.headers.get('x-clickhouse-exception-code')).toBe('516');
-      expect(r.text).toMatch(/^Code: 516\. DB::Exception: .*Authentication failed.*\(AUTHENTICATION_FAILED\) \(version \d+\.\d+/);
+      expect(r.text).toMatch(
+        /^Code: 516\. DB::Exception: .*Authentication failed.*\(AUTHENTICATION_FAILED\) \(version \d+\.\d+/,
+      );
       expect(r.text).not.toContain(ep.password);
       expect(r.text).not.toContain('not-the-password');
     }
@@ -71,7 +84,9 @@ describe('authentication', () => {
   it('refuses two authentication methods at once', async () => {
     const r = await raw(ep, q('SELECT 1', { user: ep.user, password: ep.password }));
     expect(r.status).toBe(403);
-    expect(r.text).toContain('it is not allowed to use Authorization HTTP header and authentication via parameters simultaneously');
+    expect(r.text).toContain(
+      'it is not allowed to use Authorization HTTP header and authentication via parameters simultaneously',
+    );
   });
 });
 
@@ -84,7 +99,16 @@ describe('queries', () => {
 
   it('binds param_<name> values and honours database, default_format and query_id', async () => {
     // Values in the HTTP text form: a tab is written \t.
-    const r = await raw(ep, q('SELECT {n:UInt32} * 2 AS x, {s:String} AS s, currentDatabase() AS db', { param_n: '21', param_s: "it's\\ta tab", database: 'warehouse', default_format: 'JSONEachRow', query_id: 'my-query-1' }));
+    const r = await raw(
+      ep,
+      q('SELECT {n:UInt32} * 2 AS x, {s:String} AS s, currentDatabase() AS db', {
+        param_n: '21',
+        param_s: "it's\\ta tab",
+        database: 'warehouse',
+        default_format: 'JSONEachRow',
+        query_id: 'my-query-1',
+      }),
+    );
     expect(r.status).toBe(200);
     expect(JSON.parse(r.text)).toEqual({ x: 42, s: "it's\ta tab", db: 'warehouse' });
     expect(r.headers.get('x-clickhouse-query-id')).toBe('my-query-1');
@@ -141,30 +165,49 @@ describe('INSERT data', () => {
     expect(a.status).toBe(200);
     const summary = JSON.parse(a.headers.get('x-clickhouse-summary') ?? '{}') as Record<string, string>;
     expect(summary.written_rows).toBe('2');
-    const b = await raw(ep, '/', { body: 'INSERT INTO warehouse.items FORMAT JSONEachRow\n{"id":3,"name":"three"}\n{"id":4,"name":"four"}\n' });
+    const b = await raw(ep, '/', {
+      body: 'INSERT INTO warehouse.items FORMAT JSONEachRow\n{"id":3,"name":"three"}\n{"id":4,"name":"four"}\n',
+    });
     expect(b.status).toBe(200);
-    const c = await raw(ep, q('INSERT INTO warehouse.items (id, name) VALUES'), { body: "(5, 'five'), (6, 'six; with a semicolon')" });
+    const c = await raw(ep, q('INSERT INTO warehouse.items (id, name) VALUES'), {
+      body: "(5, 'five'), (6, 'six; with a semicolon')",
+    });
     expect(c.status).toBe(200);
-    const rows = await raw(ep, q('SELECT id, name FROM warehouse.items WHERE id BETWEEN 1 AND 6 ORDER BY id FORMAT CSV'));
+    const rows = await raw(
+      ep,
+      q('SELECT id, name FROM warehouse.items WHERE id BETWEEN 1 AND 6 ORDER BY id FORMAT CSV'),
+    );
     expect(rows.text).toBe('1,"one"\n2,"two"\n3,"three"\n4,"four"\n5,"five"\n6,"six; with a semicolon"\n');
   });
 
   it('accepts gzip- and deflate-compressed bodies', async () => {
-    const gz = await raw(ep, q('INSERT INTO warehouse.items FORMAT TSV'), { body: gzipSync('101\tgz-a\n102\tgz-b\n'), headers: { 'Content-Encoding': 'gzip' } });
+    const gz = await raw(ep, q('INSERT INTO warehouse.items FORMAT TSV'), {
+      body: gzipSync('101\tgz-a\n102\tgz-b\n'),
+      headers: { 'Content-Encoding': 'gzip' },
+    });
     expect(gz.status).toBe(200);
-    const df = await raw(ep, q('INSERT INTO warehouse.items FORMAT TSV'), { body: deflateSync('103\tdf\n'), headers: { 'Content-Encoding': 'deflate' } });
+    const df = await raw(ep, q('INSERT INTO warehouse.items FORMAT TSV'), {
+      body: deflateSync('103\tdf\n'),
+      headers: { 'Content-Encoding': 'deflate' },
+    });
     expect(df.status).toBe(200);
-    const whole = await raw(ep, '/', { body: gzipSync('INSERT INTO warehouse.items FORMAT TSV\n104\tgz-whole\n'), headers: { 'Content-Encoding': 'gzip' } });
+    const whole = await raw(ep, '/', {
+      body: gzipSync('INSERT INTO warehouse.items FORMAT TSV\n104\tgz-whole\n'),
+      headers: { 'Content-Encoding': 'gzip' },
+    });
     expect(whole.status).toBe(200);
     expect(await count('id BETWEEN 101 AND 104')).toBe(4);
-    const bad = await raw(ep, q('INSERT INTO warehouse.items FORMAT TSV'), { body: Buffer.from('not gzip at all'), headers: { 'Content-Encoding': 'gzip' } });
+    const bad = await raw(ep, q('INSERT INTO warehouse.items FORMAT TSV'), {
+      body: Buffer.from('not gzip at all'),
+      headers: { 'Content-Encoding': 'gzip' },
+    });
     expect(bad.status).toBeGreaterThanOrEqual(400);
     expect(bad.headers.get('x-clickhouse-exception-code')).toBeTruthy();
   });
 
   it('inserts nothing for an empty body and still checks the table', async () => {
     const before = await count();
-    expect((await raw(ep, q('INSERT INTO warehouse.items FORMAT CSV'), { body: '' , method: 'POST' })).status).toBe(200);
+    expect((await raw(ep, q('INSERT INTO warehouse.items FORMAT CSV'), { body: '', method: 'POST' })).status).toBe(200);
     expect(await count()).toBe(before);
     const missing = await raw(ep, q('INSERT INTO warehouse.no_such_table FORMAT CSV'), { body: '1,x\n' });
     expect([missing.status, missing.headers.get('x-clickhouse-exception-code')]).toEqual([404, '60']);
@@ -182,13 +225,18 @@ describe('compressed responses', () => {
   });
 
   it('does not compress without enable_http_compression', async () => {
-    const res = await fetch(`${ep.url}${q('SELECT 1')}`, { headers: { Authorization: ep.basic, 'Accept-Encoding': 'gzip' } });
+    const res = await fetch(`${ep.url}${q('SELECT 1')}`, {
+      headers: { Authorization: ep.basic, 'Accept-Encoding': 'gzip' },
+    });
     expect(res.headers.get('content-encoding')).toBeNull();
   });
 
   it('writes a mid-stream error into the compressed body', async () => {
     // The error comes after more than the 1 MiB response buffer went out (before it, the answer is a clean error).
-    const body = await rawBytes(`${q('SELECT throwIf(number = 2000000) FROM numbers(3000000)', { max_block_size: '1000', enable_http_compression: '1' })}`, { 'Accept-Encoding': 'gzip' });
+    const body = await rawBytes(
+      `${q('SELECT throwIf(number = 2000000) FROM numbers(3000000)', { max_block_size: '1000', enable_http_compression: '1' })}`,
+      { 'Accept-Encoding': 'gzip' },
+    );
     expect(body.headers['content-encoding']).toBe('gzip');
     const text = gunzipSync(body.bytes).toString('utf8');
     expect(text).toContain(`__exception__\r\n${body.headers['x-clickhouse-exception-tag']}\r\n`);
@@ -210,7 +258,9 @@ describe('errors', () => {
       expect(r.status).toBe(status);
       const header = r.headers.get('x-clickhouse-exception-code');
       if (code) expect(header).toBe(code);
-      expect(r.text).toMatch(new RegExp(`^Code: ${header}\\. DB::Exception: .+ \\([A-Z_]+\\) \\(version \\d+\\.\\d+[^)]*\\)\\n$`, 's'));
+      expect(r.text).toMatch(
+        new RegExp(`^Code: ${header}\\. DB::Exception: .+ \\([A-Z_]+\\) \\(version \\d+\\.\\d+[^)]*\\)\\n$`, 's'),
+      );
     });
   }
 
@@ -228,18 +278,24 @@ describe('errors', () => {
   it('answers an empty POST body with a syntax error and a POST without a length with 411', async () => {
     const empty = await raw(ep, '/', { body: '' });
     expect([empty.status, empty.headers.get('x-clickhouse-exception-code')]).toEqual([400, '62']);
-    const noLength = await rawSocket(`POST /?query=SELECT%201 HTTP/1.1\r\nHost: x\r\nAuthorization: ${ep.basic}\r\nConnection: close\r\n\r\n`);
+    const noLength = await rawSocket(
+      `POST /?query=SELECT%201 HTTP/1.1\r\nHost: x\r\nAuthorization: ${ep.basic}\r\nConnection: close\r\n\r\n`,
+    );
     expect(noLength).toMatch(/^HTTP\/1\.1 411/);
     expect(noLength).toContain('X-ClickHouse-Exception-Code: 381');
   });
 
   it('writes an error that happens after the first rows into the body, marked with the exception tag', async () => {
     // 2 bytes a row: the error comes after more than the 1 MiB response buffer went out.
-    const r = await rawBytes(q('SELECT throwIf(number = 2000000) FROM numbers(3000000)', { max_block_size: '1000' }), {});
+    const r = await rawBytes(
+      q('SELECT throwIf(number = 2000000) FROM numbers(3000000)', { max_block_size: '1000' }),
+      {},
+    );
     expect(r.status).toBe(200);
     const tag = r.headers['x-clickhouse-exception-tag'];
     const text = r.bytes.toString('utf8');
-    const message = /__exception__\r\n([a-z0-9]{16})\r\n(Code: 395[^\n]*)\n(\d+) ([a-z0-9]{16})\r\n__exception__\r\n$/.exec(text);
+    const message =
+      /__exception__\r\n([a-z0-9]{16})\r\n(Code: 395[^\n]*)\n(\d+) ([a-z0-9]{16})\r\n__exception__\r\n$/.exec(text);
     expect(message).not.toBeNull();
     expect(message![1]).toBe(tag);
     expect(message![4]).toBe(tag);
@@ -250,7 +306,9 @@ describe('errors', () => {
 describe('sessions over HTTP', () => {
   it('keeps SET and temporary tables per session_id, checks session_check and closes with close_session', async () => {
     const s = { session_id: `http-${Date.now()}` };
-    expect((await raw(ep, q('CREATE TEMPORARY TABLE tmp (x UInt8)', s), { method: 'POST', body: '' })).status).toBe(200);
+    expect((await raw(ep, q('CREATE TEMPORARY TABLE tmp (x UInt8)', s), { method: 'POST', body: '' })).status).toBe(
+      200,
+    );
     expect((await raw(ep, q('INSERT INTO tmp VALUES (7)', s), { method: 'POST', body: '' })).status).toBe(200);
     expect((await raw(ep, q('SET max_threads = 1', s), { method: 'POST', body: '' })).status).toBe(200);
     expect((await raw(ep, q("SELECT sum(x), getSetting('max_threads') FROM tmp", s))).text).toBe('7\t1\n');
@@ -275,14 +333,23 @@ describe('sessions over HTTP', () => {
   });
 });
 
-async function rawBytes(pathAndQuery: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string>; bytes: Buffer }> {
+async function rawBytes(
+  pathAndQuery: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: Record<string, string>; bytes: Buffer }> {
   const { request } = await import('node:http');
   const url = new URL(`${ep.url}${pathAndQuery}`);
   return new Promise((resolve, reject) => {
     const req = request(url, { headers: { ...headers, Authorization: ep.basic } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers as Record<string, string>, bytes: Buffer.concat(chunks) }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers as Record<string, string>,
+          bytes: Buffer.concat(chunks),
+        }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);

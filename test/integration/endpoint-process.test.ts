@@ -34,12 +34,21 @@ async function sql(text: string): Promise<string> {
 
 describe('the endpoint service', () => {
   it('refuses to start with an empty password or on a non-loopback address unless told to', async () => {
-    const base = { ...process.env, CLICKHOUSE_URL: '', KIT_STORAGE_DIR: ep.config.storageDir, CLICKHOUSE_DATA_PATH: join(ep.config.storageDir, 'never-used') };
+    const base = {
+      ...process.env,
+      CLICKHOUSE_URL: '',
+      KIT_STORAGE_DIR: ep.config.storageDir,
+      CLICKHOUSE_DATA_PATH: join(ep.config.storageDir, 'never-used'),
+    };
     const empty = loadConfig({ env: { ...base, CLICKHOUSE_PASSWORD: '' } });
     await expect(startEndpoint(empty, { port: 0, allowEmptyPassword: false })).rejects.toThrow(EndpointConfigError);
-    await expect(startEndpoint(empty, { port: 0, allowEmptyPassword: false })).rejects.toThrow(/CLICKHOUSE_PASSWORD is empty.*CLICKHOUSE_ALLOW_EMPTY_PASSWORD=1/);
+    await expect(startEndpoint(empty, { port: 0, allowEmptyPassword: false })).rejects.toThrow(
+      /CLICKHOUSE_PASSWORD is empty.*CLICKHOUSE_ALLOW_EMPTY_PASSWORD=1/,
+    );
     const remote = loadConfig({ env: { ...base, CLICKHOUSE_HTTP_HOST: '0.0.0.0' } });
-    await expect(startEndpoint(remote, { port: 0, allowRemote: false })).rejects.toThrow(/CLICKHOUSE_HTTP_ALLOW_REMOTE=1/);
+    await expect(startEndpoint(remote, { port: 0, allowRemote: false })).rejects.toThrow(
+      /CLICKHOUSE_HTTP_ALLOW_REMOTE=1/,
+    );
     expect(existsSync(join(ep.config.storageDir, 'never-used'))).toBe(false);
   });
 
@@ -68,9 +77,18 @@ describe('the endpoint service', () => {
   });
 
   it('lets two separate processes read and write the same tables through connect()', async () => {
-    const peer = async (...args: string[]): Promise<{ mode: string; url: string; counts: Array<{ who: string; c: string }> }> => {
-      const { stdout } = await run(process.execPath, ['--import', 'tsx', 'test/fixtures/endpoint-peer.ts', ...args], { env: { ...process.env, ...ep.env }, timeout: 60_000 });
-      return JSON.parse(stdout.trim().split('\n').pop()!) as { mode: string; url: string; counts: Array<{ who: string; c: string }> };
+    const peer = async (
+      ...args: string[]
+    ): Promise<{ mode: string; url: string; counts: Array<{ who: string; c: string }> }> => {
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', 'test/fixtures/endpoint-peer.ts', ...args], {
+        env: { ...process.env, ...ep.env },
+        timeout: 60_000,
+      });
+      return JSON.parse(stdout.trim().split('\n').pop()!) as {
+        mode: string;
+        url: string;
+        counts: Array<{ who: string; c: string }>;
+      };
     };
     const [a, b] = await Promise.all([peer('write', 'alpha', '2000'), peer('write', 'beta', '1500')]);
     for (const r of [a, b]) expect(r).toMatchObject({ mode: 'local-endpoint', url: ep.url });
@@ -83,7 +101,10 @@ describe('the endpoint service', () => {
   });
 
   it('logs one line per query without secrets', async () => {
-    await raw(ep, q("SELECT 'a-literal-that-stays-out' AS x, {p:String}", { param_p: 'v', query_id: 'logged-query-1' }));
+    await raw(
+      ep,
+      q("SELECT 'a-literal-that-stays-out' AS x, {p:String}", { param_p: 'v', query_id: 'logged-query-1' }),
+    );
     await raw(ep, q('SELECT 1'), { auth: false });
     const file = endpointPaths(ep.config).logFile;
     let text = '';
@@ -108,7 +129,8 @@ describe('the endpoint service', () => {
     }
     expect(acknowledged).toBe(20_000);
     process.kill(ep.pid!, 'SIGKILL');
-    for (let i = 0; i < 100 && (await endpointStatus(ep.config)).running; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && (await endpointStatus(ep.config)).running; i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect((await endpointStatus(ep.config)).running).toBe(false);
 
     const restarted = await startEndpointProcess(ep.config);
@@ -128,7 +150,9 @@ describe('the endpoint service', () => {
 
     const restarted = await startEndpointProcess(ep.config);
     ep.pid = restarted.pid;
-    const logged = await sql(`SELECT interface, user, type FROM _kit.query_log WHERE query LIKE '%${marker}%' AND query NOT LIKE '%_kit.query_log%' FORMAT TSV`);
+    const logged = await sql(
+      `SELECT interface, user, type FROM _kit.query_log WHERE query LIKE '%${marker}%' AND query NOT LIKE '%_kit.query_log%' FORMAT TSV`,
+    );
     expect(logged.trim()).toBe('http\tep_process\tQueryFinish');
   });
 });

@@ -10,10 +10,15 @@ describe('a warehouse whose tables need S3, opened while S3 is down', () => {
     const dataPath = mkdtempSync(join(tmpdir(), 'kit-s3-down-'));
     const up = loadConfig({ env: { ...process.env, CLICKHOUSE_URL: '', CLICKHOUSE_DATA_PATH: dataPath } });
     const client = connect({ config: up, mode: 'embedded' });
-    await command(client, "CREATE TABLE lake_view (a Int32) ENGINE = S3(lake, filename = 'nowhere/*.parquet', format = 'Parquet')");
+    await command(
+      client,
+      "CREATE TABLE lake_view (a Int32) ENGINE = S3(lake, filename = 'nowhere/*.parquet', format = 'Parquet')",
+    );
     await client.close();
 
-    const down = loadConfig({ env: { ...process.env, CLICKHOUSE_URL: '', CLICKHOUSE_DATA_PATH: dataPath, S3_ENDPOINT: 'http://127.0.0.1:9' } });
+    const down = loadConfig({
+      env: { ...process.env, CLICKHOUSE_URL: '', CLICKHOUSE_DATA_PATH: dataPath, S3_ENDPOINT: 'http://127.0.0.1:9' },
+    });
     const started = Date.now();
     let error: unknown;
     try {

@@ -5,7 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type KitConfig } from '../../lib/config';
-import { installJupyter, jupyterPaths, jupyterStatus, jupyterUrl, startJupyter, stopJupyter } from '../../scripts/stack/jupyter';
+import {
+  installJupyter,
+  jupyterPaths,
+  jupyterStatus,
+  jupyterUrl,
+  startJupyter,
+  stopJupyter,
+} from '../../scripts/stack/jupyter';
 
 /** JupyterLab lifecycle on a scratch port and storage folder (a JupyterLab the user runs is untouched). */
 describe('project-local JupyterLab', () => {
@@ -28,8 +35,16 @@ describe('project-local JupyterLab', () => {
     const again = await installJupyter(config);
     expect(again).toMatchObject({ venvCreated: false, packagesInstalled: false, kernelSpecWritten: false });
     expect(again.seconds).toBeLessThan(5);
-    const spec = JSON.parse(readFileSync(join(jupyterPaths(config).kernelDir, 'kernel.json'), 'utf8')) as { argv: string[] };
-    expect(spec.argv.slice(0, 5)).toEqual(['/bin/sh', '-c', 'cd "$1" && exec "$2" "$3" kernel --config-path "$4"', 'tslab-kernel', config.root]);
+    const spec = JSON.parse(readFileSync(join(jupyterPaths(config).kernelDir, 'kernel.json'), 'utf8')) as {
+      argv: string[];
+    };
+    expect(spec.argv.slice(0, 5)).toEqual([
+      '/bin/sh',
+      '-c',
+      'cd "$1" && exec "$2" "$3" kernel --config-path "$4"',
+      'tslab-kernel',
+      config.root,
+    ]);
     expect(spec.argv.at(-1)).toBe('{connection_file}');
   });
 
@@ -43,7 +58,9 @@ describe('project-local JupyterLab', () => {
     const status = await jupyterStatus(config);
     expect(status).toMatchObject({ running: true, healthy: true, pid: started.pid, kernels: 0 });
 
-    const res = await fetch(jupyterUrl(config, { path: '/api/kernelspecs' }), { headers: { Authorization: `token ${token}` } });
+    const res = await fetch(jupyterUrl(config, { path: '/api/kernelspecs' }), {
+      headers: { Authorization: `token ${token}` },
+    });
     const specs = (await res.json()) as { kernelspecs: Record<string, { spec: { argv: string[] } }> };
     expect(specs.kernelspecs.tslab?.spec.argv).toContain(join(config.root, 'scripts', 'stack', 'tslab-kernel.cjs'));
     expect((await fetch(jupyterUrl(config, { path: '/api/kernelspecs' }))).status).toBe(403);
@@ -78,7 +95,9 @@ describe('project-local JupyterLab', () => {
     const blocker: Server = createServer();
     await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', r));
     try {
-      await expect(startJupyter(config)).rejects.toThrow(new RegExp(`port ${port} on 127.0.0.1 is already in use.*JUPYTER_PORT`));
+      await expect(startJupyter(config)).rejects.toThrow(
+        new RegExp(`port ${port} on 127.0.0.1 is already in use.*JUPYTER_PORT`),
+      );
     } finally {
       await new Promise((r) => blocker.close(r));
     }

@@ -33,7 +33,8 @@ const children: ChildProcessWithoutNullStreams[] = [];
 beforeAll(async () => {
   ep = await startTestEndpoint('iceberg');
   client = connect({ config: ep.config });
-  if (connectionInfo(client)?.mode !== 'local-endpoint') throw new Error(`expected the local endpoint, got ${connectionInfo(client)?.mode}`);
+  if (connectionInfo(client)?.mode !== 'local-endpoint')
+    throw new Error(`expected the local endpoint, got ${connectionInfo(client)?.mode}`);
   s3 = createS3Client(ep.config);
 });
 
@@ -48,11 +49,19 @@ afterAll(async () => {
 });
 
 /** A writer process with its own embedded engine (test/fixtures/iceberg-writer.ts). */
-async function startWriter(path: string, rows: number, tag: number): Promise<{ child: ChildProcessWithoutNullStreams; result: Promise<Record<string, unknown>>; go: () => void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/iceberg-writer.ts', path, String(rows), String(tag)], {
-    cwd: ep.config.root,
-    env: { ...process.env, ...ep.env, CLICKHOUSE_URL: '' },
-  });
+async function startWriter(
+  path: string,
+  rows: number,
+  tag: number,
+): Promise<{ child: ChildProcessWithoutNullStreams; result: Promise<Record<string, unknown>>; go: () => void }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'test/fixtures/iceberg-writer.ts', path, String(rows), String(tag)],
+    {
+      cwd: ep.config.root,
+      env: { ...process.env, ...ep.env, CLICKHOUSE_URL: '' },
+    },
+  );
   children.push(child);
   const lines = createInterface({ input: child.stdout });
   let stderr = '';
@@ -64,7 +73,9 @@ async function startWriter(path: string, rows: number, tag: number): Promise<{ c
     new Promise((resolve, reject) => {
       if (queue.length > 0) return resolve(queue.shift()!);
       waiters.push(resolve);
-      child.once('exit', (code) => reject(new Error(`writer ${tag} exited (${code}) before answering: ${stderr.slice(-500)}`)));
+      child.once('exit', (code) =>
+        reject(new Error(`writer ${tag} exited (${code}) before answering: ${stderr.slice(-500)}`)),
+      );
     });
   const ready = await next();
   if (ready !== 'ready') throw new Error(`writer ${tag} said ${ready}`);
@@ -78,8 +89,16 @@ const SHARED_COLUMNS = { id: 'Int64', d: 'Date32', writer: 'Int64', pad: 'String
 describe('faults', () => {
   it('two writers (two engines) appending at once: both commits land, one after the other, none lost', async () => {
     const path = `${prefix}shared/`;
-    await createIcebergTable(client, { table: 'shared', path, columns: SHARED_COLUMNS, partitionBy: [{ column: 'd', transform: 'month' }] });
-    await appendToIceberg(client, { table: 'shared', select: "SELECT number, toDate('2024-01-01'), 0, 'seed' FROM numbers(10)" });
+    await createIcebergTable(client, {
+      table: 'shared',
+      path,
+      columns: SHARED_COLUMNS,
+      partitionBy: [{ column: 'd', transform: 'month' }],
+    });
+    await appendToIceberg(client, {
+      table: 'shared',
+      select: "SELECT number, toDate('2024-01-01'), 0, 'seed' FROM numbers(10)",
+    });
     const a = await startWriter(path, 100_000, 1);
     const b = await startWriter(path, 100_000, 2);
     a.go();
@@ -94,7 +113,10 @@ describe('faults', () => {
     chainIsLinear(snaps);
     // Both started before either committed: the second commit had to be made on top of the first.
     expect(Math.max(ra.startedAt as number, rb.startedAt as number)).toBeLessThan(snaps[1]!.timestampMs);
-    const byWriter = await queryIceberg<{ writer: string; n: string }>(client, { table: 'shared', sql: 'SELECT writer, count() AS n FROM shared GROUP BY writer ORDER BY writer' });
+    const byWriter = await queryIceberg<{ writer: string; n: string }>(client, {
+      table: 'shared',
+      sql: 'SELECT writer, count() AS n FROM shared GROUP BY writer ORDER BY writer',
+    });
     expect(byWriter.map((r) => [Number(r.writer), Number(r.n)])).toEqual([
       [0, 10],
       [1, 100_000],
@@ -127,7 +149,10 @@ describe('faults', () => {
   it('an append killed mid-upload leaves the table at its last snapshot, readable and appendable', async () => {
     const path = `${prefix}killed/`;
     await createIcebergTable(client, { table: 'killed', path, columns: SHARED_COLUMNS });
-    await appendToIceberg(client, { table: 'killed', select: "SELECT number, toDate('2024-01-01'), 0, 'seed' FROM numbers(1000)" });
+    await appendToIceberg(client, {
+      table: 'killed',
+      select: "SELECT number, toDate('2024-01-01'), 0, 'seed' FROM numbers(1000)",
+    });
     const before = await icebergChecksum(client, 'killed');
     const snapsBefore = await icebergSnapshots(client, 'killed');
 
@@ -135,10 +160,14 @@ describe('faults', () => {
     const w = await startWriter(path, 6_000_000, 9);
     w.go();
     const deadline = Date.now() + 120_000;
-    while ((await listAllObjects(s3, `${path}data/`)).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while ((await listAllObjects(s3, `${path}data/`)).length < 2 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     w.child.kill('SIGKILL');
     await new Promise((r) => w.child.once('exit', r));
-    expect((await listAllObjects(s3, `${path}data/`)).length, 'the writer uploaded a data file before it was killed').toBeGreaterThanOrEqual(2);
+    expect(
+      (await listAllObjects(s3, `${path}data/`)).length,
+      'the writer uploaded a data file before it was killed',
+    ).toBeGreaterThanOrEqual(2);
 
     expect(await icebergSnapshots(client, 'killed')).toEqual(snapsBefore);
     expect(await icebergChecksum(client, 'killed')).toEqual(before);
@@ -149,7 +178,10 @@ describe('faults', () => {
     // The dead writer's files are on S3 but in no manifest: invisible to every reader.
     expect(ext.unreferencedObjects.length).toBeGreaterThanOrEqual(1);
 
-    await appendToIceberg(client, { table: 'killed', select: "SELECT number, toDate('2024-02-01'), 1, 'after' FROM numbers(5)" });
+    await appendToIceberg(client, {
+      table: 'killed',
+      select: "SELECT number, toDate('2024-02-01'), 1, 'after' FROM numbers(5)",
+    });
     expect((await icebergChecksum(client, 'killed')).rows).toBe(1005);
   }, 180_000);
 
@@ -164,15 +196,22 @@ describe('faults', () => {
 
     it('a newest metadata file that is not JSON (a torn write): the error names the table and that file', async () => {
       const { path, keys } = await damaged('bad_json');
-      const good = await getObjectText(s3, keys.find((k) => k.endsWith('/v3.metadata.json'))!);
+      const good = await getObjectText(
+        s3,
+        keys.find((k) => k.endsWith('/v3.metadata.json'))!,
+      );
       const latest = `${path}metadata/v4.metadata.json`;
       await putObject(s3, latest, good.slice(0, 100));
-      const err = await queryIceberg(client, { table: 'bad_json', sql: 'SELECT count() FROM bad_json' }).catch((e: unknown) => e);
+      const err = await queryIceberg(client, { table: 'bad_json', sql: 'SELECT count() FROM bad_json' }).catch(
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(IcebergMetadataError);
       expect(err).toMatchObject({ table: 'bad_json', object: latest });
       expect((err as Error).message).toContain(latest);
       await expect(readIcebergExternally(ep.config, path)).rejects.toThrow(IcebergExternalReadError);
-      await expect(readIcebergExternally(ep.config, path)).rejects.toThrow(`s3://${ep.config.s3.bucket}/${latest} is not valid JSON`);
+      await expect(readIcebergExternally(ep.config, path)).rejects.toThrow(
+        `s3://${ep.config.s3.bucket}/${latest} is not valid JSON`,
+      );
       // Nothing lost: without the torn file the table reads in full again.
       await deleteObject(s3, latest);
       expect((await icebergChecksum(client, 'bad_json')).rows).toBe(20);
@@ -184,7 +223,10 @@ describe('faults', () => {
       const current = (await icebergSnapshots(client, 'no_manifest_list')).find((s) => s.current)!;
       const victim = lists.find((k) => k.includes(`/snap-${current.snapshotId}-`))!;
       await deleteObject(s3, victim);
-      const err = await queryIceberg(client, { table: 'no_manifest_list', sql: 'SELECT count() FROM no_manifest_list' }).catch((e: unknown) => e);
+      const err = await queryIceberg(client, {
+        table: 'no_manifest_list',
+        sql: 'SELECT count() FROM no_manifest_list',
+      }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(IcebergMetadataError);
       expect(err).toMatchObject({ table: 'no_manifest_list', object: victim });
     });

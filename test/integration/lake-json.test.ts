@@ -9,7 +9,9 @@ import { lakeJsonSuite } from '../helpers/lake-json-suite';
 // A fresh embedded engine of its own; it loads compose/config/config.xml (the `lake` collection).
 lakeJsonSuite('embedded engine', async () => {
   await startS3Server(loadConfig());
-  const config = loadConfig({ env: { ...process.env, CLICKHOUSE_URL: '', CLICKHOUSE_DATA_PATH: mkdtempSync(join(tmpdir(), 'kit-lake-json-')) } });
+  const config = loadConfig({
+    env: { ...process.env, CLICKHOUSE_URL: '', CLICKHOUSE_DATA_PATH: mkdtempSync(join(tmpdir(), 'kit-lake-json-')) },
+  });
   const client = connect({ config, mode: 'embedded' });
   return { client, config, close: () => client.close() };
 });

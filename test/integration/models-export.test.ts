@@ -16,7 +16,11 @@ import { jupyterEnvironment } from '../../scripts/stack/jupyter-paths';
 
 const config = loadConfig();
 const MODEL = 'Alibaba-NLP/gte-Qwen2-1.5B-instruct';
-const TEXTS = ['Short text.', 'Vector search finds the rows whose embeddings are nearest to a query vector, in a batch of mixed lengths.', 'Cats sleep.'];
+const TEXTS = [
+  'Short text.',
+  'Vector search finds the rows whose embeddings are nearest to a query vector, in a batch of mixed lengths.',
+  'Cats sleep.',
+];
 let twins: string;
 let modelsDir: string;
 
@@ -63,11 +67,25 @@ describe('models:export', () => {
     const out = modelDirOf(modelsDir, MODEL);
     // A first run that stops after the export step: its work folder is what the next run resumes from.
     const paths = modelPythonPaths(config);
-    const first = spawnSync(paths.python, [join(paths.scriptsDir, 'export_model.py'), 'run', '--source', source, '--work', work, '--out', join(modelsDir, 'scratch'), '--external-data'], {
-      cwd: paths.scriptsDir,
-      env: jupyterEnvironment(config),
-      encoding: 'utf8',
-    });
+    const first = spawnSync(
+      paths.python,
+      [
+        join(paths.scriptsDir, 'export_model.py'),
+        'run',
+        '--source',
+        source,
+        '--work',
+        work,
+        '--out',
+        join(modelsDir, 'scratch'),
+        '--external-data',
+      ],
+      {
+        cwd: paths.scriptsDir,
+        env: jupyterEnvironment(config),
+        encoding: 'utf8',
+      },
+    );
     expect(first.status, first.stderr).toBe(0);
     expect(existsSync(join(work, '.done-export'))).toBe(true);
 
@@ -78,9 +96,13 @@ describe('models:export', () => {
     expect(run.out).toMatch(/worst cosine vs PyTorch: (1\.0+|0\.9999\d+)/);
     expect(existsSync(join(out, 'onnx', 'model.onnx'))).toBe(true);
     expect(existsSync(join(out, 'onnx', 'model.onnx_data'))).toBe(true);
-    for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'kit-export.json']) expect(existsSync(join(out, f)), f).toBe(true);
+    for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'kit-export.json'])
+      expect(existsSync(join(out, f)), f).toBe(true);
     expect(existsSync(work)).toBe(false);
-    const info = JSON.parse(readFileSync(join(out, 'kit-export.json'), 'utf8')) as { worst_cosine: number; pooling: string };
+    const info = JSON.parse(readFileSync(join(out, 'kit-export.json'), 'utf8')) as {
+      worst_cosine: number;
+      pooling: string;
+    };
     expect(info.pooling).toBe('lasttoken');
 
     const spec = twinSpecFor(config, MODEL);
@@ -92,8 +114,12 @@ describe('models:export', () => {
     const docs = await kit.embed(TEXTS, { batchSize: TEXTS.length });
     const queries = await kit.embed(TEXTS, { batchSize: TEXTS.length, kind: 'query' });
     TEXTS.forEach((t, i) => {
-      expect(cosineSimilarity(docs[i] as Float32Array, ref.vectors[0]?.[i] as number[]), t).toBeGreaterThanOrEqual(0.9999);
-      expect(cosineSimilarity(queries[i] as Float32Array, ref.vectors[1]?.[i] as number[]), t).toBeGreaterThanOrEqual(0.9999);
+      expect(cosineSimilarity(docs[i] as Float32Array, ref.vectors[0]?.[i] as number[]), t).toBeGreaterThanOrEqual(
+        0.9999,
+      );
+      expect(cosineSimilarity(queries[i] as Float32Array, ref.vectors[1]?.[i] as number[]), t).toBeGreaterThanOrEqual(
+        0.9999,
+      );
     });
   }, 600_000);
 });

@@ -19,7 +19,14 @@ interface Output {
 
 function notebook(cells: string[]): string {
   return JSON.stringify({
-    cells: cells.map((source, i) => ({ cell_type: 'code', id: `c${i}`, metadata: {}, source, outputs: [], execution_count: null })),
+    cells: cells.map((source, i) => ({
+      cell_type: 'code',
+      id: `c${i}`,
+      metadata: {},
+      source,
+      outputs: [],
+      execution_count: null,
+    })),
     metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript (tslab)', language: 'typescript' } },
     nbformat: 4,
     nbformat_minor: 5,
@@ -44,7 +51,11 @@ describe('headless notebook runner (nbclient + tslab kernel)', () => {
     work = mkdtempSync(join(tmpdir(), 'kit-notebooks-'));
     writeFileSync(
       join(work, 'broken.ipynb'),
-      notebook(["console.log('first cell ran');", "const answer: number = 42;\nthrow new Error(`boom: the answer is ${answer}`);", "console.log('never runs');"]),
+      notebook([
+        "console.log('first cell ran');",
+        'const answer: number = 42;\nthrow new Error(`boom: the answer is ${answer}`);',
+        "console.log('never runs');",
+      ]),
     );
     hashBefore = sourceHash();
     // Kernels get this environment: their own embedded engine folder and a database name to prove it.
@@ -70,7 +81,10 @@ describe('headless notebook runner (nbclient + tslab kernel)', () => {
     expect(stdout).toContain('database: smoke_runner');
     expect(stdout).toContain('password: [REDACTED]');
     expect(join_(table![0]!.data!['text/html'])).toContain('&lt;b&gt;not bold&lt;/b&gt;');
-    expect(chart!.map((o) => join_(o.data?.['text/html']))).toEqual([expect.stringContaining('data-kit="plotly-loader"'), expect.stringContaining('data-kit="chart"')]);
+    expect(chart!.map((o) => join_(o.data?.['text/html']))).toEqual([
+      expect.stringContaining('data-kit="plotly-loader"'),
+      expect.stringContaining('data-kit="chart"'),
+    ]);
     const ch = clickhouse!.map((o) => join_(o.text) + join_(o.data?.['text/html'])).join('\n');
     expect(ch).toContain('clickhouse: embedded');
     expect(ch).toContain('Squares from ClickHouse');

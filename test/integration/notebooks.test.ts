@@ -33,7 +33,10 @@ describe('notebooks run headlessly on the local stack', () => {
   const all = readdirSync(join(config.root, 'notebooks')).filter((f) => f.endsWith('.ipynb'));
 
   it('runs every notebook in order', { timeout: 1_200_000 }, async () => {
-    const summary = await runNotebooksOnStack(config, { showProgress: false, env: { EMBEDDING_MODEL: 'kit/glove-sif-100d' } });
+    const summary = await runNotebooksOnStack(config, {
+      showProgress: false,
+      env: { EMBEDDING_MODEL: 'kit/glove-sif-100d' },
+    });
     const failures = summary.results.filter((r) => !r.ok).map((r) => formatFailure(r, { color: false }));
     expect(failures.join('\n\n')).toBe('');
     expect(summary.results.map((r) => `${r.name}.ipynb`).sort()).toEqual([...all].sort());
@@ -60,6 +63,11 @@ describe('notebooks run headlessly on the local stack', () => {
 
   it('re-runs 01-bootstrap and 02-crud cleanly on the bootstrapped warehouse', { timeout: 600_000 }, async () => {
     const summary = await runNotebooksOnStack(config, { notebooks: ['01-bootstrap', '02-crud'], showProgress: false });
-    expect(summary.results.filter((r) => !r.ok).map((r) => formatFailure(r, { color: false })).join('\n\n')).toBe('');
+    expect(
+      summary.results
+        .filter((r) => !r.ok)
+        .map((r) => formatFailure(r, { color: false }))
+        .join('\n\n'),
+    ).toBe('');
   });
 });

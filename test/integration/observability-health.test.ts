@@ -10,8 +10,16 @@ const root = findProjectRoot();
 const tsx = join(root, 'node_modules', '.bin', 'tsx');
 
 /** `npm run health`'s script, run directly (npm itself may print warnings of its own). */
-function health(env: Record<string, string>, args: string[] = []): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(tsx, ['scripts/health.ts', ...args], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 });
+function health(
+  env: Record<string, string>,
+  args: string[] = [],
+): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(tsx, ['scripts/health.ts', ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -41,7 +49,8 @@ describe('npm run health', () => {
     const r = health({ CLICKHOUSE_URL: '', CLICKHOUSE_DATA_PATH: dataPath });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    for (const check of ['reachable', 'uptime', 'failed queries', 'parts per partition', 'mutations', 'disk space']) expect(r.stdout).toContain(check);
+    for (const check of ['reachable', 'uptime', 'failed queries', 'parts per partition', 'mutations', 'disk space'])
+      expect(r.stdout).toContain(check);
     expect(r.stdout.trim().split('\n').at(-1)).toBe('healthy');
 
     const json = health({ CLICKHOUSE_URL: '', CLICKHOUSE_DATA_PATH: dataPath }, ['--json']);
@@ -67,7 +76,12 @@ describe('npm run health', () => {
         'await client.close();',
       ].join('\n'),
     );
-    const created = spawnSync(tsx, [script], { cwd: root, env: { ...process.env, CLICKHOUSE_URL: '', CLICKHOUSE_DATA_PATH: dataPath }, encoding: 'utf8', timeout: 60_000 });
+    const created = spawnSync(tsx, [script], {
+      cwd: root,
+      env: { ...process.env, CLICKHOUSE_URL: '', CLICKHOUSE_DATA_PATH: dataPath },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(created.stderr).toBe('');
     expect(created.status).toBe(0);
 

@@ -54,7 +54,9 @@ const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 /** Every text an error exposes: message, stack, JSON, inspection. */
 function errorTexts(e: unknown): string {
-  return [String(e), (e as Error).stack ?? '', JSON.stringify(e), JSON.stringify(Object.entries(e as object))].join('\n');
+  return [String(e), (e as Error).stack ?? '', JSON.stringify(e), JSON.stringify(Object.entries(e as object))].join(
+    '\n',
+  );
 }
 
 async function failure(work: Promise<unknown>): Promise<S3Error> {
@@ -174,15 +176,26 @@ describe('frames as Parquet', () => {
     expect(back.getColumn('id').cast(pl.Utf8).toArray()).toEqual(['1', '-2', '9007199254740993']);
     expect(back.getColumn('big').toArray()).toEqual([18446744073709551615n, 0n, 42n]);
     expect(back.getColumn('name').toArray()).toEqual(['a', null, 'ü✓']);
-    expect(back.getColumn('tags').toArray().map((v) => [...(v as Iterable<string>)])).toEqual([['x'], [], ['y', 'z']]);
+    expect(
+      back
+        .getColumn('tags')
+        .toArray()
+        .map((v) => [...(v as Iterable<string>)]),
+    ).toEqual([['x'], [], ['y', 'z']]);
     expect(back.getColumn('at').toArray()).toEqual([new Date('2024-01-01T12:34:56.789Z'), null, new Date(0)]);
     expect(frame.nullCount().row(0)).toEqual(back.nullCount().row(0));
   });
 
   it('uploads a frame larger than a part in several parts', async () => {
     const n = 1_500_000;
-    const frame = pl.DataFrame({ a: Array.from({ length: n }, (_, i) => i * 7919 % 1_000_003), b: Array.from({ length: n }, () => Math.random()) });
-    const { bytes } = await uploadFrame(s3, `${prefix}frame-big.parquet`, frame, { compression: 'uncompressed', partSize: 5 * MIB });
+    const frame = pl.DataFrame({
+      a: Array.from({ length: n }, (_, i) => (i * 7919) % 1_000_003),
+      b: Array.from({ length: n }, () => Math.random()),
+    });
+    const { bytes } = await uploadFrame(s3, `${prefix}frame-big.parquet`, frame, {
+      compression: 'uncompressed',
+      partSize: 5 * MIB,
+    });
     expect(bytes).toBeGreaterThan(10 * MIB);
     expect((await headObject(s3, `${prefix}frame-big.parquet`)).etag).toMatch(/-\d+"?$/);
     expect((await downloadFrame(s3, `${prefix}frame-big.parquet`)).frameEqual(frame)).toBe(true);
@@ -193,7 +206,14 @@ describe('interrupted uploads leave nothing', () => {
   it('aborting the signal mid-upload stores no object and no multipart upload', async () => {
     const key = `${prefix}aborted.bin`;
     const ac = new AbortController();
-    const e = await failure(uploadStream(s3, key, slowSource(40, (i) => i === 17 && ac.abort()), { partSize: 5 * MIB, signal: ac.signal }));
+    const e = await failure(
+      uploadStream(
+        s3,
+        key,
+        slowSource(40, (i) => i === 17 && ac.abort()),
+        { partSize: 5 * MIB, signal: ac.signal },
+      ),
+    );
     expect(e.reason).toBe('aborted');
     expect(e.message).toContain(key);
     expect(await objectExists(s3, key)).toBe(false);
@@ -237,7 +257,8 @@ describe('interrupted uploads leave nothing', () => {
 
 describe('bad inputs give clear errors without the secret', () => {
   const secret = () => config.s3.secretAccessKey.reveal();
-  const variant = (s3Settings: Partial<KitConfig['s3']>): KitS3 => createS3Client({ ...config, s3: { ...config.s3, ...s3Settings } }, { maxAttempts: 1 });
+  const variant = (s3Settings: Partial<KitConfig['s3']>): KitS3 =>
+    createS3Client({ ...config, s3: { ...config.s3, ...s3Settings } }, { maxAttempts: 1 });
 
   it('missing bucket', async () => {
     const e = await failure(getObject(s3, 'x', { bucket: 'kit-no-such-bucket' }));
@@ -278,7 +299,9 @@ describe('bad inputs give clear errors without the secret', () => {
   });
 
   it('missing credentials', () => {
-    expect(() => createS3Client({ ...config, s3: { ...config.s3, secretAccessKey: new Secret('') } })).toThrow(/S3_SECRET_ACCESS_KEY/);
+    expect(() => createS3Client({ ...config, s3: { ...config.s3, secretAccessKey: new Secret('') } })).toThrow(
+      /S3_SECRET_ACCESS_KEY/,
+    );
   });
 
   it('invalid keys, prefixes, bucket names and part sizes', async () => {
@@ -286,7 +309,9 @@ describe('bad inputs give clear errors without the secret', () => {
     expect((await failure(putObject(s3, '/abs', 'x'))).message).toMatch(/starts with "\/"/);
     expect((await failure(getObject(s3, 'x', { bucket: 'Bad_Bucket' }))).message).toMatch(/not a valid bucket name/);
     expect((await failure(deleteByPrefix(s3, ''))).message).toMatch(/wholeBucket/);
-    expect((await failure(uploadStream(s3, `${prefix}p`, Buffer.alloc(1), { partSize: MIB }))).message).toMatch(/5 MiB/);
+    expect((await failure(uploadStream(s3, `${prefix}p`, Buffer.alloc(1), { partSize: MIB }))).message).toMatch(
+      /5 MiB/,
+    );
     expect((await failure(uploadFile(s3, join(work, 'nope.bin'), `${prefix}p`))).message).toMatch(/does not exist/);
   });
 

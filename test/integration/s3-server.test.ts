@@ -21,7 +21,12 @@ describe('local S3 server (Ceph RGW)', () => {
     expect(again).toEqual({ endpoint: config.s3.endpoint, reused: true });
     expect(Date.now() - t0).toBeLessThan(10_000);
     const status = await s3ServerStatus(config);
-    expect(status).toMatchObject({ installed: true, initialized: true, healthy: true, dataDir: s3ServerLayout(config.storageDir).dir });
+    expect(status).toMatchObject({
+      installed: true,
+      initialized: true,
+      healthy: true,
+      dataDir: s3ServerLayout(config.storageDir).dir,
+    });
     expect(Object.keys(status.daemons).sort()).toEqual(['mon', 'osd', 'rgw']);
   });
 
@@ -42,13 +47,17 @@ describe('local S3 server (Ceph RGW)', () => {
     const layout = s3ServerLayout(config.storageDir);
     expect(statSync(layout.keyring).mode & 0o077).toBe(0);
     const conf = readFileSync(layout.confFile, 'utf8');
-    for (const line of conf.split('\n').filter((l) => /^(log file|pid file|admin socket|run dir|mon data|osd data|rgw data|keyring)\s*=/.test(l))) {
+    for (const line of conf
+      .split('\n')
+      .filter((l) => /^(log file|pid file|admin socket|run dir|mon data|osd data|rgw data|keyring)\s*=/.test(l))) {
       expect(line.split('=')[1]!.trim().startsWith(layout.dir)).toBe(true);
     }
     // The S3 secret never lands in the cluster's files.
     const secret = config.s3.secretAccessKey.reveal();
-    for (const file of [layout.confFile, layout.keyring, layout.stateFile]) expect(readFileSync(file, 'utf8')).not.toContain(secret);
-    for (const log of readdirSync(layout.logDir)) expect(readFileSync(`${layout.logDir}/${log}`, 'utf8')).not.toContain(secret);
+    for (const file of [layout.confFile, layout.keyring, layout.stateFile])
+      expect(readFileSync(file, 'utf8')).not.toContain(secret);
+    for (const log of readdirSync(layout.logDir))
+      expect(readFileSync(`${layout.logDir}/${log}`, 'utf8')).not.toContain(secret);
   });
 
   it('stops cleanly and restarts with the data kept', async () => {

@@ -38,7 +38,8 @@ let client: ClickHouseClient;
 let s3: KitS3;
 
 /** The summary a re-run must reproduce: rows and checksum of every table in every mode. */
-const summary = (r: BootstrapReport): string[] => r.tables.map((t) => `${t.table}/${t.mode}: ${t.rows} ${t.checksum}`).sort();
+const summary = (r: BootstrapReport): string[] =>
+  r.tables.map((t) => `${t.table}/${t.mode}: ${t.rows} ${t.checksum}`).sort();
 
 /**
  * The real client, except that chosen INSERTs fail *after* ClickHouse has stored them, as when a
@@ -70,7 +71,9 @@ function dropAnswerOf(real: ClickHouseClient, shouldDrop: (query: string) => boo
 
 beforeAll(async () => {
   await startS3Server(loadConfig());
-  config = loadConfig({ env: { ...process.env, CLICKHOUSE_URL: '', CLICKHOUSE_DATA_PATH: mkdtempSync(join(tmpdir(), 'kit-tabular-')) } });
+  config = loadConfig({
+    env: { ...process.env, CLICKHOUSE_URL: '', CLICKHOUSE_DATA_PATH: mkdtempSync(join(tmpdir(), 'kit-tabular-')) },
+  });
   client = connect({ config, mode: 'embedded' });
   s3 = createS3Client(config);
 });
@@ -91,10 +94,28 @@ describe('bootstrap', { timeout: 240_000 }, () => {
   const other = planDataset({ ...SPEC, events: 8_000 });
   const events = (db: string) => tableTarget(db, RETAIL_TABLES[3]!, 'local');
   /** Every object under the database's lake prefix with its ETag: "nothing written" means this list is unchanged. */
-  const objectsOf = async (db: string) => (await listAllObjects(s3, `lake/${db}/`)).map((o) => `${o.key} ${o.etag ?? ''}`).sort();
+  const objectsOf = async (db: string) =>
+    (await listAllObjects(s3, `lake/${db}/`)).map((o) => `${o.key} ${o.etag ?? ''}`).sort();
   const tablesOf = async (db: string) =>
-    (await queryRows<{ name: string; comment: string }>(client, 'SELECT name, comment FROM system.tables WHERE database = {db:String} ORDER BY name', { db })).map((r) => `${r.name} ${r.comment}`);
-  const plansOf = async (db: string) => new Set([...(await readTableStates(client, db, RETAIL_TABLES.flatMap((d) => STORAGE_MODES.map((m) => tableTarget(db, d, m).name)))).values()].map((s) => s.plan));
+    (
+      await queryRows<{ name: string; comment: string }>(
+        client,
+        'SELECT name, comment FROM system.tables WHERE database = {db:String} ORDER BY name',
+        { db },
+      )
+    ).map((r) => `${r.name} ${r.comment}`);
+  const plansOf = async (db: string) =>
+    new Set(
+      [
+        ...(
+          await readTableStates(
+            client,
+            db,
+            RETAIL_TABLES.flatMap((d) => STORAGE_MODES.map((m) => tableTarget(db, d, m).name)),
+          )
+        ).values(),
+      ].map((s) => s.plan),
+    );
 
   it('loads every table in every storage mode with the same rows and checksums, and records the plan on each table', async () => {
     first = await bootstrapRetail(client, { database: dbA, spec: SPEC, s3, progress: false });
@@ -110,10 +131,14 @@ describe('bootstrap', { timeout: 240_000 }, () => {
     // No table being loaded is left over.
     expect((await tablesOf(dbA)).filter((t) => t.includes(STAGING_SUFFIX))).toEqual([]);
     // The S3 disk table's parts really are on the S3 disk; the lake table reads the objects of its plan's prefix.
-    const disk = await queryOne<{ disks: string[] }>(client, 'SELECT groupUniqArray(disk_name) AS disks FROM system.parts WHERE database = {db:String} AND table = {t:String} AND active', {
-      db: dbA,
-      t: 'events_s3',
-    });
+    const disk = await queryOne<{ disks: string[] }>(
+      client,
+      'SELECT groupUniqArray(disk_name) AS disks FROM system.parts WHERE database = {db:String} AND table = {t:String} AND active',
+      {
+        db: dbA,
+        t: 'events_s3',
+      },
+    );
     expect(disk?.disks).toEqual(['s3_cache']);
     const prefix = datasetLakePrefix(dbA, plan.id, 'events_lake');
     expect((await liveTarget(client, dbA, RETAIL_TABLES[3]!, 's3_engine')).lakePrefix).toBe(prefix);
@@ -133,7 +158,9 @@ describe('bootstrap', { timeout: 240_000 }, () => {
     expect(await tablesOf(dbA)).toEqual(tables);
     // Checked directly too, not only through the report.
     const stats = await tableStats(client, events(dbA));
-    expect(`events/local: ${stats.rows} ${stats.checksum}`).toBe(summary(first).find((s) => s.startsWith('events/local'))!);
+    expect(`events/local: ${stats.rows} ${stats.checksum}`).toBe(
+      summary(first).find((s) => s.startsWith('events/local'))!,
+    );
   });
 
   it('finishes a load that stopped half-way, and a batch retried after a lost answer is not duplicated', async () => {
@@ -149,7 +176,10 @@ describe('bootstrap', { timeout: 240_000 }, () => {
         },
       }),
     ).rejects.toThrow('simulated crash');
-    const partial = await tableStats(client, tableTarget(dbB, RETAIL_TABLES[3]!, 'local', { name: `events${STAGING_SUFFIX}` }));
+    const partial = await tableStats(
+      client,
+      tableTarget(dbB, RETAIL_TABLES[3]!, 'local', { name: `events${STAGING_SUFFIX}` }),
+    );
     expect(partial.rows).toBe(10_000);
     expect((await tablesOf(dbB)).filter((t) => !t.includes(STAGING_SUFFIX))).toEqual([]);
 
@@ -157,12 +187,23 @@ describe('bootstrap', { timeout: 240_000 }, () => {
     //    `events__next`: the batch is stored, the client sees an error and resends it with the same token.
     let dropped = 0;
     const flaky = dropAnswerOf(client, (q) => {
-      if (dropped > 0 || !q.startsWith(`INSERT INTO \`${dbB}\`.\`events${STAGING_SUFFIX}\``) || !q.includes(`_events_1`)) return false;
+      if (
+        dropped > 0 ||
+        !q.startsWith(`INSERT INTO \`${dbB}\`.\`events${STAGING_SUFFIX}\``) ||
+        !q.includes(`_events_1`)
+      )
+        return false;
       dropped++;
       return true;
     });
     const lines: string[] = [];
-    const resumed = await bootstrapRetail(flaky, { database: dbB, spec: SPEC, s3, progress: false, log: (l) => lines.push(l) });
+    const resumed = await bootstrapRetail(flaky, {
+      database: dbB,
+      spec: SPEC,
+      s3,
+      progress: false,
+      log: (l) => lines.push(l),
+    });
     expect(dropped).toBe(1);
     expect(lines.some((l) => /retrying with the same deduplication token/.test(l))).toBe(true);
     // Same rows and checksums as the clean load of the same dataset in the other database.
@@ -172,7 +213,12 @@ describe('bootstrap', { timeout: 240_000 }, () => {
   it('refuses another plan up front with one line naming both plans and --replace, writing nothing', async () => {
     const objects = await objectsOf(dbA);
     const tables = await tablesOf(dbA);
-    const failure = await bootstrapRetail(client, { database: dbA, spec: { ...SPEC, events: 8_000 }, s3, progress: false }).then(
+    const failure = await bootstrapRetail(client, {
+      database: dbA,
+      spec: { ...SPEC, events: 8_000 },
+      s3,
+      progress: false,
+    }).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -188,7 +234,13 @@ describe('bootstrap', { timeout: 240_000 }, () => {
   });
 
   it('--replace loads the other plan beside the old one and swaps it in; the old tables and objects are gone', async () => {
-    const report = await bootstrapRetail(client, { database: dbA, spec: { ...SPEC, events: 8_000 }, s3, progress: false, replace: true });
+    const report = await bootstrapRetail(client, {
+      database: dbA,
+      spec: { ...SPEC, events: 8_000 },
+      s3,
+      progress: false,
+      replace: true,
+    });
     expect(report.swapped).toHaveLength(RETAIL_TABLES.length * STORAGE_MODES.length);
     expect(await plansOf(dbA)).toEqual(new Set([other.id]));
     expect((await tableStats(client, events(dbA))).rows).toBe(8_000);
@@ -198,7 +250,12 @@ describe('bootstrap', { timeout: 240_000 }, () => {
   });
 
   it('a replace killed half-way leaves the old dataset whole and readable; running it again completes it', async () => {
-    const before = await bootstrapRetail(client, { database: dbA, spec: { ...SPEC, events: 8_000 }, s3, progress: false });
+    const before = await bootstrapRetail(client, {
+      database: dbA,
+      spec: { ...SPEC, events: 8_000 },
+      s3,
+      progress: false,
+    });
     expect(before.swapped).toEqual([]);
     await expect(
       bootstrapRetail(client, {
@@ -214,11 +271,19 @@ describe('bootstrap', { timeout: 240_000 }, () => {
     ).rejects.toThrow('simulated crash');
     // The old dataset is still what every live table holds, row for row.
     expect(await plansOf(dbA)).toEqual(new Set([other.id]));
-    const during = await bootstrapRetail(client, { database: dbA, spec: { ...SPEC, events: 8_000 }, s3, progress: false });
+    const during = await bootstrapRetail(client, {
+      database: dbA,
+      spec: { ...SPEC, events: 8_000 },
+      s3,
+      progress: false,
+    });
     expect(summary(during)).toEqual(summary(before));
     expect(during.swapped).toEqual([]);
     // The half-loaded dataset waits beside it.
-    expect((await tableStats(client, tableTarget(dbA, RETAIL_TABLES[3]!, 'local', { name: `events${STAGING_SUFFIX}` }))).rows).toBe(10_000);
+    expect(
+      (await tableStats(client, tableTarget(dbA, RETAIL_TABLES[3]!, 'local', { name: `events${STAGING_SUFFIX}` })))
+        .rows,
+    ).toBe(10_000);
 
     const resumed = await bootstrapRetail(client, { database: dbA, spec: SPEC, s3, progress: false, replace: true });
     expect(summary(resumed)).toEqual(summary(first));
@@ -239,8 +304,16 @@ describe('bootstrap', { timeout: 240_000 }, () => {
       }),
     ).rejects.toThrow('simulated crash');
     expect(await plansOf(dbA)).toEqual(new Set([plan.id, other.id]));
-    await expect(bootstrapRetail(client, { database: dbA, spec: { ...SPEC, events: 8_000 }, s3, progress: false })).rejects.toThrow(DatasetPlanConflictError);
-    const done = await bootstrapRetail(client, { database: dbA, spec: { ...SPEC, events: 8_000 }, s3, progress: false, replace: true });
+    await expect(
+      bootstrapRetail(client, { database: dbA, spec: { ...SPEC, events: 8_000 }, s3, progress: false }),
+    ).rejects.toThrow(DatasetPlanConflictError);
+    const done = await bootstrapRetail(client, {
+      database: dbA,
+      spec: { ...SPEC, events: 8_000 },
+      s3,
+      progress: false,
+      replace: true,
+    });
     expect(done.swapped).toHaveLength(RETAIL_TABLES.length * STORAGE_MODES.length - 3);
     expect(await plansOf(dbA)).toEqual(new Set([other.id]));
     for (const t of done.tables) expect(t.rows, t.name).toBe(t.expectedRows);
@@ -250,8 +323,12 @@ describe('bootstrap', { timeout: 240_000 }, () => {
     const targets = STORAGE_MODES.map((m) => tableTarget(dbA, RETAIL_TABLES[3]!, m));
     const before = await Promise.all(targets.map((t) => tableStats(client, t)));
     for (const t of targets) {
-      await expect(insertParquet(client, t, Buffer.from('event_id,event_time\n1,2025-01-01\n'))).rejects.toThrow(TabularInputError);
-      await expect(insertParquet(client, t, Buffer.from('event_id,event_time\n1,2025-01-01\n'))).rejects.toThrow(/not Parquet/);
+      await expect(insertParquet(client, t, Buffer.from('event_id,event_time\n1,2025-01-01\n'))).rejects.toThrow(
+        TabularInputError,
+      );
+      await expect(insertParquet(client, t, Buffer.from('event_id,event_time\n1,2025-01-01\n'))).rejects.toThrow(
+        /not Parquet/,
+      );
       // Right magic number, garbage inside: ClickHouse itself refuses it.
       const broken = Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(64, 7), Buffer.from('PAR1')]);
       await expect(insertParquet(client, t, broken)).rejects.toThrow(WarehouseError);
@@ -270,11 +347,15 @@ describe('committed samples', () => {
       const def = RETAIL_TABLES.find((d) => d.name === table)!;
       const structure = def.columns.map((c) => `${c.name} ${c.type}`).join(', ');
       const read = async (file: string, format: string) =>
-        queryOne<{ n: string; h: string }>(client, `SELECT count() AS n, toString(sum(cityHash64(tuple(*)))) AS h FROM file({f:String}, {fmt:String}, {s:String})`, {
-          f: join(dir, file),
-          fmt: format,
-          s: structure,
-        });
+        queryOne<{ n: string; h: string }>(
+          client,
+          `SELECT count() AS n, toString(sum(cityHash64(tuple(*)))) AS h FROM file({f:String}, {fmt:String}, {s:String})`,
+          {
+            f: join(dir, file),
+            fmt: format,
+            s: structure,
+          },
+        );
       const fromParquet = await read(`${table}.parquet`, 'Parquet');
       expect(Number(fromParquet?.n)).toBe(frame.height);
       expect(await read(`${table}.csv`, 'CSVWithNames')).toEqual(fromParquet);

@@ -9,7 +9,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { command, connect, queryRows } from '../../lib/clickhouse';
 import { loadConfig } from '../../lib/config';
 import { createS3Client, deleteByPrefix, type KitS3 } from '../../lib/s3';
-import { bootstrapRetail, planDataset, readTableStates, RETAIL_TABLES, STORAGE_MODES, tableStats, tableTarget, type BootstrapReport } from '../../lib/tabular';
+import {
+  bootstrapRetail,
+  planDataset,
+  readTableStates,
+  RETAIL_TABLES,
+  STORAGE_MODES,
+  tableStats,
+  tableTarget,
+  type BootstrapReport,
+} from '../../lib/tabular';
 import { startS3Server } from '../../scripts/stack/s3-server';
 import { startTestEndpoint, type TestEndpoint } from './endpoint-fixture';
 
@@ -23,10 +32,20 @@ let s3: KitS3;
 const liveNames = RETAIL_TABLES.flatMap((d) => STORAGE_MODES.map((m) => tableTarget(db, d, m).name));
 const plans = async () => new Set([...(await readTableStates(client, db, liveNames)).values()].map((s) => s.plan));
 const summary = async () =>
-  Promise.all(RETAIL_TABLES.flatMap((d) => STORAGE_MODES.map(async (m) => `${d.name}/${m}: ${JSON.stringify(await tableStats(client, tableTarget(db, d, m)))}`)));
+  Promise.all(
+    RETAIL_TABLES.flatMap((d) =>
+      STORAGE_MODES.map(
+        async (m) => `${d.name}/${m}: ${JSON.stringify(await tableStats(client, tableTarget(db, d, m)))}`,
+      ),
+    ),
+  );
 
 /** Runs the bootstrap script in its own process; `killWhen` is polled and SIGKILLs it once true. */
-async function runScript(args: string[], killWhen?: () => Promise<boolean>, database = db): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
+async function runScript(
+  args: string[],
+  killWhen?: () => Promise<boolean>,
+  database = db,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bootstrap.ts', ...args], {
     cwd: ep.config.root,
     // The project's storage folder: the script starts (or reuses) the S3 server kept there; the endpoint is found through its data path.
@@ -36,7 +55,9 @@ async function runScript(args: string[], killWhen?: () => Promise<boolean>, data
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   let done = false;
   void exited.then(() => (done = true));
   if (killWhen) {
@@ -72,22 +93,39 @@ describe('bootstrap --replace under SIGKILL', () => {
     const newPlan = planDataset(NEW);
 
     // Killed once the new events are being loaded (a scratch table of the load exists).
-    const killed = await runScript(['--events', String(NEW.events), '--seed', NEW.seed, '--chunk-rows', String(NEW.chunkRows), '--replace'], async () => {
-      const rows = await queryRows<{ n: string }>(client, "SELECT count() AS n FROM system.tables WHERE database = {db:String} AND name LIKE '\\_kit\\_load\\_%events%'", { db });
-      return Number(rows[0]?.n) > 0;
-    });
+    const killed = await runScript(
+      ['--events', String(NEW.events), '--seed', NEW.seed, '--chunk-rows', String(NEW.chunkRows), '--replace'],
+      async () => {
+        const rows = await queryRows<{ n: string }>(
+          client,
+          "SELECT count() AS n FROM system.tables WHERE database = {db:String} AND name LIKE '\\_kit\\_load\\_%events%'",
+          { db },
+        );
+        return Number(rows[0]?.n) > 0;
+      },
+    );
     expect(killed.signal, killed.output).toBe('SIGKILL');
     expect(await plans()).toEqual(new Set([old.plan.id]));
     expect(await summary()).toEqual(before);
 
-    const again = await runScript(['--events', String(NEW.events), '--seed', NEW.seed, '--chunk-rows', String(NEW.chunkRows), '--replace']);
+    const again = await runScript([
+      '--events',
+      String(NEW.events),
+      '--seed',
+      NEW.seed,
+      '--chunk-rows',
+      String(NEW.chunkRows),
+      '--replace',
+    ]);
     expect(again.code, again.output).toBe(0);
     expect(await plans()).toEqual(new Set([newPlan.id]));
     const after = await tableStats(client, tableTarget(db, RETAIL_TABLES[3]!, 'local'));
     expect(after.rows).toBe(NEW.events);
     // Every mode holds the same rows.
     for (const d of RETAIL_TABLES) {
-      const sums = new Set(await Promise.all(STORAGE_MODES.map(async (m) => (await tableStats(client, tableTarget(db, d, m))).checksum)));
+      const sums = new Set(
+        await Promise.all(STORAGE_MODES.map(async (m) => (await tableStats(client, tableTarget(db, d, m))).checksum)),
+      );
       expect(sums.size, d.name).toBe(1);
     }
   }, 300_000);

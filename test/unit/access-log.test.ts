@@ -10,10 +10,24 @@ afterEach(() => {
 });
 
 function entry(i: number, sql: string): AccessLogEntry {
-  return { queryId: `q-${i}`, user: 'kit', method: 'POST', kind: 'Select', status: 200, code: 0, ms: 1, resultBytes: 10, writtenRows: 0, session: undefined, userAgent: 'test', sql };
+  return {
+    queryId: `q-${i}`,
+    user: 'kit',
+    method: 'POST',
+    kind: 'Select',
+    status: 200,
+    code: 0,
+    ms: 1,
+    resultBytes: 10,
+    writtenRows: 0,
+    session: undefined,
+    userAgent: 'test',
+    sql,
+  };
 }
 
-const idsIn = (file: string): number[] => [...readFileSync(file, 'utf8').matchAll(/query_id=q-(\d+)/g)].map((m) => Number(m[1]));
+const idsIn = (file: string): number[] =>
+  [...readFileSync(file, 'utf8').matchAll(/query_id=q-(\d+)/g)].map((m) => Number(m[1]));
 
 describe('the endpoint access log', () => {
   it('rotates by size, keeps the configured number of old files, and loses no recent line', async () => {

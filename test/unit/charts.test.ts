@@ -37,7 +37,12 @@ describe('chart spec builders', () => {
   it('scatter and histogram read a nodejs-polars DataFrame, bigints included', () => {
     const df = pl.DataFrame({ x: [1, 2, 3, 4], y: [10n, 20n, 30n, 40n], k: ['a', 'b', 'a', 'b'] });
     const scatter = scatterChart(df, { x: 'x', y: 'y', text: 'k' });
-    expect(scatter.data[0]).toMatchObject({ mode: 'markers', x: [1, 2, 3, 4], y: [10, 20, 30, 40], text: ['a', 'b', 'a', 'b'] });
+    expect(scatter.data[0]).toMatchObject({
+      mode: 'markers',
+      x: [1, 2, 3, 4],
+      y: [10, 20, 30, 40],
+      text: ['a', 'b', 'a', 'b'],
+    });
     const hist = histogram(df, { x: 'y', bins: 2, series: 'k' });
     expect(hist.data).toHaveLength(2);
     expect(hist.data[0]).toMatchObject({ type: 'histogram', name: 'a', x: [10, 30], nbinsx: 2 });
@@ -54,12 +59,18 @@ describe('chart spec builders', () => {
     expect(spec.data[0]!.x).toEqual(['&lt;b&gt;x&lt;/b&gt; &amp; y']);
     expect(spec.layout.xaxis?.title?.text).toBe('&lt;i&gt;k&lt;/i&gt;');
     expect(spec.layout.title?.text).toBe('<b>Title</b>');
-    const bySeries = lineChart([{ x: 1, y: 2, s: '<a href="javascript:alert(1)">s</a>' }], { x: 'x', y: 'y', series: 's' });
+    const bySeries = lineChart([{ x: 1, y: 2, s: '<a href="javascript:alert(1)">s</a>' }], {
+      x: 'x',
+      y: 'y',
+      series: 's',
+    });
     expect(bySeries.data[0]!.name).toBe('&lt;a href="javascript:alert(1)"&gt;s&lt;/a&gt;');
   });
 
   it('bad input names the problem', () => {
-    expect(() => barChart(rows, { x: 'regoin', y: 'sales' })).toThrow(/column "regoin" not found; available columns: day, region, sales, cost/);
+    expect(() => barChart(rows, { x: 'regoin', y: 'sales' })).toThrow(
+      /column "regoin" not found; available columns: day, region, sales, cost/,
+    );
     expect(() => barChart(rows, { x: 'region', y: ['sales', 'cost'], series: 'day' })).toThrow(ChartSpecError);
     expect(() => histogram(rows, { x: 'cost', bins: 0 })).toThrow(/bins must be a positive whole number/);
     expect(() => barChart({ nope: 1 } as never, { x: 'a', y: 'b' })).toThrow(TabularInputError);

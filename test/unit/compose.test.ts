@@ -52,19 +52,26 @@ function service(name: string): Service {
 
 /** Compose's own interpolation (`${X}`, `${X:-default}`, `${X:?message}`); throws for a required variable that is unset. */
 function interpolate(text: string, env: Record<string, string | undefined>): string {
-  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}/g, (_m, name: string, op: string | undefined, arg: string | undefined) => {
-    const value = env[name];
-    const unset = op?.startsWith(':') ? !value : value === undefined;
-    if (!unset) return value!;
-    if (op?.endsWith('-')) return arg ?? '';
-    if (op?.endsWith('?')) throw new Error(`${name}: ${arg}`);
-    return '';
-  });
+  return text.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}/g,
+    (_m, name: string, op: string | undefined, arg: string | undefined) => {
+      const value = env[name];
+      const unset = op?.startsWith(':') ? !value : value === undefined;
+      if (!unset) return value!;
+      if (op?.endsWith('-')) return arg ?? '';
+      if (op?.endsWith('?')) throw new Error(`${name}: ${arg}`);
+      return '';
+    },
+  );
 }
 
 /** Variables compose reads from .env: `${NAME...}` references anywhere in the file. */
 function referencedVariables(text: string): { name: string; required: boolean; hasDefault: boolean }[] {
-  return [...text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)(:?[-?])?/g)].map((m) => ({ name: m[1]!, required: m[2]?.endsWith('?') ?? false, hasDefault: m[2]?.endsWith('-') ?? false }));
+  return [...text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)(:?[-?])?/g)].map((m) => ({
+    name: m[1]!,
+    required: m[2]?.endsWith('?') ?? false,
+    hasDefault: m[2]?.endsWith('-') ?? false,
+  }));
 }
 
 /** `from_env` variable names in the XML files of a folder. */
@@ -84,22 +91,46 @@ function bindMounts(s: Service): { source: string; target: string; readOnly: boo
 }
 
 const dotenvExample = parseDotenv(readFileSync(join(root, '.env.example'), 'utf8'));
-const localEnv = { ...dotenvExample, ...parseDotenv(existsSync(join(root, '.env')) ? readFileSync(join(root, '.env'), 'utf8') : '') };
+const localEnv = {
+  ...dotenvExample,
+  ...parseDotenv(existsSync(join(root, '.env')) ? readFileSync(join(root, '.env'), 'utf8') : ''),
+};
 
 describe('compose/docker-compose.yml', () => {
   it('is a valid Compose file (compose-spec schema) that passes the safety lint rules', () => {
     // Style rules (key order, sorting, quote style) are off; `build` + `image` is intended: it names the built image.
-    const off = ['service-keys-order', 'services-alphabetical-order', 'service-dependencies-alphabetical-order', 'service-ports-alphabetical-order', 'top-level-properties-order', 'require-quotes-in-ports', 'no-build-and-image'];
-    const linter = new DCLinter({ rules: Object.fromEntries(off.map((r) => [r, 0])), quiet: true, debug: false, exclude: [] });
+    const off = [
+      'service-keys-order',
+      'services-alphabetical-order',
+      'service-dependencies-alphabetical-order',
+      'service-ports-alphabetical-order',
+      'top-level-properties-order',
+      'require-quotes-in-ports',
+      'no-build-and-image',
+    ];
+    const linter = new DCLinter({
+      rules: Object.fromEntries(off.map((r) => [r, 0])),
+      quiet: true,
+      debug: false,
+      exclude: [],
+    });
     const [result] = linter.lintFiles([composeFile], false);
     expect(result?.messages.map((m) => `${m.rule}: ${m.message}`)).toEqual([]);
   });
 
   it('has the services of the stack, the client and the cluster only behind their profiles', () => {
     expect(compose.name).toBe('clickhouse-notebook-kit');
-    expect(Object.keys(services).filter((n) => !services[n]!.profiles).sort()).toEqual(['clickhouse-init', 'clickhouse-server', 'jupyter', 's3-init', 'seaweedfs']);
+    expect(
+      Object.keys(services)
+        .filter((n) => !services[n]!.profiles)
+        .sort(),
+    ).toEqual(['clickhouse-init', 'clickhouse-server', 'jupyter', 's3-init', 'seaweedfs']);
     expect(service('clickhouse-client').profiles).toEqual(['tools']);
-    expect(Object.keys(services).filter((n) => services[n]!.profiles?.includes('cluster')).sort()).toEqual(CLUSTER_SERVICES);
+    expect(
+      Object.keys(services)
+        .filter((n) => services[n]!.profiles?.includes('cluster'))
+        .sort(),
+    ).toEqual(CLUSTER_SERVICES);
     for (const [name, s] of Object.entries(services)) expect(s.profiles ?? [], name).toHaveLength(s.profiles ? 1 : 0);
     for (const [name, s] of Object.entries(services)) expect(s.networks, name).toEqual(['kit']);
   });
@@ -107,13 +138,15 @@ describe('compose/docker-compose.yml', () => {
   it('is complete under every profile: each service a profile starts depends only on services that profile starts', () => {
     const profiles = [[], ['tools'], ['cluster'], ['cluster', 'tools']];
     for (const active of profiles) {
-      const started = new Set(Object.keys(services).filter((n) => {
+      const started = new Set(
+        Object.keys(services).filter((n) => {
           const profiles = services[n]!.profiles;
           return profiles === undefined || profiles.some((p) => active.includes(p));
         }),
       );
       for (const name of started) {
-        for (const dep of Object.keys(service(name).depends_on ?? {})) expect(started.has(dep), `--profile ${active.join(',') || '(none)'}: ${name} depends on ${dep}`).toBe(true);
+        for (const dep of Object.keys(service(name).depends_on ?? {}))
+          expect(started.has(dep), `--profile ${active.join(',') || '(none)'}: ${name} depends on ${dep}`).toBe(true);
       }
     }
   });
@@ -127,7 +160,8 @@ describe('compose/docker-compose.yml', () => {
     }
     // The 26.8 LTS branch tag (compose/README.md says how its existence was established).
     expect(service('clickhouse-server').image).toBe('clickhouse/clickhouse-server:26.8');
-    for (const name of ['clickhouse-client', 'clickhouse-init', ...CLUSTER_SERVICES]) expect(service(name).image, name).toBe(service('clickhouse-server').image);
+    for (const name of ['clickhouse-client', 'clickhouse-init', ...CLUSTER_SERVICES])
+      expect(service(name).image, name).toBe(service('clickhouse-server').image);
     expect(service('seaweedfs').image).toMatch(/^chrislusf\/seaweedfs:\d+\.\d+$/);
     expect(service('s3-init').image).toBe(service('seaweedfs').image);
     // The one built image: named after the project, versioned.
@@ -154,19 +188,31 @@ describe('compose/docker-compose.yml', () => {
       'ch-s2r2': ['8123'],
     });
     // Host ports (defaults) never collide, across every profile.
-    const hostPorts = Object.values(services).flatMap((s) => (s.ports ?? []).map((p) => interpolate(p, {}).split(':')[1]));
+    const hostPorts = Object.values(services).flatMap((s) =>
+      (s.ports ?? []).map((p) => interpolate(p, {}).split(':')[1]),
+    );
     expect(new Set(hostPorts).size).toBe(hostPorts.length);
   });
 
   it('has healthchecks where others wait on them, and waits for them', () => {
-    expect(service('clickhouse-server').healthcheck?.test).toEqual(['CMD', 'wget', '--spider', '-q', '-T', '2', 'http://127.0.0.1:8123/ping']);
+    expect(service('clickhouse-server').healthcheck?.test).toEqual([
+      'CMD',
+      'wget',
+      '--spider',
+      '-q',
+      '-T',
+      '2',
+      'http://127.0.0.1:8123/ping',
+    ]);
     expect(service('seaweedfs').healthcheck?.test.join(' ')).toContain('http://127.0.0.1:8333/healthz');
     expect(service('jupyter').depends_on).toEqual({
       'clickhouse-server': { condition: 'service_healthy' },
       'clickhouse-init': { condition: 'service_completed_successfully' },
       's3-init': { condition: 'service_completed_successfully' },
     });
-    expect(service('clickhouse-server').depends_on).toEqual({ 's3-init': { condition: 'service_completed_successfully' } });
+    expect(service('clickhouse-server').depends_on).toEqual({
+      's3-init': { condition: 'service_completed_successfully' },
+    });
     expect(service('s3-init').depends_on).toEqual({ seaweedfs: { condition: 'service_healthy' } });
     expect(service('clickhouse-init').depends_on).toEqual({ 'clickhouse-server': { condition: 'service_healthy' } });
   });
@@ -176,10 +222,24 @@ describe('compose/docker-compose.yml', () => {
     const ch = bindMounts(service('clickhouse-server'));
     const byTarget = Object.fromEntries(ch.map((m) => [m.target, m]));
     expect(relative(storage, byTarget['/var/lib/clickhouse']!.source)).toBe(join('docker', 'clickhouse', 'data'));
-    expect(relative(storage, byTarget['/var/log/clickhouse-server']!.source)).toBe(join('docker', 'clickhouse', 'logs'));
-    expect(byTarget['/etc/clickhouse-server/config.d']).toEqual({ source: join(composeDir, 'config', 'config.d'), target: '/etc/clickhouse-server/config.d', readOnly: true });
-    expect(byTarget['/etc/clickhouse-server/users.d']).toEqual({ source: join(composeDir, 'config', 'users.d'), target: '/etc/clickhouse-server/users.d', readOnly: true });
-    expect(byTarget['/etc/clickhouse-server/conf.d']).toEqual({ source: join(composeDir, 'config', 'server.d'), target: '/etc/clickhouse-server/conf.d', readOnly: true });
+    expect(relative(storage, byTarget['/var/log/clickhouse-server']!.source)).toBe(
+      join('docker', 'clickhouse', 'logs'),
+    );
+    expect(byTarget['/etc/clickhouse-server/config.d']).toEqual({
+      source: join(composeDir, 'config', 'config.d'),
+      target: '/etc/clickhouse-server/config.d',
+      readOnly: true,
+    });
+    expect(byTarget['/etc/clickhouse-server/users.d']).toEqual({
+      source: join(composeDir, 'config', 'users.d'),
+      target: '/etc/clickhouse-server/users.d',
+      readOnly: true,
+    });
+    expect(byTarget['/etc/clickhouse-server/conf.d']).toEqual({
+      source: join(composeDir, 'config', 'server.d'),
+      target: '/etc/clickhouse-server/conf.d',
+      readOnly: true,
+    });
     const s3 = bindMounts(service('seaweedfs'));
     expect(s3.map((m) => [relative(storage, m.source), m.target])).toEqual([[join('docker', 'seaweedfs'), '/data']]);
 
@@ -190,23 +250,36 @@ describe('compose/docker-compose.yml', () => {
         expect(existsSync(m.source), `${name}: ${m.source}`).toBe(true);
       }
     }
-    expect(execFileSync('git', ['check-ignore', '-q', 'storage/docker/clickhouse/data/x'], { cwd: root, stdio: 'pipe' }).length).toBe(0);
+    expect(
+      execFileSync('git', ['check-ignore', '-q', 'storage/docker/clickhouse/data/x'], { cwd: root, stdio: 'pipe' })
+        .length,
+    ).toBe(0);
   });
 
   it('loads into the server the same config.d/ that the embedded engine merges next to compose/config/config.xml', () => {
     const entry = join(composeDir, 'config', 'config.xml');
     expect(existsSync(entry)).toBe(true);
-    const configD = bindMounts(service('clickhouse-server')).find((m) => m.target === '/etc/clickhouse-server/config.d');
+    const configD = bindMounts(service('clickhouse-server')).find(
+      (m) => m.target === '/etc/clickhouse-server/config.d',
+    );
     // ClickHouse merges `<name>.d/` beside a config file: config.xml -> config.d/.
     expect(configD?.source).toBe(join(dirname(entry), 'config.d'));
-    expect(readdirSync(configD!.source).sort()).toEqual(expect.arrayContaining(['named-collections.xml', 'storage.xml']));
+    expect(readdirSync(configD!.source).sort()).toEqual(
+      expect.arrayContaining(['named-collections.xml', 'storage.xml']),
+    );
   });
 
   it('gives the server every from_env variable of the shared config, with the names the local stack uses', () => {
     const serverEnv = service('clickhouse-server').environment ?? {};
     const shared = fromEnvNames(join(composeDir, 'config', 'config.d'));
     const users = fromEnvNames(join(composeDir, 'config', 'users.d'));
-    expect([...shared].sort()).toEqual(['KIT_S3_BUCKET_URL', 'KIT_S3_DISK_URL', 'S3_ACCESS_KEY_ID', 'S3_REGION', 'S3_SECRET_ACCESS_KEY']);
+    expect([...shared].sort()).toEqual([
+      'KIT_S3_BUCKET_URL',
+      'KIT_S3_DISK_URL',
+      'S3_ACCESS_KEY_ID',
+      'S3_REGION',
+      'S3_SECRET_ACCESS_KEY',
+    ]);
     for (const name of [...shared, ...users]) expect(serverEnv, name).toHaveProperty(name);
     // The embedded engine gets the same names from engineEnvironment().
     const engineEnv = engineEnvironment(loadConfig({ root, env: localEnv, dotenv: false }));
@@ -226,10 +299,14 @@ describe('compose/docker-compose.yml', () => {
     const users = readFileSync(join(composeDir, 'config', 'users.d', 'users.xml'), 'utf8');
     expect(users).toMatch(/<default remove="remove"\s*\/>/);
     const networks = /<kit>[\s\S]*?<networks>([\s\S]*?)<\/networks>/.exec(users)?.[1] ?? '';
-    expect([...networks.matchAll(/<ip(?: from_env="([^"]+)")?\s*(?:\/>|>([^<]*)<\/ip>)/g)].map((m) => m[1] ?? m[2])).toEqual(['::1', '127.0.0.1', 'KIT_COMPOSE_SUBNET']);
+    expect(
+      [...networks.matchAll(/<ip(?: from_env="([^"]+)")?\s*(?:\/>|>([^<]*)<\/ip>)/g)].map((m) => m[1] ?? m[2]),
+    ).toEqual(['::1', '127.0.0.1', 'KIT_COMPOSE_SUBNET']);
     expect(users).toMatch(/<password from_env="KIT_CLICKHOUSE_PASSWORD"\s*\/>/);
     // The subnet users.xml admits is the compose network's.
-    expect(service('clickhouse-server').environment?.KIT_COMPOSE_SUBNET).toBe(compose.networks.kit!.ipam.config[0]!.subnet);
+    expect(service('clickhouse-server').environment?.KIT_COMPOSE_SUBNET).toBe(
+      compose.networks.kit!.ipam.config[0]!.subnet,
+    );
     expect(interpolate(compose.networks.kit!.ipam.config[0]!.subnet, localEnv)).toMatch(/^\d+\.\d+\.\d+\.\d+\/\d+$/);
     // The kit inside Jupyter logs in as that user.
     expect(service('jupyter').environment?.CLICKHOUSE_USER).toBe('kit');
@@ -239,11 +316,16 @@ describe('compose/docker-compose.yml', () => {
   it('takes every secret from .env by interpolation, and .env.example provides each required variable', () => {
     for (const [name, s] of Object.entries(services)) {
       for (const [key, value] of Object.entries(s.environment ?? {})) {
-        if (/PASSWORD|SECRET|TOKEN|ACCESS_KEY/.test(key)) expect(value, `${name}.${key}`).toMatch(/^\$\{[A-Z0-9_]+(:\?[^}]*)?\}$/);
+        if (/PASSWORD|SECRET|TOKEN|ACCESS_KEY/.test(key))
+          expect(value, `${name}.${key}`).toMatch(/^\$\{[A-Z0-9_]+(:\?[^}]*)?\}$/);
       }
     }
-    const required = referencedVariables(composeText).filter((v) => v.required).map((v) => v.name);
-    expect(new Set(required)).toEqual(new Set(['CLICKHOUSE_PASSWORD', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'JUPYTER_TOKEN']));
+    const required = referencedVariables(composeText)
+      .filter((v) => v.required)
+      .map((v) => v.name);
+    expect(new Set(required)).toEqual(
+      new Set(['CLICKHOUSE_PASSWORD', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'JUPYTER_TOKEN']),
+    );
     for (const name of required) expect(dotenvExample[name], name).toBe('<generated>');
     // Optional variables all have defaults: the file resolves with .env alone.
     for (const v of referencedVariables(composeText)) expect(v.required || v.hasDefault, v.name).toBe(true);
@@ -261,18 +343,35 @@ describe('compose/docker-compose.yml', () => {
     // The single server unless .env (or compose:verify --cluster) points the kernels at the cluster.
     expect(interpolate(jupyter.environment?.CLICKHOUSE_URL ?? '', {})).toBe('http://clickhouse-server:8123');
     expect(interpolate(jupyter.environment?.CLICKHOUSE_CLUSTER ?? '', {})).toBe('');
-    expect(interpolate(jupyter.environment?.CLICKHOUSE_URL ?? '', { KIT_DOCKER_KIT_CLICKHOUSE_URL: 'http://ch-s1r1:8123' })).toBe('http://ch-s1r1:8123');
+    expect(
+      interpolate(jupyter.environment?.CLICKHOUSE_URL ?? '', { KIT_DOCKER_KIT_CLICKHOUSE_URL: 'http://ch-s1r1:8123' }),
+    ).toBe('http://ch-s1r1:8123');
     expect(jupyter.environment?.S3_ENDPOINT).toBe('http://seaweedfs:8333');
     expect(jupyter.environment?.JUPYTER_TOKEN).toMatch(/^\$\{JUPYTER_TOKEN:\?/);
 
-    const kernel = JSON.parse(readFileSync(join(root, 'docker', 'jupyter', 'kernelspec', 'kernel.json'), 'utf8')) as { argv: string[]; env: Record<string, string> };
-    expect(kernel.argv.slice(0, 4)).toEqual(['/bin/sh', '-c', 'cd "$1" && exec "$2" "$3" kernel --config-path "$4"', 'tslab-kernel']);
-    expect(kernel.argv.slice(4)).toEqual(['/home/jovyan/kit', '/usr/local/bin/node', '/home/jovyan/kit/scripts/stack/tslab-kernel.cjs', '{connection_file}']);
+    const kernel = JSON.parse(readFileSync(join(root, 'docker', 'jupyter', 'kernelspec', 'kernel.json'), 'utf8')) as {
+      argv: string[];
+      env: Record<string, string>;
+    };
+    expect(kernel.argv.slice(0, 4)).toEqual([
+      '/bin/sh',
+      '-c',
+      'cd "$1" && exec "$2" "$3" kernel --config-path "$4"',
+      'tslab-kernel',
+    ]);
+    expect(kernel.argv.slice(4)).toEqual([
+      '/home/jovyan/kit',
+      '/usr/local/bin/node',
+      '/home/jovyan/kit/scripts/stack/tslab-kernel.cjs',
+      '{connection_file}',
+    ]);
     expect(existsSync(join(root, 'scripts', 'stack', 'tslab-kernel.cjs'))).toBe(true);
     expect(kernel.env.KIT_ROOT).toBe('/home/jovyan/kit');
     // The notebooks ask for the kernel the image registers.
     for (const nb of readdirSync(join(root, 'notebooks')).filter((f) => f.endsWith('.ipynb'))) {
-      const meta = JSON.parse(readFileSync(join(root, 'notebooks', nb), 'utf8')) as { metadata: { kernelspec?: { name: string } } };
+      const meta = JSON.parse(readFileSync(join(root, 'notebooks', nb), 'utf8')) as {
+        metadata: { kernelspec?: { name: string } };
+      };
       expect(meta.metadata.kernelspec?.name, nb).toBe('tslab');
     }
   });
@@ -282,11 +381,16 @@ describe('compose profile `cluster`', () => {
   const clusterDir = join(composeDir, 'config', 'cluster');
   const xml = (f: string): string => readFileSync(join(composeDir, 'config', f), 'utf8');
   const remote = xml('cluster/remote-servers.xml');
-  const shards = [...remote.matchAll(/<shard>([\s\S]*?)<\/shard>/g)].map((m) => [...m[1]!.matchAll(/<host>([^<]+)<\/host><port>(\d+)<\/port>/g)].map((h) => h[1]!));
+  const shards = [...remote.matchAll(/<shard>([\s\S]*?)<\/shard>/g)].map((m) =>
+    [...m[1]!.matchAll(/<host>([^<]+)<\/host><port>(\d+)<\/port>/g)].map((h) => h[1]!),
+  );
 
   it('defines cluster `kit` as 2 shards x 2 replicas of the compose nodes, with internal replication and a secret from the environment', () => {
     expect(remote).toMatch(/<remote_servers>\s*<kit>/);
-    expect(shards).toEqual([['ch-s1r1', 'ch-s1r2'], ['ch-s2r1', 'ch-s2r2']]);
+    expect(shards).toEqual([
+      ['ch-s1r1', 'ch-s1r2'],
+      ['ch-s2r1', 'ch-s2r2'],
+    ]);
     expect(remote.match(/<internal_replication>true<\/internal_replication>/g)).toHaveLength(2);
     expect(remote).toMatch(/<secret from_env="KIT_CLUSTER_SECRET"\s*\/>/);
   });
@@ -304,40 +408,69 @@ describe('compose profile `cluster`', () => {
         expect(node.environment?.KIT_SHARD).toBe(String(s + 1).padStart(2, '0'));
         expect(node.environment?.KIT_REPLICA).toBe(host.replace(/^ch-/, ''));
         const mounts = Object.fromEntries(bindMounts(node).map((m) => [m.target, m]));
-        expect(mounts['/etc/clickhouse-server/conf.d']).toEqual({ source: clusterDir, target: '/etc/clickhouse-server/conf.d', readOnly: true });
-        expect(mounts['/etc/clickhouse-server/config.d']).toEqual(bindMounts(service('clickhouse-server')).find((m) => m.target === '/etc/clickhouse-server/config.d'));
-        expect(mounts['/etc/clickhouse-server/users.d']).toEqual(bindMounts(service('clickhouse-server')).find((m) => m.target === '/etc/clickhouse-server/users.d'));
+        expect(mounts['/etc/clickhouse-server/conf.d']).toEqual({
+          source: clusterDir,
+          target: '/etc/clickhouse-server/conf.d',
+          readOnly: true,
+        });
+        expect(mounts['/etc/clickhouse-server/config.d']).toEqual(
+          bindMounts(service('clickhouse-server')).find((m) => m.target === '/etc/clickhouse-server/config.d'),
+        );
+        expect(mounts['/etc/clickhouse-server/users.d']).toEqual(
+          bindMounts(service('clickhouse-server')).find((m) => m.target === '/etc/clickhouse-server/users.d'),
+        );
         expect(relative(storage, mounts['/var/lib/clickhouse']!.source)).toBe(join(host, 'data'));
         // Every from_env of the files the node loads is in its environment.
-        for (const dir of ['config.d', 'users.d', 'cluster']) for (const name of fromEnvNames(join(composeDir, 'config', dir))) expect(node.environment, `${host}: ${name}`).toHaveProperty(name);
+        for (const dir of ['config.d', 'users.d', 'cluster'])
+          for (const name of fromEnvNames(join(composeDir, 'config', dir)))
+            expect(node.environment, `${host}: ${name}`).toHaveProperty(name);
         diskUrls.add(interpolate(node.environment!.KIT_S3_DISK_URL!, localEnv));
         expect(Object.keys(node.depends_on ?? {}).sort()).toEqual([...KEEPERS, 's3-init']);
       }),
     );
     expect(diskUrls.size).toBe(4);
-    expect(service('cluster-init').entrypoint).toContain('--query=CREATE DATABASE IF NOT EXISTS {db:Identifier} ON CLUSTER kit');
+    expect(service('cluster-init').entrypoint).toContain(
+      '--query=CREATE DATABASE IF NOT EXISTS {db:Identifier} ON CLUSTER kit',
+    );
   });
 
-  it('runs three Keeper nodes whose Raft ids, names and ports match the nodes\' Keeper client list', () => {
+  it("runs three Keeper nodes whose Raft ids, names and ports match the nodes' Keeper client list", () => {
     const keeper = xml('keeper/keeper.xml');
-    const raft = [...keeper.matchAll(/<server><id>(\d+)<\/id><hostname>([^<]+)<\/hostname><port>9234<\/port><\/server>/g)].map((m) => [m[1], m[2]]);
+    const raft = [
+      ...keeper.matchAll(/<server><id>(\d+)<\/id><hostname>([^<]+)<\/hostname><port>9234<\/port><\/server>/g),
+    ].map((m) => [m[1], m[2]]);
     expect(raft).toEqual(KEEPERS.map((k, i) => [String(i + 1), k]));
     expect(keeper).toMatch(/<server_id from_env="KIT_KEEPER_ID"\s*\/>/);
     KEEPERS.forEach((k, i) => {
       expect(service(k).environment?.KIT_KEEPER_ID).toBe(String(i + 1));
       expect(service(k).hostname).toBe(k);
       expect(service(k).ports).toBeUndefined();
-      expect(bindMounts(service(k)).map((m) => m.target).sort()).toEqual(['/etc/clickhouse-keeper/keeper.xml', '/var/lib/clickhouse-keeper']);
+      expect(
+        bindMounts(service(k))
+          .map((m) => m.target)
+          .sort(),
+      ).toEqual(['/etc/clickhouse-keeper/keeper.xml', '/var/lib/clickhouse-keeper']);
     });
-    const clients = [...xml('cluster/keeper-client.xml').matchAll(/<node><host>([^<]+)<\/host><port>(\d+)<\/port><\/node>/g)].map((m) => `${m[1]}:${m[2]}`);
+    const clients = [
+      ...xml('cluster/keeper-client.xml').matchAll(/<node><host>([^<]+)<\/host><port>(\d+)<\/port><\/node>/g),
+    ].map((m) => `${m[1]}:${m[2]}`);
     expect(clients).toEqual(KEEPERS.map((k) => `${k}:9181`));
     expect(keeper).toContain('<tcp_port>9181</tcp_port>');
   });
 
   it('keeps the server settings of the single server (cluster/server.xml is server.d/docker.xml)', () => {
-    const body = (t: string): string => t.replace(/<!--[\s\S]*?-->/g, '').replace(/\s+/g, ' ').trim();
+    const body = (t: string): string =>
+      t
+        .replace(/<!--[\s\S]*?-->/g, '')
+        .replace(/\s+/g, ' ')
+        .trim();
     expect(body(xml('cluster/server.xml'))).toBe(body(xml('server.d/docker.xml')));
-    expect(readdirSync(clusterDir).sort()).toEqual(['keeper-client.xml', 'macros.xml', 'remote-servers.xml', 'server.xml']);
+    expect(readdirSync(clusterDir).sort()).toEqual([
+      'keeper-client.xml',
+      'macros.xml',
+      'remote-servers.xml',
+      'server.xml',
+    ]);
   });
 });
 
@@ -361,7 +494,9 @@ describe('docker/jupyter/Dockerfile', () => {
   });
 
   it('sends only the files it copies as build context', () => {
-    const ignore = readFileSync(join(root, 'docker', 'jupyter', 'Dockerfile.dockerignore'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+    const ignore = readFileSync(join(root, 'docker', 'jupyter', 'Dockerfile.dockerignore'), 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'));
     expect(ignore).toEqual(['*', '!package.json', '!package-lock.json', '!.npmrc', '!docker/jupyter']);
   });
 });
@@ -417,7 +552,10 @@ describe('committed files', () => {
     for (const f of files) {
       const t = text(f) ?? '';
       // XML: a credential element with a literal value instead of from_env.
-      for (const m of t.matchAll(/<(password|password_sha256_hex|secret_access_key|access_key_id|session_token)>([^<]+)<\/\1>/g)) found.push(`${f}: <${m[1]}> literal`);
+      for (const m of t.matchAll(
+        /<(password|password_sha256_hex|secret_access_key|access_key_id|session_token)>([^<]+)<\/\1>/g,
+      ))
+        found.push(`${f}: <${m[1]}> literal`);
       // YAML / shell: a credential variable assigned a literal.
       for (const m of t.matchAll(/^\s*([A-Z0-9_]*(PASSWORD|SECRET|TOKEN|ACCESS_KEY)[A-Z0-9_]*)\s*[:=]\s*(\S+)/gm)) {
         if (!/^["']?\$\{?[A-Z0-9_]+/.test(m[3]!)) found.push(`${f}: ${m[1]} literal`);

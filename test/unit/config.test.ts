@@ -60,15 +60,35 @@ describe('loadConfig', () => {
   it('reads CLICKHOUSE_CLUSTER (unset: single node) and refuses it for ClickHouse Cloud, which replicates by itself', () => {
     expect(loadConfig({ env: {}, root: rootWith() }).clickhouse.cluster).toBeUndefined();
     expect(loadConfig({ env: { CLICKHOUSE_CLUSTER: ' kit ' }, root: rootWith() }).clickhouse.cluster).toBe('kit');
-    expect(loadConfig({ env: { CLICKHOUSE_URL: 'https://abc123.eu-west-1.aws.clickhouse.cloud:8443' }, root: rootWith() }).clickhouse.cluster).toBeUndefined();
-    expect(() => loadConfig({ env: { CLICKHOUSE_URL: 'https://abc123.eu-west-1.aws.clickhouse.cloud:8443', CLICKHOUSE_CLUSTER: 'default' }, root: rootWith() })).toThrow(
+    expect(
+      loadConfig({ env: { CLICKHOUSE_URL: 'https://abc123.eu-west-1.aws.clickhouse.cloud:8443' }, root: rootWith() })
+        .clickhouse.cluster,
+    ).toBeUndefined();
+    expect(() =>
+      loadConfig({
+        env: { CLICKHOUSE_URL: 'https://abc123.eu-west-1.aws.clickhouse.cloud:8443', CLICKHOUSE_CLUSTER: 'default' },
+        root: rootWith(),
+      }),
+    ).toThrow(
       /CLICKHOUSE_CLUSTER: ClickHouse Cloud replicates and scales every table itself \(SharedMergeTree\): leave CLICKHOUSE_CLUSTER empty there\./,
     );
   });
 
   it('never shows secrets when printed, logged or serialised', () => {
-    const c = loadConfig({ env: { CLICKHOUSE_PASSWORD: 'pw-very-secret-1', S3_SECRET_ACCESS_KEY: 'sk-very-secret-2', JUPYTER_TOKEN: 'tok-very-secret-3' }, root: rootWith() });
-    const outputs = [inspect(c, { depth: 10 }), JSON.stringify(c), String(c.clickhouse.password), `${String(c.s3.secretAccessKey)}`];
+    const c = loadConfig({
+      env: {
+        CLICKHOUSE_PASSWORD: 'pw-very-secret-1',
+        S3_SECRET_ACCESS_KEY: 'sk-very-secret-2',
+        JUPYTER_TOKEN: 'tok-very-secret-3',
+      },
+      root: rootWith(),
+    });
+    const outputs = [
+      inspect(c, { depth: 10 }),
+      JSON.stringify(c),
+      String(c.clickhouse.password),
+      `${String(c.s3.secretAccessKey)}`,
+    ];
     for (const text of outputs) {
       expect(text).not.toContain('very-secret');
     }
@@ -93,8 +113,13 @@ describe('secrets', () => {
 
 describe('configEnvironment', () => {
   it('passes every setting on: a child process that reads it loads the same configuration', () => {
-    const root = rootWith('CLICKHOUSE_CLUSTER=kit\nCLICKHOUSE_PASSWORD=pw-secret\nS3_ENDPOINT=http://127.0.0.1:7421/\nS3_FORCE_PATH_STYLE=false\nEMBEDDING_MODEL=org/model\nJUPYTER_PORT=9999\n');
-    const parent = loadConfig({ env: { CLICKHOUSE_HTTP_PORT: '18123', CLICKHOUSE_URL: 'http://db.example:8123', JUPYTER_TOKEN: 'tok' }, root });
+    const root = rootWith(
+      'CLICKHOUSE_CLUSTER=kit\nCLICKHOUSE_PASSWORD=pw-secret\nS3_ENDPOINT=http://127.0.0.1:7421/\nS3_FORCE_PATH_STYLE=false\nEMBEDDING_MODEL=org/model\nJUPYTER_PORT=9999\n',
+    );
+    const parent = loadConfig({
+      env: { CLICKHOUSE_HTTP_PORT: '18123', CLICKHOUSE_URL: 'http://db.example:8123', JUPYTER_TOKEN: 'tok' },
+      root,
+    });
     const env = configEnvironment(parent);
     // The child has neither the parent's environment nor its .env.
     const child = loadConfig({ env, dotenv: false });

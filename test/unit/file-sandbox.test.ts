@@ -11,7 +11,8 @@ symlinkSync('/etc', join(files, 'etc-link'));
 const sandbox = new FileSandbox(files, () => files);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const denied = (sql: string, params: Record<string, string> = {}): number | undefined => sandbox.check(sql, params)?.code;
+const denied = (sql: string, params: Record<string, string> = {}): number | undefined =>
+  sandbox.check(sql, params)?.code;
 
 describe('FileSandbox', () => {
   it('allows relative paths and paths inside the folder, globs included', () => {
@@ -26,7 +27,7 @@ describe('FileSandbox', () => {
     for (const sql of [
       "SELECT * FROM file('/etc/passwd', 'LineAsString')",
       "SELECT * FROM FILE ( '../x' )",
-      'SELECT * FROM `file`(\'/etc/passwd\')',
+      "SELECT * FROM `file`('/etc/passwd')",
       "SELECT file('/etc/passwd')",
       "SELECT * FROM file('etc-link/passwd', 'LineAsString')",
       "SELECT * FROM file('/etc/*', 'LineAsString')",

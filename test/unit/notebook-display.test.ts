@@ -2,11 +2,21 @@ import pl from 'nodejs-polars';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { barChart } from '../../lib/charts';
 import { loadConfig, Secret } from '../../lib/config';
-import { inKernel, progress, renderChartHtml, renderTableHtml, renderTableText, showChart, showTable } from '../../lib/notebook';
+import {
+  inKernel,
+  progress,
+  renderChartHtml,
+  renderTableHtml,
+  renderTableText,
+  showChart,
+  showTable,
+} from '../../lib/notebook';
 
 function sink(): { stream: NodeJS.WritableStream & { isTTY?: boolean }; text: () => string } {
   let out = '';
-  const stream = { isTTY: false, write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream & { isTTY?: boolean };
+  const stream = { isTTY: false, write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream & {
+    isTTY?: boolean;
+  };
   return { stream, text: () => out };
 }
 
@@ -46,7 +56,11 @@ describe('notebook display helpers outside a kernel', () => {
     const password = config.clickhouse.password.reveal();
     expect(password.length).toBeGreaterThan(8);
     const rows = [{ a: `pw is ${password}`, b: new Secret('hunter2hunter2'), c: 'http://kit:letmein@host/x' }];
-    for (const out of [renderTableHtml(rows), renderTableText(rows), renderChartHtml(barChart(rows, { x: 'a', y: 'b', title: password }))]) {
+    for (const out of [
+      renderTableHtml(rows),
+      renderTableText(rows),
+      renderChartHtml(barChart(rows, { x: 'a', y: 'b', title: password })),
+    ]) {
       expect(out).not.toContain(password);
       expect(out).not.toContain('hunter2hunter2');
       expect(out).not.toContain('letmein');
@@ -56,7 +70,10 @@ describe('notebook display helpers outside a kernel', () => {
 
   it('chart HTML keeps data from closing the script tag', () => {
     // A hand-written spec: builders already turn `<` into an entity, renderChartHtml must not rely on it.
-    const html = renderChartHtml({ data: [{ type: 'bar', x: ['</script><b>x'], y: [1] }], layout: { title: { text: '<!--' } } });
+    const html = renderChartHtml({
+      data: [{ type: 'bar', x: ['</script><b>x'], y: [1] }],
+      layout: { title: { text: '<!--' } },
+    });
     expect(html.match(/<\/script>/g)).toHaveLength(1);
     expect(html).toContain('\\u003c/script>');
     expect(html).not.toContain('<!--');
@@ -67,7 +84,10 @@ describe('notebook display helpers outside a kernel', () => {
     const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
     showTable([{ a: 1 }], { title: 'one' });
     showChart(barChart([{ a: 'x', b: 1 }], { x: 'a', y: 'b', title: 'bars' }));
-    expect(log.mock.calls.map((c) => String(c[0]))).toEqual(['one\na\n-\n1\n1 row × 1 column', '[bars: 1 trace(s); charts render in notebooks]']);
+    expect(log.mock.calls.map((c) => String(c[0]))).toEqual([
+      'one\na\n-\n1\n1 row × 1 column',
+      '[bars: 1 trace(s); charts render in notebooks]',
+    ]);
   });
 
   it('progress degrades to terminal lines (one per 10% when not a TTY)', () => {

@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { notebookImportProblems } from '../../scripts/notebooks/imports';
 
-const notebook = (...sources: string[]) => ({ cells: sources.map((source) => ({ cell_type: 'code', source: source.split(/(?<=\n)/) })) });
+const notebook = (...sources: string[]) => ({
+  cells: sources.map((source) => ({ cell_type: 'code', source: source.split(/(?<=\n)/) })),
+});
 
 describe('notebook import rule', () => {
   it('accepts ./lib/<module> doors and packages', () => {
-    const nb = notebook("import { connect } from './lib/clickhouse';\nimport pl from 'nodejs-polars';\n", "const m = await import('./lib/notebook');\n");
+    const nb = notebook(
+      "import { connect } from './lib/clickhouse';\nimport pl from 'nodejs-polars';\n",
+      "const m = await import('./lib/notebook');\n",
+    );
     expect(notebookImportProblems(nb)).toEqual([]);
   });
 
@@ -24,6 +29,8 @@ describe('notebook import rule', () => {
   });
 
   it('ignores markdown cells', () => {
-    expect(notebookImportProblems({ cells: [{ cell_type: 'markdown', source: "import x from './scripts/a';" }] })).toEqual([]);
+    expect(
+      notebookImportProblems({ cells: [{ cell_type: 'markdown', source: "import x from './scripts/a';" }] }),
+    ).toEqual([]);
   });
 });

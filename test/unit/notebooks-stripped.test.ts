@@ -14,7 +14,10 @@ function repositoryNotebooks(): string[] {
     .split('\n')
     .filter(Boolean)
     .map((f) => join(root, f));
-  const onDisk = [...listNotebooks(join(root, 'notebooks')), ...listNotebooks(join(root, 'test', 'fixtures', 'notebooks'))];
+  const onDisk = [
+    ...listNotebooks(join(root, 'notebooks')),
+    ...listNotebooks(join(root, 'test', 'fixtures', 'notebooks')),
+  ];
   return [...new Set([...tracked, ...onDisk])].filter((f) => existsSync(f)).sort();
 }
 
@@ -25,13 +28,16 @@ describe('committed notebooks', () => {
     expect(files.map((f) => f.slice(root.length + 1))).toContain('test/fixtures/notebooks/smoke.ipynb');
   });
 
-  it.each(files.map((f) => [f.slice(root.length + 1), f]))('%s has no outputs and is normalised (npm run notebooks:strip)', (_rel, file) => {
-    const text = readFileSync(file, 'utf8');
-    const nb = parseNotebook(text, file);
-    expect(cellsWithRunState(nb)).toEqual([]);
-    expect(formatNotebook(stripNotebook(nb))).toBe(text);
-    expect((nb.metadata?.kernelspec as { name?: string } | undefined)?.name).toBe('tslab');
-  });
+  it.each(files.map((f) => [f.slice(root.length + 1), f]))(
+    '%s has no outputs and is normalised (npm run notebooks:strip)',
+    (_rel, file) => {
+      const text = readFileSync(file, 'utf8');
+      const nb = parseNotebook(text, file);
+      expect(cellsWithRunState(nb)).toEqual([]);
+      expect(formatNotebook(stripNotebook(nb))).toBe(text);
+      expect((nb.metadata?.kernelspec as { name?: string } | undefined)?.name).toBe('tslab');
+    },
+  );
 });
 
 describe('stripNotebook', () => {
@@ -39,7 +45,14 @@ describe('stripNotebook', () => {
     const nb = parseNotebook(
       JSON.stringify({
         cells: [
-          { cell_type: 'code', id: 'a', source: 'x', metadata: { execution: { t: 1 }, tags: ['keep'] }, outputs: [{ output_type: 'stream', name: 'stdout', text: 'hi' }], execution_count: 3 },
+          {
+            cell_type: 'code',
+            id: 'a',
+            source: 'x',
+            metadata: { execution: { t: 1 }, tags: ['keep'] },
+            outputs: [{ output_type: 'stream', name: 'stdout', text: 'hi' }],
+            execution_count: 3,
+          },
           { cell_type: 'markdown', id: 'b', source: '# t', metadata: {} },
         ],
         metadata: { widgets: {}, kernelspec: { name: 'tslab' } },
@@ -50,7 +63,14 @@ describe('stripNotebook', () => {
     expect(cellsWithRunState(nb)).toEqual([0]);
     const clean = stripNotebook(nb);
     expect(cellsWithRunState(clean)).toEqual([]);
-    expect(clean.cells[0]).toEqual({ cell_type: 'code', id: 'a', source: 'x', metadata: { tags: ['keep'] }, outputs: [], execution_count: null });
+    expect(clean.cells[0]).toEqual({
+      cell_type: 'code',
+      id: 'a',
+      source: 'x',
+      metadata: { tags: ['keep'] },
+      outputs: [],
+      execution_count: null,
+    });
     expect(clean.cells[1]).toEqual(nb.cells[1]);
     expect(clean.metadata).toEqual({ kernelspec: { name: 'tslab' } });
     expect(() => parseNotebook('{"cells": 1}', 'x.ipynb')).toThrow(/x.ipynb is not a Jupyter notebook/);

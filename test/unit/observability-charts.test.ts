@@ -1,6 +1,12 @@
 import pl from 'nodejs-polars';
 import { describe, expect, it } from 'vitest';
-import { bucketFor, bytesReadByKindChart, latencyChart, partsPerTableChart, tableSizesByDiskChart } from '../../lib/observability';
+import {
+  bucketFor,
+  bytesReadByKindChart,
+  latencyChart,
+  partsPerTableChart,
+  tableSizesByDiskChart,
+} from '../../lib/observability';
 
 describe('observability charts', () => {
   it('stacks table sizes by storage and keeps equal table names in two databases apart', () => {
@@ -27,7 +33,12 @@ describe('observability charts', () => {
   });
 
   it('says "no data yet" on an empty frame instead of failing', () => {
-    const empty = pl.DataFrame({ database: [] as string[], table: [] as string[], storage: [] as string[], bytes_on_disk: [] as number[] });
+    const empty = pl.DataFrame({
+      database: [] as string[],
+      table: [] as string[],
+      storage: [] as string[],
+      bytes_on_disk: [] as number[],
+    });
     const spec = tableSizesByDiskChart(empty);
     expect(spec.data).toEqual([]);
     expect(JSON.stringify(spec.layout.annotations)).toContain('no data yet');

@@ -34,7 +34,9 @@ describe('raw event payloads', () => {
     const parsed = day!.lines.map((line, i) => {
       try {
         const v = JSON.parse(line) as unknown;
-        return v !== null && typeof v === 'object' && !Array.isArray(v) ? { i: i + 1, v: v as PayloadEvent } : { i: i + 1, v: undefined };
+        return v !== null && typeof v === 'object' && !Array.isArray(v)
+          ? { i: i + 1, v: v as PayloadEvent }
+          : { i: i + 1, v: undefined };
       } catch {
         return { i: i + 1, v: undefined };
       }
@@ -44,14 +46,24 @@ describe('raw event payloads', () => {
     expect(day!.malformed.length).toBeGreaterThan(2);
     const events = parsed.flatMap((p) => (p.v === undefined ? [] : [p.v]));
     expect(new Set(events.map((e) => e.type))).toEqual(new Set(PAYLOAD_EVENT_TYPES.map(([t]) => t)));
-    const keysOf = (type: string) => new Set(events.filter((e) => e.type === type).flatMap((e) => Object.keys(e.properties)));
+    const keysOf = (type: string) =>
+      new Set(events.filter((e) => e.type === type).flatMap((e) => Object.keys(e.properties)));
     expect(keysOf('checkout.completed')).toContain('items');
     expect(keysOf('page_view')).not.toContain('items');
-    expect(events.find((e) => e.type === 'payment.refunded')!.properties.data?.object?.reason).toEqual(expect.any(String));
+    expect(events.find((e) => e.type === 'payment.refunded')!.properties.data?.object?.reason).toEqual(
+      expect.any(String),
+    );
     expect(events.every((e) => typeof e.context.geo.country === 'string' && typeof e.user.id === 'number')).toBe(true);
     // Drifted lines carry one number as a string; the others none.
     const numbersAsStrings = (e: PayloadEvent) =>
-      [e.properties.duration_ms, e.properties.results, e.properties.price, e.properties.total, e.properties.build, e.properties.data?.object?.amount].filter((v) => typeof v === 'string').length;
+      [
+        e.properties.duration_ms,
+        e.properties.results,
+        e.properties.price,
+        e.properties.total,
+        e.properties.build,
+        e.properties.data?.object?.amount,
+      ].filter((v) => typeof v === 'string').length;
     const byLine = new Map(parsed.map((p) => [p.i, p.v]));
     for (const line of day!.drifted) expect(numbersAsStrings(byLine.get(line)!)).toBe(1);
     expect(events.filter((e) => numbersAsStrings(e) > 0)).toHaveLength(day!.drifted.length);

@@ -7,8 +7,40 @@ const types = (sql: string): Token['type'][] => tokenize(sql).map((t) => t.type)
 describe('the SQL lexer', () => {
   it('splits words, numbers, literals and punctuation', () => {
     const sql = "SELECT a1, `b c`, \"d\", 'e''f', 1.5e-3, 0x1F FROM t;";
-    expect(texts(sql)).toEqual(['SELECT', 'a1', ',', '`b c`', ',', '"d"', ',', "'e''f'", ',', '1.5e-3', ',', '0x1F', 'FROM', 't', ';']);
-    expect(types(sql)).toEqual(['word', 'word', 'punct', 'quoted', 'punct', 'quoted', 'punct', 'string', 'punct', 'number', 'punct', 'number', 'word', 'word', 'punct']);
+    expect(texts(sql)).toEqual([
+      'SELECT',
+      'a1',
+      ',',
+      '`b c`',
+      ',',
+      '"d"',
+      ',',
+      "'e''f'",
+      ',',
+      '1.5e-3',
+      ',',
+      '0x1F',
+      'FROM',
+      't',
+      ';',
+    ]);
+    expect(types(sql)).toEqual([
+      'word',
+      'word',
+      'punct',
+      'quoted',
+      'punct',
+      'quoted',
+      'punct',
+      'string',
+      'punct',
+      'number',
+      'punct',
+      'number',
+      'word',
+      'word',
+      'punct',
+    ]);
   });
   it('skips line comments, # comments and nested block comments', () => {
     expect(texts('-- a\nSELECT /* x /* nested */ y */ 1 # c\n#!sh\n2')).toEqual(['SELECT', '1', '2']);
@@ -23,7 +55,19 @@ describe('the SQL lexer', () => {
     const sql = 'f(a, [b, {c}]) d';
     const depths = tokenize(sql).map((t) => [sql.slice(t.start, t.end), t.depth]);
     expect(depths).toEqual([
-      ['f', 0], ['(', 0], ['a', 1], [',', 1], ['[', 1], ['b', 2], [',', 2], ['{', 2], ['c', 3], ['}', 2], [']', 1], [')', 0], ['d', 0],
+      ['f', 0],
+      ['(', 0],
+      ['a', 1],
+      [',', 1],
+      ['[', 1],
+      ['b', 2],
+      [',', 2],
+      ['{', 2],
+      ['c', 3],
+      ['}', 2],
+      [']', 1],
+      [')', 0],
+      ['d', 0],
     ]);
   });
   it('flags text that ends inside a literal or a comment', () => {

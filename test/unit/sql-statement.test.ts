@@ -1,21 +1,49 @@
 import { describe, expect, it } from 'vitest';
-import { inlineLogComment, insertFromFile, insertInputFormat, isFlushLogs, isReadOnlyKind, leadingWords, outputClause, queryKind, trailingFormat, trimStatement } from '../../lib/sql';
+import {
+  inlineLogComment,
+  insertFromFile,
+  insertInputFormat,
+  isFlushLogs,
+  isReadOnlyKind,
+  leadingWords,
+  outputClause,
+  queryKind,
+  trailingFormat,
+  trimStatement,
+} from '../../lib/sql';
 
 describe('insertFromFile', () => {
   it('keeps a column named settings inside the column list', () => {
-    expect(insertFromFile('INSERT INTO t (id, settings) FORMAT CSV', '/tmp/x')).toBe("INSERT INTO t (id, settings) FROM INFILE '/tmp/x' FORMAT CSV");
-    expect(insertFromFile('INSERT INTO t (id, `settings`, SETTINGS) VALUES', '/tmp/x')).toBe("INSERT INTO t (id, `settings`, SETTINGS) FROM INFILE '/tmp/x' FORMAT Values");
+    expect(insertFromFile('INSERT INTO t (id, settings) FORMAT CSV', '/tmp/x')).toBe(
+      "INSERT INTO t (id, settings) FROM INFILE '/tmp/x' FORMAT CSV",
+    );
+    expect(insertFromFile('INSERT INTO t (id, `settings`, SETTINGS) VALUES', '/tmp/x')).toBe(
+      "INSERT INTO t (id, `settings`, SETTINGS) FROM INFILE '/tmp/x' FORMAT Values",
+    );
   });
   it('tells a table or database named settings from a SETTINGS clause', () => {
-    expect(insertFromFile('INSERT INTO settings FORMAT TSV', '/f')).toBe("INSERT INTO settings FROM INFILE '/f' FORMAT TSV");
-    expect(insertFromFile('INSERT INTO settings (a) FORMAT TSV', '/f')).toBe("INSERT INTO settings (a) FROM INFILE '/f' FORMAT TSV");
-    expect(insertFromFile('INSERT INTO db.settings SETTINGS async_insert=1 FORMAT TSV', '/f')).toBe("INSERT INTO db.settings FROM INFILE '/f' SETTINGS async_insert=1 FORMAT TSV");
-    expect(insertFromFile('insert into settings.t (settings) settings max_insert_threads = 2 format CSV;', '/f', 'zstd')).toBe(
+    expect(insertFromFile('INSERT INTO settings FORMAT TSV', '/f')).toBe(
+      "INSERT INTO settings FROM INFILE '/f' FORMAT TSV",
+    );
+    expect(insertFromFile('INSERT INTO settings (a) FORMAT TSV', '/f')).toBe(
+      "INSERT INTO settings (a) FROM INFILE '/f' FORMAT TSV",
+    );
+    expect(insertFromFile('INSERT INTO db.settings SETTINGS async_insert=1 FORMAT TSV', '/f')).toBe(
+      "INSERT INTO db.settings FROM INFILE '/f' SETTINGS async_insert=1 FORMAT TSV",
+    );
+    expect(
+      insertFromFile('insert into settings.t (settings) settings max_insert_threads = 2 format CSV;', '/f', 'zstd'),
+    ).toBe(
       "insert into settings.t (settings) FROM INFILE '/f' COMPRESSION 'zstd' settings max_insert_threads = 2 FORMAT CSV",
     );
   });
   it('ignores FORMAT, VALUES and SETTINGS in comments and strings', () => {
-    expect(insertFromFile("INSERT INTO t /* SETTINGS a = 1 */ SETTINGS insert_deduplication_token = 'FORMAT x' FORMAT JSONEachRow -- FORMAT CSV", '/f')).toBe(
+    expect(
+      insertFromFile(
+        "INSERT INTO t /* SETTINGS a = 1 */ SETTINGS insert_deduplication_token = 'FORMAT x' FORMAT JSONEachRow -- FORMAT CSV",
+        '/f',
+      ),
+    ).toBe(
       "INSERT INTO t /* SETTINGS a = 1 */ FROM INFILE '/f' SETTINGS insert_deduplication_token = 'FORMAT x' FORMAT JSONEachRow",
     );
     expect(() => insertFromFile("INSERT INTO t SELECT 'FORMAT CSV'", '/f')).toThrow(/must end with FORMAT/);
@@ -43,7 +71,10 @@ describe('outputClause', () => {
     const sql = 'SELECT 1 FORMAT JSONEachRow SETTINGS max_threads = 1;';
     expect(outputClause(sql)).toEqual({ insertAt: sql.indexOf('FORMAT'), format: 'JSONEachRow' });
     expect(outputClause('SELECT 1 -- trailing')).toEqual({ insertAt: 'SELECT 1'.length, format: undefined });
-    expect(outputClause('SELECT (SELECT 1 FORMAT CSV)')).toEqual({ insertAt: 'SELECT (SELECT 1 FORMAT CSV)'.length, format: undefined });
+    expect(outputClause('SELECT (SELECT 1 FORMAT CSV)')).toEqual({
+      insertAt: 'SELECT (SELECT 1 FORMAT CSV)'.length,
+      format: undefined,
+    });
     expect(outputClause('')).toEqual({ insertAt: 0, format: undefined });
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidIdentifierError, parseClickHouseErrorText, queryKind, quoteIdentifier, qualifiedName } from '../../lib/clickhouse';
+import {
+  InvalidIdentifierError,
+  parseClickHouseErrorText,
+  queryKind,
+  quoteIdentifier,
+  qualifiedName,
+} from '../../lib/clickhouse';
 import { formatParamValue } from '../../lib/engine';
 import { insertFromFile, trailingFormat } from '../../lib/sql';
 
@@ -27,11 +33,15 @@ describe('statements', () => {
     expect(trailingFormat('SELECT 1')).toBeUndefined();
   });
   it('rewrites INSERT ... FORMAT to read a spooled file', () => {
-    expect(insertFromFile('INSERT INTO t (a, b) FORMAT Parquet', '/tmp/x')).toBe("INSERT INTO t (a, b) FROM INFILE '/tmp/x' FORMAT Parquet");
-    expect(insertFromFile('INSERT INTO t SETTINGS insert_deduplication_token = \'k\' FORMAT CSV', '/tmp/x', 'gzip')).toBe(
+    expect(insertFromFile('INSERT INTO t (a, b) FORMAT Parquet', '/tmp/x')).toBe(
+      "INSERT INTO t (a, b) FROM INFILE '/tmp/x' FORMAT Parquet",
+    );
+    expect(insertFromFile("INSERT INTO t SETTINGS insert_deduplication_token = 'k' FORMAT CSV", '/tmp/x', 'gzip')).toBe(
       "INSERT INTO t FROM INFILE '/tmp/x' COMPRESSION 'gzip' SETTINGS insert_deduplication_token = 'k' FORMAT CSV",
     );
-    expect(insertFromFile('INSERT INTO t VALUES', "/tmp/it's")).toBe("INSERT INTO t FROM INFILE '/tmp/it\\'s' FORMAT Values");
+    expect(insertFromFile('INSERT INTO t VALUES', "/tmp/it's")).toBe(
+      "INSERT INTO t FROM INFILE '/tmp/it\\'s' FORMAT Values",
+    );
     expect(() => insertFromFile('INSERT INTO t SELECT 1', '/tmp/x')).toThrow(/FORMAT/);
   });
 });
@@ -51,7 +61,11 @@ describe('formatParamValue', () => {
 
 describe('parseClickHouseErrorText', () => {
   it('reads code, name and message', () => {
-    expect(parseClickHouseErrorText('Code: 60. DB::Exception: Unknown table expression identifier \'nope\'. (UNKNOWN_TABLE) (version 26.7.2.1)')).toEqual({
+    expect(
+      parseClickHouseErrorText(
+        "Code: 60. DB::Exception: Unknown table expression identifier 'nope'. (UNKNOWN_TABLE) (version 26.7.2.1)",
+      ),
+    ).toEqual({
       code: 60,
       type: 'UNKNOWN_TABLE',
       message: "Unknown table expression identifier 'nope'.",

@@ -46,7 +46,7 @@ describe('isProcessAlive', () => {
     expect(isProcessAlive(2 ** 22 + 1)).toBe(false);
   });
 
-  it('counts another user\'s process (EPERM) as running: pid 1', () => {
+  it("counts another user's process (EPERM) as running: pid 1", () => {
     expect(isProcessAlive(1)).toBe(true);
   });
 });

@@ -90,7 +90,10 @@ describe('retail dataset generator', () => {
     const joined = purchases.join(orders, { leftOn: 'event_id', rightOn: 'order_id' });
     expect(joined.height).toBe(orders.height);
     // The purchase event carries the order total.
-    const diff = joined.select(pl.col('price').cast(pl.Float64).sub(pl.col('total').cast(pl.Float64)).abs().sum().alias('d')).getColumn('d').toArray()[0];
+    const diff = joined
+      .select(pl.col('price').cast(pl.Float64).sub(pl.col('total').cast(pl.Float64)).abs().sum().alias('d'))
+      .getColumn('d')
+      .toArray()[0];
     expect(diff).toBe(0);
   });
 
@@ -123,12 +126,17 @@ describe('retail dataset generator', () => {
     expect(nullShare(products, 'weight_grams')).toBeGreaterThan(0);
     for (const def of RETAIL_TABLES) {
       const frame = { events, orders, customers, products }[def.name as 'events'];
-      for (const c of def.columns) if (!c.type.includes('Nullable')) expect(frame.getColumn(c.name).nullCount(), `${def.name}.${c.name}`).toBe(0);
+      for (const c of def.columns)
+        if (!c.type.includes('Nullable')) expect(frame.getColumn(c.name).nullCount(), `${def.name}.${c.name}`).toBe(0);
     }
   });
 
   it('is skewed: popular products and heavy customers take a large share', () => {
-    const views = events.filter(pl.col('event_type').eq(pl.lit('product_view'))).groupBy('product_id').len().sort('product_id_count', true);
+    const views = events
+      .filter(pl.col('event_type').eq(pl.lit('product_view')))
+      .groupBy('product_id')
+      .len()
+      .sort('product_id_count', true);
     const counts = views.getColumn(views.columns[1]!).toArray() as number[];
     const total = counts.reduce((a, b) => a + b, 0);
     const top = counts.slice(0, Math.ceil(gen.plan.products / 10)).reduce((a, b) => a + b, 0);
@@ -152,7 +160,11 @@ describe('retail dataset generator', () => {
     const formatters = new Map<string, Intl.DateTimeFormat>();
     const localHour = (t: number, zone: string): number => {
       let f = formatters.get(zone);
-      if (!f) formatters.set(zone, (f = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', hourCycle: 'h23' })));
+      if (!f)
+        formatters.set(
+          zone,
+          (f = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', hourCycle: 'h23' })),
+        );
       return Number(f.format(new Date(t)));
     };
     const hours = new Array<number>(24).fill(0);
@@ -167,10 +179,19 @@ describe('retail dataset generator', () => {
 
   it('keeps orders consistent: total = subtotal - discount + shipping, statuses from the list', () => {
     const bad = orders.filter(
-      pl.col('subtotal').cast(pl.Float64).sub(pl.col('discount').cast(pl.Float64)).add(pl.col('shipping').cast(pl.Float64)).sub(pl.col('total').cast(pl.Float64)).abs().gt(0.001),
+      pl
+        .col('subtotal')
+        .cast(pl.Float64)
+        .sub(pl.col('discount').cast(pl.Float64))
+        .add(pl.col('shipping').cast(pl.Float64))
+        .sub(pl.col('total').cast(pl.Float64))
+        .abs()
+        .gt(0.001),
     );
     expect(bad.height).toBe(0);
-    expect(new Set(orders.getColumn('status').toArray() as string[])).toEqual(new Set(['pending', 'processing', 'shipped', 'delivered', 'returned', 'cancelled']));
+    expect(new Set(orders.getColumn('status').toArray() as string[])).toEqual(
+      new Set(['pending', 'processing', 'shipped', 'delivered', 'returned', 'cancelled']),
+    );
     const lists = orders.getColumn('product_ids').toArray() as unknown as number[][];
     expect(lists.every((l) => l.length >= 1)).toBe(true);
   });
@@ -179,13 +200,35 @@ describe('retail dataset generator', () => {
 describe('frames, schema and DDL', () => {
   it('refuses unknown columns, wrong types, nulls in non-null columns and fractions in integers, naming the column', () => {
     expect(() => frameFromRows(EVENTS, [{ event_id: 1, nope: 2 }])).toThrow(/unknown column "nope"/);
-    expect(() => frameFromRows(CUSTOMERS, [{ customer_id: 'abc', first_name: 'a', last_name: 'b', country: 'US', time_zone: 'UTC', signup_time: new Date(), loyalty_tier: 'x', acquisition_channel: 'y', marketing_opt_in: true }])).toThrow(
-      /customer_id/,
-    );
+    expect(() =>
+      frameFromRows(CUSTOMERS, [
+        {
+          customer_id: 'abc',
+          first_name: 'a',
+          last_name: 'b',
+          country: 'US',
+          time_zone: 'UTC',
+          signup_time: new Date(),
+          loyalty_tier: 'x',
+          acquisition_channel: 'y',
+          marketing_opt_in: true,
+        },
+      ]),
+    ).toThrow(/customer_id/);
     expect(() => frameFromRows(CUSTOMERS, [{ customer_id: 1.5 }])).toThrow(TabularInputError);
     expect(() => frameFromRows(PRODUCTS, [{ product_id: 1, sku: null }])).toThrow(/"sku".*cannot hold nulls|sku/);
     const ok = frameFromRows(CUSTOMERS, [
-      { customer_id: 7, first_name: 'Ana', last_name: 'Silva', country: 'BR', time_zone: 'America/Sao_Paulo', signup_time: '2025-03-01 10:00:00', loyalty_tier: 'gold', acquisition_channel: 'email', marketing_opt_in: false },
+      {
+        customer_id: 7,
+        first_name: 'Ana',
+        last_name: 'Silva',
+        country: 'BR',
+        time_zone: 'America/Sao_Paulo',
+        signup_time: '2025-03-01 10:00:00',
+        loyalty_tier: 'gold',
+        acquisition_channel: 'email',
+        marketing_opt_in: false,
+      },
     ]);
     expect(ok.columns).toEqual(CUSTOMERS.columns.map((c) => c.name));
     expect(ok.getColumn('email').nullCount()).toBe(1);
@@ -193,7 +236,9 @@ describe('frames, schema and DDL', () => {
 
   it('recognises Parquet and explains what is not', () => {
     expect(looksLikeParquet(Buffer.from('id,name\n1,a\n'))).toBe(false);
-    expect(() => parquetToFrame(Buffer.from('id,name\n1,a\n'), 'upload.csv')).toThrow(/upload.csv is not a Parquet file.*"id,name/);
+    expect(() => parquetToFrame(Buffer.from('id,name\n1,a\n'), 'upload.csv')).toThrow(
+      /upload.csv is not a Parquet file.*"id,name/,
+    );
     const bytes = pl.DataFrame({ a: [1, 2] }).writeParquet();
     expect(looksLikeParquet(bytes)).toBe(true);
     expect(parquetToFrame(bytes).height).toBe(2);
@@ -204,16 +249,22 @@ describe('frames, schema and DDL', () => {
     const disk = createTableSql(tableTarget('warehouse', EVENTS, 's3_disk'));
     const lake = createTableSql(tableTarget('warehouse', EVENTS, 's3_engine'));
     expect(local).toMatch(/^CREATE TABLE IF NOT EXISTS `warehouse`\.`events`/);
-    expect(local).toMatch(/ENGINE = MergeTree\nPARTITION BY toYYYYMM\(event_time\)\nORDER BY \(`event_type`, `event_time`\)/);
+    expect(local).toMatch(
+      /ENGINE = MergeTree\nPARTITION BY toYYYYMM\(event_time\)\nORDER BY \(`event_type`, `event_time`\)/,
+    );
     expect(local).toMatch(/non_replicated_deduplication_window = \d+/);
     expect(local).not.toMatch(/storage_policy/);
     expect(disk).toMatch(/`events_s3`[\s\S]*storage_policy = 's3_cached'/);
-    expect(lake).toMatch(/`events_lake`[\s\S]*ENGINE = S3\(lake, filename = 'lake\/warehouse\/events_lake\/\*\.parquet', format = 'Parquet'\)/);
+    expect(lake).toMatch(
+      /`events_lake`[\s\S]*ENGINE = S3\(lake, filename = 'lake\/warehouse\/events_lake\/\*\.parquet', format = 'Parquet'\)/,
+    );
     for (const sql of [local, disk, lake]) {
       expect(sql).not.toMatch(/access_key|secret/i);
       for (const c of EVENTS.columns) expect(sql).toContain(`\`${c.name}\` ${c.type}`);
     }
-    expect(() => tableTarget('warehouse', EVENTS, 's3_engine', { lakePrefix: 'lake/{a,b}' })).toThrow(TabularInputError);
+    expect(() => tableTarget('warehouse', EVENTS, 's3_engine', { lakePrefix: 'lake/{a,b}' })).toThrow(
+      TabularInputError,
+    );
   });
 
   it('compiles filters to bound parameters typed like their column', () => {

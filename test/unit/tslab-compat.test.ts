@@ -19,7 +19,7 @@ function tsFiles(dir: string): string[] {
 }
 
 describe('lib/ in the tslab kernel', () => {
-  it('compiles with the kernel\'s TypeScript and options', () => {
+  it("compiles with the kernel's TypeScript and options", () => {
     const root = process.cwd();
     const files = tsFiles(join(root, 'lib'));
     const program = ts.createProgram(files, {
@@ -38,7 +38,9 @@ describe('lib/ in the tslab kernel', () => {
     });
     const diagnostics = [...ts.getPreEmitDiagnostics(program), ...program.emit(undefined, () => undefined).diagnostics];
     const messages = diagnostics.map((d) => {
-      const where = d.file ? `${relative(root, d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}` : '';
+      const where = d.file
+        ? `${relative(root, d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}`
+        : '';
       return `${where} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
     });
     expect(ts.version).toMatch(/^5\.0\./);

@@ -53,8 +53,10 @@ function gb(bytes: number): string {
 /** Throws {@link ExportResourceError} naming what is short, how much is needed and where. */
 export function assertResources(modelId: string, needs: ExportNeeds, available: Available, where: string): void {
   const short: string[] = [];
-  if (available.diskBytes < needs.diskBytes) short.push(`disk: needs ${gb(needs.diskBytes)} free under ${where}, has ${gb(available.diskBytes)}`);
-  if (available.memoryBytes < needs.memoryBytes) short.push(`memory: needs ${gb(needs.memoryBytes)} available, has ${gb(available.memoryBytes)}`);
+  if (available.diskBytes < needs.diskBytes)
+    short.push(`disk: needs ${gb(needs.diskBytes)} free under ${where}, has ${gb(available.diskBytes)}`);
+  if (available.memoryBytes < needs.memoryBytes)
+    short.push(`memory: needs ${gb(needs.memoryBytes)} available, has ${gb(available.memoryBytes)}`);
   if (short.length > 0) {
     throw new ExportResourceError(
       `Exporting ${modelId} needs more than this machine has free (${short.join('; ')}). ` +

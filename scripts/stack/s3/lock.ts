@@ -23,7 +23,9 @@ export async function withLock<T>(lockDir: string, timeoutMs: number, work: () =
         continue;
       }
       if (Date.now() > deadline) {
-        throw new S3ServerError(`Another process (pid ${owner ?? 'unknown'}) is starting or stopping the S3 server (lock ${lockDir}); try again when it is done.`);
+        throw new S3ServerError(
+          `Another process (pid ${owner ?? 'unknown'}) is starting or stopping the S3 server (lock ${lockDir}); try again when it is done.`,
+        );
       }
       await sleep(200);
     }

@@ -6,7 +6,15 @@ import { S3ServerError } from './errors';
 export const CEPH_PACKAGES = ['radosgw', 'ceph-mon', 'ceph-osd', 'ceph-common'] as const;
 
 /** The programs the kit runs; all of them come with {@link CEPH_PACKAGES}. */
-export const CEPH_PROGRAMS = ['ceph-mon', 'ceph-osd', 'radosgw', 'radosgw-admin', 'ceph-authtool', 'monmaptool', 'ceph'] as const;
+export const CEPH_PROGRAMS = [
+  'ceph-mon',
+  'ceph-osd',
+  'radosgw',
+  'radosgw-admin',
+  'ceph-authtool',
+  'monmaptool',
+  'ceph',
+] as const;
 
 const BIN_DIRS = ['/usr/bin', '/usr/sbin', '/usr/local/bin', '/bin', '/sbin'];
 
@@ -47,7 +55,8 @@ export async function installS3ServerPackages(options: InstallOptions = {}): Pro
     }
   }
   const still = missingCephPrograms();
-  if (still.length > 0) throw new S3ServerError(`apt-get finished but these programs are still missing: ${still.join(', ')}.`);
+  if (still.length > 0)
+    throw new S3ServerError(`apt-get finished but these programs are still missing: ${still.join(', ')}.`);
   log(`Ceph installed in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
   return { installed: true };
 }
@@ -56,7 +65,10 @@ export async function installS3ServerPackages(options: InstallOptions = {}): Pro
 function aptGet(argv: string[], log: (line: string) => void): Promise<number> {
   return new Promise((resolve) => {
     const [cmd, ...args] = argv as [string, ...string[]];
-    const child = spawn(cmd, args, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const tty = process.stderr.isTTY === true;
     let errors = '';
     let last = '';

@@ -44,7 +44,6 @@ export function findDaemons(confFile: string): Partial<Record<DaemonKind, number
   return found;
 }
 
-
 export interface RunResult {
   stdout: string;
   stderr: string;
@@ -56,7 +55,11 @@ export interface RunResult {
  */
 // execa here (timeout + SIGKILL, stdin input, env not extended): 12 lines instead of 25; the detached daemons and streamed
 // runs below keep node:child_process, where execa's buffering and promise add nothing.
-export async function runTool(command: string, args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+export async function runTool(
+  command: string,
+  args: string[],
+  options: { input?: string; timeoutMs?: number } = {},
+): Promise<RunResult> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const r = await execa(command, args, {
     env: toolEnv(),
@@ -70,9 +73,14 @@ export async function runTool(command: string, args: string[], options: { input?
   if (r.exitCode === 0) return { stdout: r.stdout, stderr: r.stderr };
   if (r.exitCode === undefined && r.signal === undefined) {
     const cause = r.cause instanceof Error ? r.cause : undefined;
-    throw new S3ServerError(`Could not run ${command}: ${cause?.message ?? r.shortMessage}. Is Ceph installed (npm run s3:start installs it)?`, { cause });
+    throw new S3ServerError(
+      `Could not run ${command}: ${cause?.message ?? r.shortMessage}. Is Ceph installed (npm run s3:start installs it)?`,
+      { cause },
+    );
   }
-  const why = r.signal ? `was killed (${r.signal}${r.timedOut ? `, timeout ${timeoutMs} ms` : ''})` : `exited with code ${r.exitCode}`;
+  const why = r.signal
+    ? `was killed (${r.signal}${r.timedOut ? `, timeout ${timeoutMs} ms` : ''})`
+    : `exited with code ${r.exitCode}`;
   throw new S3ServerError(`${command} ${args[0] ?? ''} ${why}:\n${tail(r.stderr || r.stdout, 12)}`);
 }
 
@@ -86,12 +94,21 @@ export function startDaemon(command: string, args: string[], logFile: string): P
     const child = spawn(command, args, { env: toolEnv(), stdio: ['ignore', fd, fd], detached: true });
     closeSync(fd);
     child.on('error', (e) =>
-      reject(new S3ServerError(`Could not start ${command}: ${e.message}. Is Ceph installed (npm run s3:start installs it)?`, { cause: e })),
+      reject(
+        new S3ServerError(
+          `Could not start ${command}: ${e.message}. Is Ceph installed (npm run s3:start installs it)?`,
+          { cause: e },
+        ),
+      ),
     );
     // 'exit', not 'close': the forked daemon may keep the output descriptors.
     child.on('exit', (code) => {
       if (code === 0) return resolve();
-      reject(new S3ServerError(`${command} failed to start (exit code ${code}). Last lines of ${logFile}:\n${tailOfFile(logFile, 15)}`));
+      reject(
+        new S3ServerError(
+          `${command} failed to start (exit code ${code}). Last lines of ${logFile}:\n${tailOfFile(logFile, 15)}`,
+        ),
+      );
     });
   });
 }
@@ -119,8 +136,11 @@ export async function stopProcess(pid: number, timeoutMs = 30_000): Promise<'ter
   return 'terminated';
 }
 
-
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, intervalMs = 100): Promise<boolean> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  intervalMs = 100,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return true;

@@ -22,26 +22,35 @@ interface RgwUserMetadata {
  * .env changed). The record goes through `radosgw-admin metadata put` on stdin so the secret
  * never appears on a command line, in a log or in an error.
  */
-export async function ensureRgwUser(confFile: string, accessKeyId: string, secret: Secret): Promise<'created' | 'updated' | 'unchanged'> {
+export async function ensureRgwUser(
+  confFile: string,
+  accessKeyId: string,
+  secret: Secret,
+): Promise<'created' | 'updated' | 'unchanged'> {
   const base = ['-c', confFile, '-n', 'client.admin'];
   const guard = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
       return await work();
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
-      throw new S3ServerError(`Could not set up the S3 user "${RGW_USER}": ${scrubSecrets(message, [secret, accessKeyId])}`);
+      throw new S3ServerError(
+        `Could not set up the S3 user "${RGW_USER}": ${scrubSecrets(message, [secret, accessKeyId])}`,
+      );
     }
   };
   const existing = await guard(() => readUser(base));
   const wanted: RgwKey = { user: RGW_USER, access_key: accessKeyId, secret_key: secret.reveal() };
   if (existing) {
     const keys = existing.data.keys;
-    if (keys.length === 1 && keys[0]!.access_key === wanted.access_key && keys[0]!.secret_key === wanted.secret_key) return 'unchanged';
+    if (keys.length === 1 && keys[0]!.access_key === wanted.access_key && keys[0]!.secret_key === wanted.secret_key)
+      return 'unchanged';
   }
   const record: RgwUserMetadata = existing
     ? { ...existing, data: { ...existing.data, keys: [wanted] } }
     : { key: `user:${RGW_USER}`, ver: { tag: '', ver: 0 }, mtime: new Date().toISOString(), data: newUser(wanted) };
-  await guard(() => runTool('radosgw-admin', [...base, 'metadata', 'put', `user:${RGW_USER}`], { input: JSON.stringify(record) }));
+  await guard(() =>
+    runTool('radosgw-admin', [...base, 'metadata', 'put', `user:${RGW_USER}`], { input: JSON.stringify(record) }),
+  );
   return existing ? 'updated' : 'created';
 }
 
