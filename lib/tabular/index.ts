@@ -76,3 +76,4 @@ export type { PayloadDay, PayloadEventType, PayloadSpec } from './payloads';
 export { ScratchBatch } from './engine-load';
 export { codeBlocks } from './materialize';
 export type { CodeBlock } from './materialize';
+export { SCRATCH_PREFIX } from './engine-load';

@@ -4,10 +4,8 @@
  * the old dataset and its lake objects are removed.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { command } from '../clickhouse';
 import { deleteByPrefix, type KitS3 } from '../s3';
-import { targetSql } from './ddl';
-import { dropTable } from './table-ops';
+import { dropTable, putInPlace } from './table-ops';
 import type { TableState } from './dataset-state';
 import type { TableTarget } from './storage';
 
@@ -22,11 +20,8 @@ export async function swapIn(
   s3: KitS3 | undefined,
   protectedPrefixes: ReadonlySet<string>,
 ): Promise<void> {
-  if (!liveState) {
-    await command(client, `RENAME TABLE ${targetSql(staging)} TO ${targetSql(live)}`, undefined, LOG);
-    return;
-  }
-  await command(client, `EXCHANGE TABLES ${targetSql(live)} AND ${targetSql(staging)}`, undefined, LOG);
+  await putInPlace(client, staging, live, liveState !== undefined, LOG.logComment);
+  if (!liveState) return;
   await dropWithObjects(client, staging, liveState, s3, protectedPrefixes);
 }
 

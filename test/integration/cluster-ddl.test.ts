@@ -15,7 +15,10 @@ import {
   createTableStatements,
   dropTable,
   insertRows,
+  liveTarget,
+  recordedPlanId,
   RETAIL_TABLES,
+  SCRATCH_PREFIX,
   RetailGenerator,
   runCrudFlow,
   shardingKeyOf,
@@ -61,7 +64,7 @@ let s3: KitS3;
 
 /** The statement as the one-node embedded cluster can run it (see the header). */
 function onEmbeddedEngine(sql: string): string {
-  if (!/^\s*(CREATE|DROP|ALTER|UPDATE|DELETE|OPTIMIZE)\b/i.test(sql)) return sql;
+  if (!/^\s*(CREATE|DROP|ALTER|UPDATE|DELETE|OPTIMIZE|RENAME|EXCHANGE)\b/i.test(sql)) return sql;
   rewrites.statements.push(sql);
   let out = sql;
   if (out.includes(ON_CLUSTER)) {
@@ -230,6 +233,7 @@ describe('the kit unchanged on a cluster (through the Distributed tables)', () =
     for (const t of report.tables) expect(t.rows, t.name).toBe(t.expectedRows);
     expect(await engineOf('events')).toMatch(/^Distributed/);
     expect(await engineOf('events_s3_local')).toMatch(/^MergeTree/);
+    expect(await engineOf('events__next_local')).toBeUndefined();
 
     // The shard of a row is (sharding key % total weight) on equal weights: for 2 and 3 shards every
     // customer's rows of the three tables pick one shard.
@@ -264,7 +268,13 @@ describe('the kit unchanged on a cluster (through the Distributed tables)', () =
 
   it('lake: an S3 table on every node, an ingest into a replicated table behind a Distributed one', async () => {
     // The Parquet objects the bootstrap staged for events_lake.
-    const path = `lake/${database}/events_lake/*.parquet`;
+    const lake = await liveTarget(
+      single,
+      database,
+      RETAIL_TABLES.find((t) => t.name === 'events')!,
+      's3_engine',
+    );
+    const path = `${lake.lakePrefix}/*.parquet`;
     const from = rewrites.statements.length;
     await createS3Table(cluster, { table: 'cl_lake_view', path, format: 'Parquet' });
     const viewed = await queryOne<{ n: string }>(
@@ -345,8 +355,27 @@ describe('the kit unchanged on a cluster (through the Distributed tables)', () =
     expect(await engineOf(`${spec.table}_local`)).toBeUndefined();
   });
 
+  it('bootstrap --replace swaps the shards’ tables: the Distributed names read the new dataset and carry its plan', async () => {
+    const spec = { seed: 'cluster-2', events: 3_000, chunkRows: 1_500 };
+    const report = await bootstrapRetail(cluster, { database, s3, spec, replace: true, progress: false });
+    expect(report.swapped).toHaveLength(RETAIL_TABLES.length * STORAGE_MODES.length);
+    for (const t of report.tables) expect(t.rows, t.name).toBe(t.expectedRows);
+    const events = await queryOne<{ n: string }>(
+      single,
+      `SELECT count() AS n FROM ${quoteIdentifier(database)}.events`,
+    );
+    expect(Number(events?.n)).toBe(report.generated.events);
+    const names = RETAIL_TABLES.map((t) => t.name);
+    expect(await recordedPlanId(single, database, names)).toBe(report.plan.id);
+    expect(await engineOf('events')).toMatch(/^Distributed/);
+    expect(await engineOf('events__next_local')).toBeUndefined();
+    expect(await engineOf('events__next')).toBeUndefined();
+  });
+
   it('sent every DDL statement of cluster mode with ON CLUSTER, and every MergeTree as ReplicatedMergeTree', () => {
-    const ddl = rewrites.statements.filter((s) => /^(CREATE|DROP) TABLE/.test(s));
+    // Bootstrap's scratch Memory tables (SCRATCH_PREFIX) are node-local on purpose: the node that
+    // holds a batch's codes runs the INSERT ... SELECT into the Distributed table.
+    const ddl = rewrites.statements.filter((s) => /^(CREATE|DROP) TABLE/.test(s) && !s.includes(SCRATCH_PREFIX));
     expect(ddl.length).toBeGreaterThan(20);
     for (const s of ddl) expect(s, s.slice(0, 120)).toContain(ON_CLUSTER);
     for (const s of ddl.filter((x) => /^CREATE/.test(x) && /ENGINE = .*MergeTree/.test(x)))
