@@ -91,6 +91,11 @@ export class EmbeddedEngine implements RunHost {
     return this.sessions.session(id, options);
   }
 
+  /** chDB Sessions this engine has opened for queries so far (diagnostics and tests). */
+  get sessionsOpened(): number {
+    return this.sessions.opened;
+  }
+
   closeSession(id: string): void {
     this.sessions.closeSession(id);
   }
@@ -135,7 +140,7 @@ export class EmbeddedEngine implements RunHost {
 
     let handle: Handle;
     try {
-      handle = request.session ? await this.sessions.lock(request.session) : await this.sessions.take();
+      handle = request.session ? await this.sessions.lock(request.session) : await this.sessions.take(request.params);
     } catch (e) {
       dropInputs();
       if (e instanceof EngineError) this.log.record(logged, emptySummary(), e);
@@ -163,6 +168,7 @@ export class EmbeddedEngine implements RunHost {
       // A unique leading comment names this run in system.processes, so a cancel kills exactly it.
       const marker = runMarker(request.runId ?? randomUUID());
       const text = [...statementsBefore(handle, request, kind), `${marker} ${body}`].join(';\n');
+      for (const name of Object.keys(request.params ?? {})) handle.params.add(name);
       ctx = { handle, text, marker, format, queryId, kind, request, started, finish };
     } catch (e) {
       const err =
@@ -200,11 +206,13 @@ export class EmbeddedEngine implements RunHost {
 
   /**
    * The once-only end of a run: records it in the log and gives its Session back. A sessionless
-   * SET or USE changes the pooled Session for good, and bound parameters cannot be unset (a later
-   * query would silently see them): such a Session is replaced afterwards.
+   * SET or USE changes the pooled Session for good: such a Session is replaced afterwards. Bound
+   * parameters cannot be unset either, but replacing the Session after each of them cost ~2 ms per
+   * parameterised query (bench:vectors): the Session keeps them, named in `handle.params`, and
+   * `SessionPool.take` hands it only to a query that rebinds every one of them.
    */
   private finisher(handle: Handle, request: EngineRequest, kind: QueryKind, logged: LoggedQuery): RunContext['finish'] {
-    const changesState = kind === 'Set' || kind === 'Use' || Object.keys(request.params ?? {}).length > 0;
+    const changesState = kind === 'Set' || kind === 'Use';
     const touched = touchedSettings(handle, request);
     let finished = false;
     return (ok, summary, error) => {

@@ -14,6 +14,11 @@ export interface Handle {
   /** Named sessions: values their own `SET` statements left (name -> SQL literal); others are DEFAULT. */
   baseline: Map<string, string>;
   database: string | undefined;
+  /**
+   * Names of the parameters bound on this Session (`SET param_x`); they cannot be unset, so a query
+   * that references one without binding it must not run here (see `needsFreshSession`).
+   */
+  params: Set<string>;
   busy: boolean;
   /** A named session's settings being put back after a failure; its next query waits for it. */
   settling: Promise<void> | undefined;
@@ -42,6 +47,11 @@ export class SessionPool {
     private readonly dataPath: string,
     private readonly size: number,
   ) {}
+
+  /** Sessions opened so far (pooled and named): a measure of how often pooled ones were replaced. */
+  get opened(): number {
+    return this.nextHandleId - 1;
+  }
 
   /** Opens (or finds) a named session. `create: false` returns undefined for an unknown id. */
   session(id: string, options: { create: boolean; timeoutSeconds?: number }): EngineSession | undefined {
@@ -96,12 +106,18 @@ export class SessionPool {
     if (!this.named.has(s.id)) s.handle.session.close();
   }
 
-  /** A free pooled Session (waits when all are busy). */
-  async take(): Promise<Handle> {
-    const free = this.pool.find((h) => !h.busy);
+  /**
+   * A free pooled Session (waits when all are busy) on which a query binding `params` sees no
+   * parameter of an earlier query: one whose bound names it rebinds (the common case: the same
+   * query shape again), else a free one made fresh.
+   */
+  async take(params?: Readonly<Record<string, string>>): Promise<Handle> {
+    const fits = (h: Handle): boolean =>
+      [...h.params].every((name) => params !== undefined && Object.hasOwn(params, name));
+    const free = this.pool.find((h) => !h.busy && fits(h)) ?? this.pool.find((h) => !h.busy);
     if (free) {
       free.busy = true;
-      return free;
+      return fits(free) ? free : this.replace(free);
     }
     if (this.pool.length < this.size) {
       const h = this.newHandle();
@@ -109,27 +125,32 @@ export class SessionPool {
       this.pool.push(h);
       return h;
     }
-    return new Promise<Handle>((resolve) => this.waiters.push(resolve));
+    const handed = await new Promise<Handle>((resolve) => this.waiters.push(resolve));
+    return fits(handed) ? handed : this.replace(handed);
   }
 
   /** Returns a pooled handle; one whose state is uncertain after a failure is replaced. */
   giveBack(handle: Handle, ok: boolean): void {
-    let h = handle;
-    if (!ok) {
-      const i = this.pool.indexOf(handle);
-      try {
-        handle.session.close();
-      } catch {
-        /* already gone */
-      }
-      h = this.newHandle();
-      if (i >= 0) this.pool[i] = h;
-    }
+    const h = ok ? handle : this.replace(handle);
     const waiter = this.waiters.shift();
     if (waiter) {
       h.busy = true;
       waiter(h);
     } else h.busy = false;
+  }
+
+  /** Closes a pooled handle's Session and puts a new one in its place (busy as the old one was). */
+  replace(handle: Handle): Handle {
+    const i = this.pool.indexOf(handle);
+    try {
+      handle.session.close();
+    } catch {
+      /* already gone */
+    }
+    const h = this.newHandle();
+    h.busy = handle.busy;
+    if (i >= 0) this.pool[i] = h;
+    return h;
   }
 
   closeAll(): void {
@@ -146,6 +167,7 @@ export class SessionPool {
       applied: new Map(),
       baseline: new Map(),
       database: undefined,
+      params: new Set(),
       busy: false,
       settling: undefined,
     };

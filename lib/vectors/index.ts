@@ -20,6 +20,7 @@ export {
   ITEM_METADATA,
   INDEX_NAME,
   DIMENSION_CONSTRAINT,
+  VECTOR_INDEX_GRANULARITY,
 } from './table-spec';
 export type {
   VectorDdlOptions,

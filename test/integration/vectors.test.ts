@@ -3,7 +3,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WarehouseError, connect, insertJsonRows, queryOne, queryRows, quoteIdentifier } from '../../lib/clickhouse';
+import {
+  WarehouseError,
+  command,
+  connect,
+  insertJsonRows,
+  queryOne,
+  queryRows,
+  quoteIdentifier,
+} from '../../lib/clickhouse';
 import { loadConfig } from '../../lib/config';
 import { TEST_MODEL_ID, disposeEmbedders, loadEmbedder, type Embedder, readGloveVectors } from '../../lib/embeddings';
 import {
@@ -15,6 +23,7 @@ import {
   generateVectorItems,
   toVectorRecords,
   vectorTableSpec,
+  VECTOR_INDEX_GRANULARITY,
   type SearchHit,
   type VectorItem,
 } from '../../lib/vectors';
@@ -57,6 +66,8 @@ describe('vector table', () => {
     expect(ddl).toMatch(
       /INDEX embedding_hnsw embedding TYPE vector_similarity\('hnsw', 'cosineDistance', 100, 'bf16', 32, 128\) GRANULARITY 100000000/,
     );
+    // Small granules: a search reads the granules of its k hits (bench:vectors).
+    expect(ddl).toMatch(new RegExp(`SETTINGS index_granularity = ${VECTOR_INDEX_GRANULARITY}\\b`));
   });
 
   it('rejects a wrong-dimension vector in the table itself, with an error naming the constraint', async () => {
@@ -262,10 +273,24 @@ describe('EXPLAIN on a table large enough for the index', () => {
       expect(ann.usesVectorIndex, ann.text).toBe(true);
       expect(ann.granules?.total).toBeGreaterThan(5);
       expect(ann.granules?.selected).toBeLessThan(ann.granules?.total as number);
+      // The hits' id/text are read with the granules, not by a second lazy read joined back on them.
+      expect(ann.text).not.toContain('LazilyReadFromMergeTree');
       const exact = await big.explain(query, 10, undefined, { exact: true });
       expect(exact.usesVectorIndex, exact.text).toBe(false);
       const hits = await big.search(query, 10);
       expect(hits.hits).toHaveLength(10);
+      // What the search read (the kit's query log): at most the k hits' granules, not the table.
+      await command(client, 'SYSTEM FLUSH LOGS');
+      const logged = await queryOne<{ read_rows: string }>(
+        client,
+        `SELECT toString(read_rows) AS read_rows FROM system.query_log
+         WHERE type = 'QueryFinish' AND log_comment = 'kit:vectors:search' AND query LIKE {t:String}
+         ORDER BY event_time_microseconds DESC LIMIT 1`,
+        { t: `%${big.table}%` },
+      );
+      const readRows = Number(logged?.read_rows);
+      expect(readRows).toBeGreaterThan(0);
+      expect(readRows).toBeLessThanOrEqual(10 * VECTOR_INDEX_GRANULARITY);
     } finally {
       await big.drop();
     }
