@@ -19,6 +19,7 @@ export function vectorsChart(
   cases: readonly VectorCase[],
   fixed: ReadonlyArray<{ size: string; engine: string; p50: number }>,
   goals: ReadonlyArray<Record<string, unknown>>,
+  floors: ReadonlyArray<{ size: string; label: string; p50: number }> = [],
 ): ChartSection[] {
   const sizes = [...new Set(cases.map((c) => c.size))];
   const goalText = goals
@@ -56,6 +57,15 @@ export function vectorsChart(
         barChart(
           fixed.map((f) => ({ size: f.size, engine: f.engine, p50_ms: Number(f.p50.toFixed(3)) })),
           { x: 'size', y: 'p50_ms', series: 'engine', title: 'point lookup p50 (ms)', yTitle: 'ms' },
+        ),
+      ],
+    },
+    {
+      heading: "Where a kit search's time goes: the engine alone vs the kit, same table, same minute",
+      charts: [
+        barChart(
+          floors.map((f) => ({ size: f.size, step: f.label, p50_ms: Number(f.p50.toFixed(3)) })),
+          { x: 'step', y: 'p50_ms', series: 'size', title: 'p50 (ms)', yTitle: 'ms' },
         ),
       ],
     },

@@ -140,7 +140,9 @@ export class EmbeddedEngine implements RunHost {
 
     let handle: Handle;
     try {
-      handle = request.session ? await this.sessions.lock(request.session) : await this.sessions.take(request.params);
+      handle = request.session
+        ? await this.sessions.lock(request.session)
+        : await this.sessions.take(sql, request.params);
     } catch (e) {
       dropInputs();
       if (e instanceof EngineError) this.log.record(logged, emptySummary(), e);
@@ -209,7 +211,7 @@ export class EmbeddedEngine implements RunHost {
    * SET or USE changes the pooled Session for good: such a Session is replaced afterwards. Bound
    * parameters cannot be unset either, but replacing the Session after each of them cost ~2 ms per
    * parameterised query (bench:vectors): the Session keeps them, named in `handle.params`, and
-   * `SessionPool.take` hands it only to a query that rebinds every one of them.
+   * `SessionPool.take` hands it only to a query that rebinds or never mentions each of them.
    */
   private finisher(handle: Handle, request: EngineRequest, kind: QueryKind, logged: LoggedQuery): RunContext['finish'] {
     const changesState = kind === 'Set' || kind === 'Use';

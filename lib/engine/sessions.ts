@@ -107,13 +107,13 @@ export class SessionPool {
   }
 
   /**
-   * A free pooled Session (waits when all are busy) on which a query binding `params` sees no
-   * parameter of an earlier query: one whose bound names it rebinds (the common case: the same
-   * query shape again), else a free one made fresh.
+   * A free pooled Session (waits when all are busy) on which a query sees no parameter of an
+   * earlier one: a Session whose bound names the query rebinds or never mentions (the common case:
+   * the same query shape again, or a query without them), else a free one made fresh.
    */
-  async take(params?: Readonly<Record<string, string>>): Promise<Handle> {
+  async take(sql: string, params?: Readonly<Record<string, string>>): Promise<Handle> {
     const fits = (h: Handle): boolean =>
-      [...h.params].every((name) => params !== undefined && Object.hasOwn(params, name));
+      [...h.params].every((name) => (params !== undefined && Object.hasOwn(params, name)) || !mentions(sql, name));
     const free = this.pool.find((h) => !h.busy && fits(h)) ?? this.pool.find((h) => !h.busy);
     if (free) {
       free.busy = true;
@@ -172,4 +172,12 @@ export class SessionPool {
       settling: undefined,
     };
   }
+}
+
+/**
+ * Whether a statement's text names a parameter anywhere (`{name:Type}`, a parameterised view's
+ * `name = ...`, or merely a word): deliberately broad, a false alarm only costs a fresh Session.
+ */
+function mentions(sql: string, name: string): boolean {
+  return new RegExp(`(^|[^A-Za-z0-9_])${name.replace(/[^A-Za-z0-9_]/g, '\\$&')}($|[^A-Za-z0-9_])`).test(sql);
 }

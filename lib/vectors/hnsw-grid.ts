@@ -41,6 +41,8 @@ export interface HnswGridOptions {
   /** Called once per build, after the index is built. */
   onBuild?: (info: { label: string; buildSeconds: number; parts: number; bytesOnDisk: number }) => void;
   onCase?: (c: HnswGridCase) => void;
+  /** Called with each build's table and cases after its runs, before the table is dropped. */
+  afterBuild?: (store: VectorStore, cases: readonly HnswGridCase[]) => Promise<void>;
 }
 
 export const hnswLabel = (b: HnswBuild): string => `${b.quantization} M=${b.m} efC=${b.efConstruction}`;
@@ -83,6 +85,10 @@ export async function runHnswGrid(
         cases.push(c);
         options.onCase?.(c);
       }
+      await options.afterBuild?.(
+        store,
+        cases.filter((c) => c.label === label),
+      );
     } finally {
       await store.drop();
     }
