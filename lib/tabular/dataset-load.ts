@@ -12,6 +12,7 @@ import { frameToParquet } from './frames';
 import { RetailGenerator } from './generate';
 import { codeBlocks } from './materialize';
 import { mirrorTable } from './mirror';
+import { holdMerges } from './table-ops';
 import { RETAIL_TABLES, type RetailTableName } from './schema';
 import { chunkObjectKey, pruneObjects, stageObject } from './stage';
 import { type StorageMode, type TableTarget } from './storage';
@@ -86,9 +87,12 @@ export async function loadDataset(
     copies.push(p);
   };
   /** A table's rows are all written: verify it, copy it, and remove lake objects of a larger dataset. */
-  const finish = (table: RetailTableName): void => {
+  const finish = async (table: RetailTableName): Promise<void> => {
     const route = routes.get(table)!;
-    if (route.mergeTree) onComplete(route.mergeTree);
+    if (route.mergeTree) {
+      await holdMerges(client, route.mergeTree, false, LOG.logComment);
+      onComplete(route.mergeTree);
+    }
     startCopy(table);
     const lake = route.lake;
     if (!lake) return;
@@ -149,7 +153,7 @@ export async function loadDataset(
         await options.afterChunk?.({ group: table, chunk: k, chunks });
       }
       if (stopped) return;
-      finish(table);
+      await finish(table);
     }
   };
 
@@ -198,11 +202,12 @@ export async function loadDataset(
     }
     await inFlight;
     if (stopped) return;
-    finish('events');
-    finish('orders');
+    await Promise.all([finish('events'), finish('orders')]);
   };
 
   try {
+    for (const route of routes.values())
+      if (route.mergeTree) await holdMerges(client, route.mergeTree, true, LOG.logComment);
     const outcomes = await Promise.allSettled([sides(dimensions), sides(activity)]);
     const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failure) throw failure.reason;

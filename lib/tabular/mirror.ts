@@ -4,15 +4,12 @@ import { targetSql } from './ddl';
 import { countTableRows } from './stats';
 import type { TableTarget } from './storage';
 
-/** Partitions copied at once: each ATTACH mostly waits on object PUTs, so a few overlap well. */
+/** Partitions merged and copied at once: an ATTACH mostly waits on object PUTs, a merge on the CPU. */
 const ATTACH_CONCURRENCY = 4;
 
 export interface MirrorResult {
   copied: boolean;
-  /**
-   * The copy is made of exactly the source's parts (same partitions, rows and file hashes, and the
-   * source did not change meanwhile): `to` holds the same rows as `from` without reading them back.
-   */
+  /** The copy holds exactly the source's parts (same partitions, rows and file hashes): the same rows, not read back. */
   identical: boolean;
 }
 
@@ -40,17 +37,22 @@ export async function mirrorTable(
     });
     return { copied: true, identical: false };
   }
-  const before = await activeParts(client, from, logComment);
-  const partitions = [...new Set(before.map((p) => p.partition_id))];
+  const partitions = [...new Set((await activeParts(client, from, logComment)).map((p) => p.partition_id))];
+  // Each partition is merged into one part first: the merge the table would do in the background
+  // anyway, done once, so the copy is one part (a few dozen objects) per partition and the S3-disk
+  // table never merges (downloads and uploads) it again.
   const queue = [...partitions];
   const worker = async (): Promise<void> => {
-    for (let id = queue.shift(); id !== undefined; id = queue.shift())
-      await command(
-        client,
-        `ALTER TABLE ${targetSql(to)} ATTACH PARTITION ID ${quoteString(id)} FROM ${targetSql(from)}`,
-        undefined,
-        { logComment },
-      );
+    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+      const partition = `PARTITION ID ${quoteString(id)}`;
+      await command(client, `OPTIMIZE TABLE ${targetSql(from)} ${partition} FINAL`, undefined, {
+        logComment,
+        settings: { optimize_throw_if_noop: 0, optimize_skip_merged_partitions: 1 },
+      });
+      await command(client, `ALTER TABLE ${targetSql(to)} ATTACH ${partition} FROM ${targetSql(from)}`, undefined, {
+        logComment,
+      });
+    }
   };
   await Promise.all(Array.from({ length: Math.min(ATTACH_CONCURRENCY, partitions.length) }, worker));
   const [after, copy] = await Promise.all([activeParts(client, from, logComment), activeParts(client, to, logComment)]);
@@ -59,8 +61,9 @@ export async function mirrorTable(
       .map((p) => `${p.partition_id}/${p.rows}/${p.hash}`)
       .sort()
       .join(',');
-  // A merge of either table between the two looks is no mismatch, only no proof: the caller then reads both.
-  return { copied: true, identical: key(before) === key(after) && key(copy) === key(before) };
+  // Equal parts (hashes of every file's uncompressed bytes) are equal rows. A merge finishing between
+  // the two looks is no mismatch, only no proof: the caller then reads both tables.
+  return { copied: true, identical: key(after) === key(copy) };
 }
 
 interface PartInfo {
