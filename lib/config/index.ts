@@ -224,7 +224,9 @@ function portOf(u: string): number {
   return url.protocol === 'https:' ? 443 : 80;
 }
 
-// Not zod: each reader's check and message is the kit's own (root-relative paths, file existence, the Cloud cluster refusal), so zod would only wrap these in refine()/transform() calls; the typed variable table above is what stops drift.
+// Not zod/valibot, measured: zod 4.6.7 takes ~52 ms to import in every process (scripts, kernels, the endpoint child; valibot 1.5.0 ~7 ms),
+// both accept http://user:pw@host as a URL and word errors without the variable (valibot gives three for PORT=abc), so
+// the kit's own checks (root-relative paths, file existence, no URL credentials, the Cloud cluster refusal) would stay custom code.
 class Reader {
   constructor(
     private readonly env: Env,

@@ -50,9 +50,13 @@ export function errorInfo(e: unknown, version: string, user?: string): ErrorInfo
   return { code: 1001, status: 500, text: exceptionText(1001, 'STD_EXCEPTION', message, version) };
 }
 
+const TAG_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
 function exceptionTag(): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
-  return Array.from(randomBytes(16), (b) => alphabet[b % alphabet.length]).join('');
+  const bytes = randomBytes(16);
+  let tag = '';
+  for (const b of bytes) tag += TAG_ALPHABET[b % TAG_ALPHABET.length];
+  return tag;
 }
 
 function openSession(engine: EmbeddedEngine, s: SessionRequest): EngineSession {

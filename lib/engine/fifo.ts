@@ -106,6 +106,9 @@ function processExists(pid: number): boolean {
   }
 }
 const LOW_WATER = 128;
+// One read buffer for every quick result (reads are synchronous): a fresh 64 KiB per query, and a
+// second for the EAGAIN read, was most of the endpoint's garbage for small queries.
+const scratch = Buffer.allocUnsafe(65536);
 
 /**
  * The reading end of a pipe the engine writes a result into. A second, idle writer descriptor of
@@ -139,18 +142,17 @@ export class FifoReader {
   readAvailable(): Buffer {
     const parts: Buffer[] = [];
     for (;;) {
-      const buf = Buffer.allocUnsafe(65536);
       let n: number;
       try {
-        n = readSync(this.readFd, buf, 0, buf.length, null);
+        n = readSync(this.readFd, scratch, 0, scratch.length, null);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'EAGAIN') break;
         throw e;
       }
       if (n === 0) break;
-      parts.push(buf.subarray(0, n));
+      parts.push(Buffer.from(scratch.subarray(0, n)));
     }
-    return Buffer.concat(parts);
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   }
 
   writerDone(): void {

@@ -1,7 +1,7 @@
 /** The options and report of bootstrapRetail (bootstrap.ts), shared with the loader (dataset-load.ts). */
 import { type Progress } from '../notebook';
 import { type KitS3 } from '../s3';
-import { type DatasetPlan, type DatasetSpec } from './generate';
+import type { DatasetPlan, DatasetSpec } from './dataset-plan';
 import { type RetailTableName } from './schema';
 import { type StorageMode } from './storage';
 

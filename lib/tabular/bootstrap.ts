@@ -13,7 +13,8 @@ import {
 } from './dataset-state';
 import { SCRATCH_PREFIX } from './engine-load';
 import { BootstrapMismatchError, TabularInputError } from './errors';
-import { RetailGenerator, type DatasetPlan } from './generate';
+import type { DatasetPlan } from './dataset-plan';
+import { RetailGenerator } from './generate';
 import { RETAIL_TABLES, type RetailTableName } from './schema';
 import { countTableRows, tableStats, type TableStats } from './stats';
 import { createTable } from './table-ops';

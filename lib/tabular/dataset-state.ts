@@ -6,7 +6,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from '../clickhouse';
 import { DatasetPlanConflictError } from './errors';
-import type { DatasetPlan } from './generate';
+import type { DatasetPlan } from './dataset-plan';
 import type { TableDef } from './schema';
 import { tableTarget, type StorageMode, type TableTarget } from './storage';
 

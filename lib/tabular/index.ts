@@ -22,15 +22,10 @@ export {
 } from './errors';
 export { conformFrame, frameFromRows, frameToParquet, frameTypeOf, looksLikeParquet, parquetToFrame } from './frames';
 export type { FrameType } from './frames';
-export {
-  DEFAULT_CHUNK_ROWS,
-  DEFAULT_EVENTS,
-  EVENT_TYPES,
-  GENERATOR_VERSION,
-  planDataset,
-  RetailGenerator,
-} from './generate';
-export type { DatasetPlan, DatasetSpec } from './generate';
+export { DEFAULT_CHUNK_ROWS, DEFAULT_EVENTS, GENERATOR_VERSION, planDataset } from './dataset-plan';
+export type { DatasetPlan, DatasetSpec } from './dataset-plan';
+export { EVENT_TYPES } from './activity';
+export { RetailGenerator } from './generate';
 export { columnOf, CUSTOMERS, EVENTS, ORDERS, PRODUCTS, RETAIL_TABLES, retailTable } from './schema';
 export type { ColumnDef, RetailTableName, TableDef } from './schema';
 export { chunkObjectKey, pruneObjects, stageObject } from './stage';

@@ -1,5 +1,6 @@
 import pl from 'nodejs-polars';
-import { RetailGenerator, type DatasetSpec } from './generate';
+import type { DatasetSpec } from './dataset-plan';
+import { RetailGenerator } from './generate';
 import type { RetailTableName } from './schema';
 import { concatStrings } from './frames';
 
