@@ -18,7 +18,7 @@ import { command, connect, queryOne, serverVersion } from '../lib/clickhouse';
 import { loadConfig, type KitConfig } from '../lib/config';
 import { createS3Client, deleteByPrefix } from '../lib/s3';
 import { createTableSql, EVENTS, loadFrame, RetailGenerator, tableTarget, targetSql } from '../lib/tabular';
-import { startEndpointProcess, stopEndpointProcess } from '../scripts/stack/endpoint';
+import { endpointStatus, startEndpointProcess, stopEndpointProcess } from '../scripts/stack/endpoint';
 import { freePort } from '../scripts/stack/ports';
 import { startS3Server } from '../scripts/stack/s3-server';
 import { median, writeBenchReport } from './report';
@@ -103,14 +103,17 @@ async function main(): Promise<void> {
   const base = loadConfig();
   await startS3Server(base);
   const work = mkdtempSync(join(tmpdir(), 'kit-bench-bootstrap-'));
+  // The storage folder stays the kit's (bootstrap re-uses the S3 server running there); the engine's
+  // data folder is a fresh one, so the bench's endpoint must be the only one of this storage folder.
   const env = {
     ...process.env,
     CLICKHOUSE_URL: '',
-    KIT_STORAGE_DIR: work,
     CLICKHOUSE_DATA_PATH: join(work, 'clickhouse'),
     CLICKHOUSE_HTTP_PORT: String(await freePort()),
   };
   const config = loadConfig({ env });
+  if ((await endpointStatus(config)).running)
+    throw new Error('the local endpoint of this checkout is running: stop it (`npm stop`) and run the bench again.');
   const endpointProcess = await startEndpointProcess(config, { log: (l) => console.error(l) });
   const client = connect({ config });
   const s3 = createS3Client(config);

@@ -9,14 +9,15 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadConfig } from '../lib/config';
 import { endpointPaths, startEndpoint } from '../lib/endpoint';
-import { ENGINE_THREADPOOL_SIZE } from './stack/process';
+import { ENGINE_THREADPOOL_SIZE, engineMallocEnv } from './stack/process';
 
-// UV_THREADPOOL_SIZE is read when the pool starts (before this code runs): without it the script runs itself again with it.
+// UV_THREADPOOL_SIZE is read when the pool starts (before this code runs), the MALLOC_ settings when the process starts:
+// without them the script runs itself again with them.
 
 function relaunchWithThreads(): void {
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',
-    env: { ...process.env, UV_THREADPOOL_SIZE: ENGINE_THREADPOOL_SIZE },
+    env: { ...process.env, ...engineMallocEnv(), UV_THREADPOOL_SIZE: ENGINE_THREADPOOL_SIZE },
   });
   // Ctrl-C reaches both processes from the terminal; a SIGTERM sent here is passed on.
   process.on('SIGINT', () => undefined);

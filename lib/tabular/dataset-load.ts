@@ -12,6 +12,7 @@ import { frameToParquet } from './frames';
 import { RetailGenerator } from './generate';
 import { codeBlocks } from './materialize';
 import { mirrorTable } from './mirror';
+import { holdMerges } from './table-ops';
 import { RETAIL_TABLES, type RetailTableName } from './schema';
 import { chunkObjectKey, pruneObjects, stageObject } from './stage';
 import { type StorageMode, type TableTarget } from './storage';
@@ -20,9 +21,17 @@ import type { BootstrapOptions, BootstrapReport, ProgressFactory } from './boots
 const LOG = { logComment: 'kit:tabular:bootstrap' };
 
 /**
+ * Called as soon as a table being loaded holds all its rows (so it can be verified while the rest
+ * loads); `copyOf`: the table is a part-for-part copy of that one (mirror.ts), so it holds the same rows.
+ */
+export type CompletionHook = (target: TableTarget, copyOf?: TableTarget) => void;
+
+/**
  * Generates every chunk and writes it where it is missing. Per retail table, at most one
  * MergeTree table is written chunk by chunk (the local one when it is being loaded); the S3-disk
- * table is then copied from a local table holding the same plan.
+ * table is then copied from a local table holding the same plan. The dimensions (customers,
+ * products: polars in JavaScript) load while the engine stores the events, whose generation
+ * mostly waits on it.
  */
 export async function loadDataset(
   client: ClickHouseClient,
@@ -32,6 +41,7 @@ export async function loadDataset(
   effective: (t: TableTarget) => TableTarget,
   report: BootstrapReport,
   options: BootstrapOptions,
+  onComplete: CompletionHook = () => undefined,
 ): Promise<void> {
   const plan = generator.plan;
   const log = options.log ?? (() => undefined);
@@ -62,14 +72,33 @@ export async function loadDataset(
   const staged = new Map<TableTarget, Set<string>>();
   const keep = (target: TableTarget, key: string): void =>
     void (staged.get(target) ?? staged.set(target, new Set()).get(target)!).add(key);
+  /** Copies and lake pruning started as tables complete. */
   const copies: Promise<void>[] = [];
   const copyStarted = new Map<RetailTableName, number>();
   const startCopy = (table: RetailTableName): void => {
     const copy = routes.get(table)?.copy;
     if (!copy) return;
     copyStarted.set(table, Date.now());
-    const p = withRetries(() => mirrorTable(client, copy[0], copy[1], LOG.logComment), retries, log).then(() => {
+    const p = withRetries(() => mirrorTable(client, copy[0], copy[1], LOG.logComment), retries, log).then((r) => {
       report.seconds.copy = Math.max(report.seconds.copy, (Date.now() - started) / 1000);
+      onComplete(copy[1], r.identical ? copy[0] : undefined);
+    });
+    p.catch(() => undefined);
+    copies.push(p);
+  };
+  /** A table's rows are all written: verify it, copy it, and remove lake objects of a larger dataset. */
+  const finish = async (table: RetailTableName): Promise<void> => {
+    const route = routes.get(table)!;
+    if (route.mergeTree) {
+      await holdMerges(client, route.mergeTree, false, LOG.logComment);
+      onComplete(route.mergeTree);
+    }
+    startCopy(table);
+    const lake = route.lake;
+    if (!lake) return;
+    const p = pruneObjects(options.s3!, lake, staged.get(lake) ?? new Set()).then((r) => {
+      report.objects.pruned += r.deleted;
+      onComplete(lake);
     });
     p.catch(() => undefined);
     copies.push(p);
@@ -77,12 +106,23 @@ export async function loadDataset(
   const scratches: ScratchBatch[] = [];
   const database = live[0]!.database;
   const started = Date.now();
-  try {
-    // Customers and products: polars frames (small: the reference path), as Parquet.
+  // Set when one side fails: the other stops at its next chunk, so cleanup runs on a quiet table.
+  let stopped = false;
+  const sides = async (side: () => Promise<void>): Promise<void> => {
+    try {
+      await side();
+    } catch (e) {
+      stopped = true;
+      throw e;
+    }
+  };
+
+  // Customers and products: polars frames (small: the reference path), as Parquet.
+  const dimensions = async (): Promise<void> => {
     for (const table of ['customers', 'products'] as const) {
       const route = routes.get(table)!;
       const chunks = plan.chunks[table];
-      for (let k = 0; k < chunks; k++) {
+      for (let k = 0; k < chunks && !stopped; k++) {
         const t0 = Date.now();
         const frame = table === 'customers' ? generator.customersChunk(k) : generator.productsChunk(k);
         const bytes = frameToParquet(frame);
@@ -112,16 +152,19 @@ export async function loadDataset(
         bar.tick(frame.height, `${table} ${k + 1}/${chunks}`);
         await options.afterChunk?.({ group: table, chunk: k, chunks });
       }
-      startCopy(table);
+      if (stopped) return;
+      await finish(table);
     }
+  };
 
-    // Events and orders: codes from JavaScript, columns made by the engine, a batch of chunks at
-    // a time (one part per partition instead of one per chunk). The next batch is generated
-    // while the engine stores the previous one.
+  // Events and orders: codes from JavaScript, columns made by the engine, a batch of chunks at
+  // a time (one part per partition instead of one per chunk). The next batch is generated
+  // while the engine stores the previous one.
+  const activity = async (): Promise<void> => {
     const chunks = plan.chunks.events;
     const batches = Math.ceil(chunks / plan.batchChunks);
     let inFlight: Promise<void> | undefined;
-    for (let b = 0; b < batches; b++) {
+    for (let b = 0; b < batches && !stopped; b++) {
       const firstChunk = b * plan.batchChunks;
       const lastChunk = Math.min(chunks, firstChunk + plan.batchChunks) - 1;
       const scratch = {
@@ -158,11 +201,17 @@ export async function loadDataset(
       inFlight.catch(() => undefined);
     }
     await inFlight;
-    startCopy('events');
-    startCopy('orders');
+    if (stopped) return;
+    await Promise.all([finish('events'), finish('orders')]);
+  };
+
+  try {
+    for (const route of routes.values())
+      if (route.mergeTree) await holdMerges(client, route.mergeTree, true, LOG.logComment);
+    const outcomes = await Promise.allSettled([sides(dimensions), sides(activity)]);
+    const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failure) throw failure.reason;
     await Promise.all(copies);
-    for (const [target, keys] of staged)
-      report.objects.pruned += (await pruneObjects(options.s3!, target, keys)).deleted;
     report.seconds.load = (Date.now() - started) / 1000;
     bar.done(
       `${plan.events.toLocaleString('en-US')} events, ${report.generated.orders.toLocaleString('en-US')} orders`,

@@ -55,7 +55,8 @@ export class ScratchBatch {
     this.#select ??= block.select;
     this.#created ??= command(
       this.#client,
-      `CREATE OR REPLACE TABLE ${this.#table} (${block.structure}) ENGINE = Memory`,
+      // Compressed: the codes of a batch being filled wait in memory while the previous batch is stored.
+      `CREATE OR REPLACE TABLE ${this.#table} (${block.structure}) ENGINE = Memory SETTINGS compress = 1`,
       undefined,
       { logComment: this.#logComment },
     );

@@ -61,3 +61,28 @@ export async function putInPlace(
   await run(`EXCHANGE TABLES ${local(live)} AND ${local(staging)}${onClusterSql(cluster)}`);
   await run(`ALTER TABLE ${name(live)}${onClusterSql(cluster)} MODIFY COMMENT ${quoteString(staging.def.comment)}`);
 }
+
+/** Merge size limits of 1 byte: no background merge is chosen, while OPTIMIZE ... FINAL still merges. */
+const MERGE_LIMITS = ['max_bytes_to_merge_at_max_space_in_pool', 'max_bytes_to_merge_at_min_space_in_pool'];
+
+/**
+ * Holds (or releases) background merges of a single-node table being loaded batch by batch: each
+ * batch adds a part per partition, and merging them as they come would merge most rows several
+ * times over before the final merge (mirror.ts) merges them all once. Held in the table's own
+ * settings, so a load killed half-way leaves a table that the next run holds and releases again.
+ * No-op on a cluster.
+ */
+export async function holdMerges(
+  client: ClickHouseClient,
+  target: TableTarget,
+  hold: boolean,
+  logComment = 'kit:tabular:ddl',
+): Promise<void> {
+  if (clusterOf(client) || target.mode === 's3_engine') return;
+  const sql = hold
+    ? `MODIFY SETTING ${MERGE_LIMITS.map((s) => `${s} = 1`).join(', ')}`
+    : `RESET SETTING ${MERGE_LIMITS.join(', ')}`;
+  await command(client, `ALTER TABLE ${qualifiedName(target.database, target.name)} ${sql}`, undefined, {
+    logComment,
+  });
+}

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { configEnvironment, type KitConfig } from '../../lib/config';
 import { endpointPaths } from '../../lib/endpoint';
 import { readDataFolderOwner } from '../../lib/engine';
-import { ENGINE_THREADPOOL_SIZE, isProcessAlive, sleep } from './process';
+import { ENGINE_THREADPOOL_SIZE, engineMallocEnv, isProcessAlive, sleep } from './process';
 
 export class EndpointProcessError extends Error {
   override readonly name = 'EndpointProcessError';
@@ -110,6 +110,7 @@ export async function startEndpointProcess(
       env: {
         UV_THREADPOOL_SIZE: ENGINE_THREADPOOL_SIZE,
         ...process.env,
+        ...engineMallocEnv(),
         ...configEnvironment(config),
         CLICKHOUSE_URL: '',
         ...options.env,

@@ -140,6 +140,29 @@ describe('bootstrap', { timeout: 240_000 }, () => {
       },
     );
     expect(disk?.disks).toEqual(['s3_cache']);
+    // ... as copies of the local table's parts, merged to one per partition (the report took the
+    // S3 copy's checksum from these equal hashes): read back, it holds the very same rows.
+    const parts = async (t: string) =>
+      (
+        await queryRows<{ p: string }>(
+          client,
+          "SELECT concat(partition_id, ':', toString(rows), ':', hash_of_uncompressed_files) AS p FROM system.parts WHERE database = {db:String} AND table = {t:String} AND active ORDER BY p",
+          { db: dbA, t },
+        )
+      ).map((r) => r.p);
+    const localParts = await parts('events');
+    expect(await parts('events_s3')).toEqual(localParts);
+    expect(new Set(localParts.map((p) => p.split(':')[0])).size).toBe(localParts.length);
+    expect(await tableStats(client, tableTarget(dbA, RETAIL_TABLES[3]!, 's3_disk'))).toEqual(
+      await tableStats(client, events(dbA)),
+    );
+    // Background merges, held while batches arrive, are released on the live tables.
+    const held = await queryRows<{ name: string }>(
+      client,
+      "SELECT name FROM system.tables WHERE database = {db:String} AND engine_full LIKE '%max_bytes_to_merge%'",
+      { db: dbA },
+    );
+    expect(held).toEqual([]);
     const prefix = datasetLakePrefix(dbA, plan.id, 'events_lake');
     expect((await liveTarget(client, dbA, RETAIL_TABLES[3]!, 's3_engine')).lakePrefix).toBe(prefix);
     const objects = await listAllObjects(s3, `${prefix}/`);
