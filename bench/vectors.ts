@@ -32,16 +32,18 @@ import {
   runHnswGrid,
   hnswLabel,
   DEFAULT_HNSW,
+  VectorStore,
   type AnnDataset,
   type HnswBuild,
-  type VectorStore,
+  type HnswGridCase,
 } from '../lib/vectors';
 import { writeChartPage } from './chart-page';
 import { embeddingThroughput } from './embedding-throughput';
 import { writeBenchReport, type BenchResult } from './report';
 import { searchFloor } from './vectors/engine-floor';
 import { generatorThroughput } from './vectors/generator-throughput';
-import { LanceSide, searchLabel, type LanceBuild } from './vectors/lancedb-side';
+import { headToHead, type HeadToHead } from './vectors/head-to-head';
+import { LanceSide, searchLabel, type LanceBuild, type LanceSearch } from './vectors/lancedb-side';
 import { vectorsChart, type VectorCase } from './vectors/chart';
 import { startWarehouseNeeds } from '../scripts/stack/stack';
 
@@ -136,7 +138,8 @@ function sizes(quick: boolean, full: boolean): Size[] {
     rows: 100_000,
     kitBuilds: full ? [kitDefault, bf16m16, f32m16] : [kitDefault, bf16m16],
     kitEf: KIT_EF,
-    lanceBuilds: full ? [LANCE_HNSW, LANCE_PQ] : [LANCE_HNSW],
+    // The last build's index stays on the table for the head-to-head: LanceDB's high-recall one.
+    lanceBuilds: full ? [LANCE_PQ, LANCE_HNSW] : [LANCE_HNSW],
   };
   return [
     small,
@@ -149,6 +152,10 @@ function sizes(quick: boolean, full: boolean): Size[] {
 const DEFAULT_SIZES = ['100k'];
 
 const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
+
+/** The kit's fastest case (p50) at the recall goal. */
+const bestAtGoal = (grid: readonly HnswGridCase[]): HnswGridCase | undefined =>
+  grid.filter((c) => c.recall >= RECALL_GOAL).sort((a, b) => a.p50Ms - b.p50Ms)[0];
 
 /** The exact top-k of a data set, cached under the storage folder (it is the slow part at 1M). */
 function cachedTruth(storageDir: string, key: string, data: AnnDataset, log: (s: string) => void): string[][] {
@@ -194,6 +201,9 @@ async function main(): Promise<void> {
   const cases: VectorCase[] = [];
   const fixed: Array<{ size: string; engine: string; p50: number }> = [];
   const floors: Array<{ size: string; label: string; p50: number }> = [];
+  const duels: Array<{ size: string; kit: string; lance: string } & HeadToHead> = [];
+  // Indexed copies kept for the head-to-head timing (dropped after it, or on the way out).
+  const kept: VectorStore[] = [];
   const log = (s: string): void => console.log(s);
   let base: VectorStore | undefined;
   try {
@@ -284,15 +294,53 @@ async function main(): Promise<void> {
           median_of: args.queries,
         });
 
+      for (const d of duels)
+        for (const [engine, label, p50, p95] of [
+          ['kit', d.kit, d.kitP50, d.kitP95],
+          ['LanceDB', d.lance, d.lanceP50, d.lanceP95],
+        ] as const) {
+          const name = `${d.size} head-to-head (interleaved): ${engine} ${label}`;
+          finalResults.push({
+            case: name,
+            metric: 'latency_p50_ms',
+            value: round(p50),
+            unit: 'ms',
+            runs: d.samples,
+            median_of: d.samples,
+          });
+          finalResults.push({
+            case: name,
+            metric: 'latency_p95_ms',
+            value: round(p95),
+            unit: 'ms',
+            runs: d.samples,
+            median_of: d.samples,
+          });
+        }
+
       // Best p50 at the recall goal, per size and engine.
       const best = (size: string, engine: string): VectorCase | undefined =>
         cases
           .filter((c) => c.size === size && c.engine === engine && c.recall >= RECALL_GOAL)
           .sort((a, b) => a.p50 - b.p50)[0];
-      const vsPeer = (size: string): { value: number; kit?: VectorCase; lance?: VectorCase } => {
+      // The ratio comes from the head-to-head timing when there was one (same minutes, same load);
+      // the grids' own best p50s, timed minutes apart, are reported next to it.
+      const vsPeer = (
+        size: string,
+      ): { value: number; gridRatio: number; method: string; kit?: VectorCase; lance?: VectorCase } => {
         const kit = best(size, 'kit');
         const peer = best(size, 'LanceDB');
-        return { value: kit && peer ? kit.p50 / peer.p50 : Number.NaN, kit, lance: peer };
+        const gridRatio = kit && peer ? kit.p50 / peer.p50 : Number.NaN;
+        const duel = duels.find((d) => d.size === size);
+        return duel
+          ? {
+              value: duel.kitP50 / duel.lanceP50,
+              gridRatio,
+              method: `head-to-head, interleaved (${duel.kitP50.toFixed(2)} vs ${duel.lanceP50.toFixed(2)} ms p50)`,
+              kit,
+              lance: peer,
+            }
+          : { value: gridRatio, gridRatio, method: 'best p50 of each grid', kit, lance: peer };
       };
       // A size this run left out says so, rather than looking like a miss.
       const describe = (c: VectorCase | undefined, size: string): string =>
@@ -308,6 +356,8 @@ async function main(): Promise<void> {
         value: Number.isNaN(small.value) ? null : round(small.value),
         target: `<= ${PEER_GOAL_100K}`,
         met: small.value <= PEER_GOAL_100K,
+        method: small.method,
+        grid_ratio: Number.isNaN(small.gridRatio) ? null : round(small.gridRatio),
         kit: describe(small.kit, '100k'),
         lancedb: describe(small.lance, '100k'),
       });
@@ -318,6 +368,8 @@ async function main(): Promise<void> {
           value: Number.isNaN(large.value) ? null : round(large.value),
           target: '< 1',
           met: large.value < 1,
+          method: large.method,
+          grid_ratio: Number.isNaN(large.gridRatio) ? null : round(large.gridRatio),
           kit: describe(large.kit, '1M'),
           lancedb: describe(large.lance, '1M'),
         });
@@ -421,6 +473,7 @@ async function main(): Promise<void> {
         k: K,
         prefix,
         measureExact: size.rows === 'all',
+        keep: (own) => own.some((c) => c.recall >= RECALL_GOAL),
         onBuild: (b) =>
           log(
             `  kit HNSW ${b.label}: built in ${b.buildSeconds.toFixed(1)} s, ${(b.bytesOnDisk / 2 ** 20).toFixed(0)} MiB`,
@@ -440,6 +493,10 @@ async function main(): Promise<void> {
           }
         },
       });
+      for (const c of kitCases.filter((x) => x.recall >= RECALL_GOAL && !kept.some((s) => s.table === x.table)))
+        kept.push(
+          await VectorStore.open(client, benchTableSpec(prefix, data.dims, { ...c.build, granularity: 100_000_000 })),
+        );
       for (const c of kitCases) {
         cases.push({
           size: size.name,
@@ -475,7 +532,9 @@ async function main(): Promise<void> {
       const lanceFixed = await lance.pointLookupP50(table, lookupIds);
       fixed.push({ size: size.name, engine: 'LanceDB', p50: lanceFixed });
       log(`  LanceDB point lookup (id = ...) p50 ${lanceFixed.toFixed(2)} ms`);
+      let lanceBest: { c: VectorCase; search: LanceSearch } | undefined;
       for (const build of size.lanceBuilds) {
+        lanceBest = undefined;
         const b = await lance.buildIndex(table, build);
         log(
           `  LanceDB ${build.label}: built in ${b.seconds.toFixed(1)} s, table ${(b.bytesOnDisk / 2 ** 20).toFixed(0)} MiB`,
@@ -494,11 +553,29 @@ async function main(): Promise<void> {
             bytesOnDisk: b.bytesOnDisk,
           };
           cases.push(c);
+          if (c.recall >= RECALL_GOAL && (!lanceBest || c.p50 < lanceBest.c.p50)) lanceBest = { c, search: s };
           log(
             `    ${c.search.padEnd(28)}: recall@${K} ${c.recall.toFixed(3)}, p50 ${c.p50.toFixed(2)} ms, p95 ${c.p95.toFixed(2)} ms`,
           );
         }
       }
+      const kitBest = bestAtGoal(kitCases);
+      const kitStore = kitBest && kept.find((s) => s.table === kitBest.table);
+      if (kitBest && kitStore && lanceBest) {
+        const d = await headToHead(
+          { store: kitStore, efSearch: kitBest.efSearch },
+          { side: lance, table, search: lanceBest.search },
+          data.queries,
+          K,
+        );
+        const kitLabel = `HNSW ${kitBest.label} ef_search=${kitBest.efSearch}`;
+        const lanceLabel = `${lanceBest.c.build} ${lanceBest.c.search}`;
+        duels.push({ size: size.name, kit: kitLabel, lance: lanceLabel, ...d });
+        log(
+          `  head-to-head (interleaved, ${d.samples} queries each): kit ${kitLabel} p50 ${d.kitP50.toFixed(2)} ms, LanceDB ${lanceLabel} p50 ${d.lanceP50.toFixed(2)} ms: ${(d.kitP50 / d.lanceP50).toFixed(2)}x`,
+        );
+      }
+      while (kept.length > 0) await kept.pop()!.drop();
       table.close();
       report(false);
     }
@@ -530,6 +607,7 @@ async function main(): Promise<void> {
     console.log(`wrote ${written} and ${page}`);
   } finally {
     await base?.drop().catch(() => undefined);
+    for (const s of kept) await s.drop().catch(() => undefined);
     lance.close();
     await client.close();
     await stopWarehouseNeeds();

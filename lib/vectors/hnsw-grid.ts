@@ -19,6 +19,8 @@ export interface HnswGridCase {
   build: HnswBuild;
   /** e.g. `bf16 M=16 efC=128`. */
   label: string;
+  /** The indexed copy's table (dropped after its runs unless `keep` kept it). */
+  table: string;
   efSearch: number;
   recall: number;
   p50Ms: number;
@@ -43,11 +45,13 @@ export interface HnswGridOptions {
   onCase?: (c: HnswGridCase) => void;
   /** Called with each build's table and cases after its runs, before the table is dropped. */
   afterBuild?: (store: VectorStore, cases: readonly HnswGridCase[]) => Promise<void>;
+  /** Keeps a build's table (the caller drops it) when this says so, e.g. to time it again later. */
+  keep?: (cases: readonly HnswGridCase[]) => boolean;
 }
 
 export const hnswLabel = (b: HnswBuild): string => `${b.quantization} M=${b.m} efC=${b.efConstruction}`;
 
-/** Runs the grid; every indexed copy is dropped after its runs (only the base table stays). */
+/** Runs the grid; every indexed copy is dropped after its runs (only the base table stays) unless kept. */
 export async function runHnswGrid(
   client: ClickHouseClient,
   base: VectorStore,
@@ -58,6 +62,7 @@ export async function runHnswGrid(
   const cases: HnswGridCase[] = [];
   for (const build of options.builds) {
     const label = hnswLabel(build);
+    let kept = false;
     const { store, buildSeconds, parts } = await buildIndexedCopy(
       client,
       base,
@@ -74,6 +79,7 @@ export async function runHnswGrid(
         const c: HnswGridCase = {
           build,
           label,
+          table: store.table,
           efSearch: ef,
           recall: recallAtK(run.ids, truth, options.k),
           p50Ms: percentile(run.latenciesMs, 50),
@@ -85,12 +91,11 @@ export async function runHnswGrid(
         cases.push(c);
         options.onCase?.(c);
       }
-      await options.afterBuild?.(
-        store,
-        cases.filter((c) => c.label === label),
-      );
+      const own = cases.filter((c) => c.label === label);
+      await options.afterBuild?.(store, own);
+      kept = options.keep?.(own) ?? false;
     } finally {
-      await store.drop();
+      if (!kept) await store.drop();
     }
   }
   return cases;

@@ -24,6 +24,11 @@ import {
   toVectorRecords,
   vectorTableSpec,
   VECTOR_INDEX_GRANULARITY,
+  benchTableSpec,
+  exactTopK,
+  gloveAnnDataset,
+  loadAnnBase,
+  runHnswGrid,
   type SearchHit,
   type VectorItem,
 } from '../../lib/vectors';
@@ -294,6 +299,57 @@ describe('EXPLAIN on a table large enough for the index', () => {
     } finally {
       await big.drop();
     }
+  });
+});
+
+describe('HNSW grid of the benchmarks', () => {
+  it('measures recall against the exact truth, drops each indexed copy unless asked to keep it', async () => {
+    const data = gloveAnnDataset(readGloveVectors(config.root), 4000, 20);
+    const truth = exactTopK(data, data.queries, 10);
+    const prefix = `test_grid_${suffix}`;
+    const base = await loadAnnBase(client, benchTableSpec(prefix, data.dims), data);
+    const tables = async (): Promise<string[]> =>
+      (
+        await queryRows<{ name: string }>(
+          client,
+          'SELECT name FROM system.tables WHERE database = currentDatabase() AND startsWith(name, {p:String}) ORDER BY name',
+          { p: prefix },
+        )
+      ).map((r) => r.name);
+    const builds = [
+      { quantization: 'bf16', m: 16, efConstruction: 64 },
+      { quantization: 'f32', m: 8, efConstruction: 32 },
+    ] as const;
+    try {
+      const cases = await runHnswGrid(client, base, data.queries, truth, {
+        builds,
+        efSearch: [8, 128],
+        k: 10,
+        prefix,
+        keep: (own) => own[0]?.build.quantization === 'bf16',
+      });
+      expect(cases.map((c) => `${c.label} ef=${c.efSearch}`)).toEqual([
+        'bf16 M=16 efC=64 ef=8',
+        'bf16 M=16 efC=64 ef=128',
+        'f32 M=8 efC=32 ef=8',
+        'f32 M=8 efC=32 ef=128',
+      ]);
+      // A wider search finds more of the true neighbours; at 4,000 rows ef=128 finds nearly all.
+      expect(cases[1]!.recall).toBeGreaterThan(0.9);
+      expect(cases[1]!.recall).toBeGreaterThanOrEqual(cases[0]!.recall);
+      const kept = cases[0]!.table;
+      expect(await tables()).toEqual([base.table, kept].sort());
+      const again = await VectorStore.open(
+        client,
+        benchTableSpec(prefix, data.dims, { ...builds[0], granularity: 100_000_000 }),
+      );
+      expect(again.table).toBe(kept);
+      expect((await again.search(data.queries[0]!, 10, undefined, { efSearch: 128 })).hits).toHaveLength(10);
+      await again.drop();
+    } finally {
+      await base.drop();
+    }
+    expect(await tables()).toEqual([]);
   });
 });
 
