@@ -299,7 +299,7 @@ async function main(): Promise<void> {
           ['kit', d.kit, d.kitP50, d.kitP95],
           ['LanceDB', d.lance, d.lanceP50, d.lanceP95],
         ] as const) {
-          const name = `${d.size} head-to-head (interleaved): ${engine} ${label}`;
+          const name = `${d.size} head-to-head (alternating blocks): ${engine} ${label}`;
           finalResults.push({
             case: name,
             metric: 'latency_p50_ms',
@@ -336,7 +336,7 @@ async function main(): Promise<void> {
           ? {
               value: duel.kitP50 / duel.lanceP50,
               gridRatio,
-              method: `head-to-head, interleaved (${duel.kitP50.toFixed(2)} vs ${duel.lanceP50.toFixed(2)} ms p50)`,
+              method: `head-to-head, alternating blocks (${duel.kitP50.toFixed(2)} vs ${duel.lanceP50.toFixed(2)} ms p50)`,
               kit,
               lance: peer,
             }
@@ -572,7 +572,7 @@ async function main(): Promise<void> {
         const lanceLabel = `${lanceBest.c.build} ${lanceBest.c.search}`;
         duels.push({ size: size.name, kit: kitLabel, lance: lanceLabel, ...d });
         log(
-          `  head-to-head (interleaved, ${d.samples} queries each): kit ${kitLabel} p50 ${d.kitP50.toFixed(2)} ms, LanceDB ${lanceLabel} p50 ${d.lanceP50.toFixed(2)} ms: ${(d.kitP50 / d.lanceP50).toFixed(2)}x`,
+          `  head-to-head (alternating blocks, ${d.samples} queries each): kit ${kitLabel} p50 ${d.kitP50.toFixed(2)} ms, LanceDB ${lanceLabel} p50 ${d.lanceP50.toFixed(2)} ms: ${(d.kitP50 / d.lanceP50).toFixed(2)}x`,
         );
       }
       while (kept.length > 0) await kept.pop()!.drop();

@@ -1,8 +1,11 @@
 /**
- * The kit's and LanceDB's best searches at the recall goal timed again side by side: query i on
- * one engine, then on the other, the order alternating, so both meet the same machine load. The
- * grids time each engine minutes apart; on this shared 2-core machine the load between them moved
- * the 100k ratio from 1.33 to 1.97 in two runs of the same code.
+ * The kit's and LanceDB's best searches at the recall goal timed again side by side, in alternating
+ * blocks (all queries on one engine, then on the other, the order swapped each round), so both meet
+ * the same machine load: the grids time each engine minutes apart, and on this shared 2-core
+ * machine the load between them moved the 100k ratio from 1.33 to 1.97 in two runs of the same code.
+ * Blocks rather than query by query: interleaving single queries slowed the kit far more than LanceDB
+ * (its grid's 4.9 -> 7.4 ms, LanceDB's 3.3 -> 3.7 ms at 100k), likely each evicting the other's index
+ * from the CPU caches.
  */
 import type * as lancedb from '@lancedb/lancedb';
 import { percentile, type VectorStore } from '../../lib/vectors';
@@ -22,30 +25,27 @@ export async function headToHead(
   lance: { side: LanceSide; table: lancedb.Table; search: LanceSearch },
   queries: readonly Float32Array[],
   k: number,
-  rounds = 3,
+  rounds = 4,
 ): Promise<HeadToHead> {
   const kitOnce = (q: Float32Array): Promise<unknown> => kit.store.search(q, k, undefined, { efSearch: kit.efSearch });
   const lanceOnce = (q: Float32Array): Promise<unknown> => lance.side.search(lance.table, q, k, lance.search);
-  for (const q of queries.slice(0, 5)) {
-    await kitOnce(q);
-    await lanceOnce(q);
-  }
   const kitMs: number[] = [];
   const lanceMs: number[] = [];
-  const timed = async (run: (q: Float32Array) => Promise<unknown>, q: Float32Array, into: number[]): Promise<void> => {
-    const t0 = performance.now();
-    await run(q);
-    into.push(performance.now() - t0);
+  const block = async (run: (q: Float32Array) => Promise<unknown>, into: number[]): Promise<void> => {
+    for (const q of queries.slice(0, 5)) await run(q);
+    for (const q of queries) {
+      const t0 = performance.now();
+      await run(q);
+      into.push(performance.now() - t0);
+    }
   };
   for (let r = 0; r < rounds; r++) {
-    for (const [i, q] of queries.entries()) {
-      if ((i + r) % 2 === 0) {
-        await timed(kitOnce, q, kitMs);
-        await timed(lanceOnce, q, lanceMs);
-      } else {
-        await timed(lanceOnce, q, lanceMs);
-        await timed(kitOnce, q, kitMs);
-      }
+    if (r % 2 === 0) {
+      await block(kitOnce, kitMs);
+      await block(lanceOnce, lanceMs);
+    } else {
+      await block(lanceOnce, lanceMs);
+      await block(kitOnce, kitMs);
     }
   }
   return {
